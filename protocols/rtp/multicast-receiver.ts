@@ -1,0 +1,118 @@
+import dgram from 'node:dgram';
+import { Subject, type Observable } from 'rxjs';
+import { decodeAudioPacket, type AudioPacketError, type AudioPacketResult } from './audio.js';
+import { SourceStatsTable, type SourceStatsSnapshot } from './stats.js';
+
+/** A logger that already limits its own rate (the application passes its RateLimitedLog). */
+export interface WarnLog {
+  warn(obj: object, msg: string): void;
+}
+
+export interface RtpAudioDatagram {
+  /** The configured name of what this group carries, e.g. "cabin". */
+  source: string;
+  /** Monotonic ms, from the receiver's clock. */
+  receivedAt: number;
+  result: AudioPacketResult;
+}
+
+export interface RtpReceiverOptions {
+  source: string;
+  group: string;
+  /** 0 picks a free port (tests); read it back from `port` after open(). */
+  port: number;
+  /** The local interface address to join the group on. */
+  interfaceAddress: string;
+  l16PayloadTypes: ReadonlySet<number>;
+  log: WarnLog;
+  now?: () => number;
+}
+
+export interface RtpReceiverCounters {
+  datagrams: number;
+  bad: Partial<Record<AudioPacketError, number>>;
+  socketErrors: number;
+  ssrcs: SourceStatsSnapshot[];
+}
+
+/**
+ * Joins one multicast group and turns each datagram into its RTP audio packet and
+ * level, or the reason it was refused. Refused datagrams are counted, logged and
+ * still emitted, so a consumer can see them; one open() and close() per receiver.
+ */
+export class RtpMulticastReceiver {
+  readonly #datagrams = new Subject<RtpAudioDatagram>();
+  readonly datagrams$: Observable<RtpAudioDatagram> = this.#datagrams.asObservable();
+  readonly #stats = new SourceStatsTable();
+  readonly #bad = new Map<AudioPacketError, number>();
+  readonly #now: () => number;
+  #socket: dgram.Socket | null = null;
+  #datagramCount = 0;
+  #socketErrors = 0;
+  #port = 0;
+
+  constructor(private readonly opts: RtpReceiverOptions) {
+    this.#now = opts.now ?? (() => performance.now());
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  async open(): Promise<void> {
+    const { group, port, interfaceAddress, source } = this.opts;
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        // Bound to the group, not 0.0.0.0: the socket gets only this group's datagrams, so the
+        // cabin and flight-deck groups can share a port, and no unicast from the network reaches it.
+        socket.bind({ port, address: group }, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+      socket.addMembership(group, interfaceAddress);
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    this.#socket = socket;
+    this.#port = socket.address().port;
+    socket.on('message', (bytes) => this.#onDatagram(bytes));
+    socket.on('error', (err) => {
+      this.#socketErrors++;
+      this.opts.log.warn({ source, err: err.message }, 'PA RTP socket error');
+    });
+  }
+
+  async close(): Promise<void> {
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    this.#datagrams.complete();
+  }
+
+  counters(): RtpReceiverCounters {
+    return {
+      datagrams: this.#datagramCount,
+      bad: Object.fromEntries(this.#bad),
+      socketErrors: this.#socketErrors,
+      ssrcs: this.#stats.snapshot(),
+    };
+  }
+
+  #onDatagram(bytes: Buffer): void {
+    const receivedAt = this.#now();
+    this.#datagramCount++;
+    const result = decodeAudioPacket(bytes, this.opts.l16PayloadTypes);
+    if (result.ok) {
+      const { packet, format } = result;
+      this.#stats.update(packet.ssrc, packet.sequence, packet.timestamp, receivedAt, format.clockRate);
+    } else {
+      this.#bad.set(result.reason, (this.#bad.get(result.reason) ?? 0) + 1);
+      this.opts.log.warn({ source: this.opts.source, reason: result.reason, bytes: bytes.length }, 'bad PA RTP datagram ignored');
+    }
+    this.#datagrams.next({ source: this.opts.source, receivedAt, result });
+  }
+}
