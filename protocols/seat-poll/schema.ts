@@ -1,0 +1,88 @@
+import { FAULT_SEVERITIES, MEDIA_STATES, UPDATE_STATES } from './types.js';
+
+/**
+ * JSON Schema (draft-07, as fastify/ajv use it) of a poll request body. It both
+ * validates input and documents the wire format. Unknown properties are
+ * removed rather than refused, so newer seat firmware can add fields.
+ */
+const nonNegInt = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+const shortText = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+
+const inputReport = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['on', 'sinceMs'],
+  properties: { on: { type: 'boolean' }, sinceMs: nonNegInt },
+} as const;
+
+export const SEAT_ID_PATTERN = '^[1-9][0-9]{0,2}[A-Z]$';
+
+export const pollRequestSchema = {
+  $id: 'seatPollRequest',
+  type: 'object',
+  additionalProperties: false,
+  required: ['seat', 'lru', 'bootId', 'seq', 'ackCmd', 'uptimeMs', 'clockAt', 'media', 'inputs', 'faults', 'update'],
+  properties: {
+    seat: { type: 'string', pattern: SEAT_ID_PATTERN },
+    lru: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['serial', 'model', 'firmware', 'mac'],
+      properties: {
+        serial: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+        model: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,31}$' },
+        firmware: shortText(32),
+        mac: { type: 'string', pattern: '^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$' },
+      },
+    },
+    bootId: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
+    seq: nonNegInt,
+    ackCmd: nonNegInt,
+    uptimeMs: nonNegInt,
+    clockAt: nonNegInt,
+    media: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['state'],
+      properties: {
+        state: { enum: [...MEDIA_STATES] },
+        item: { anyOf: [shortText(128), { type: 'null' }] },
+        positionMs: nonNegInt,
+        volume: { type: 'integer', minimum: 0, maximum: 10 },
+      },
+    },
+    inputs: {
+      type: 'object',
+      required: ['call'],
+      maxProperties: 16,
+      propertyNames: { pattern: '^[a-z][A-Za-z0-9_]{0,31}$' },
+      additionalProperties: inputReport,
+      properties: { call: inputReport },
+    },
+    faults: {
+      type: 'array',
+      maxItems: 32,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['code', 'severity', 'sinceMs'],
+        properties: {
+          code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,47}$' },
+          severity: { enum: [...FAULT_SEVERITIES] },
+          sinceMs: nonNegInt,
+        },
+      },
+    },
+    update: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['state'],
+      properties: {
+        state: { enum: [...UPDATE_STATES] },
+        version: shortText(32),
+        progress: { type: 'number', minimum: 0, maximum: 1 },
+        error: shortText(256),
+      },
+    },
+  },
+} as const;

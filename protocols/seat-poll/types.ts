@@ -1,0 +1,91 @@
+/** Seat protocol v1, section 1: the poll. Wire types shared by the controller and simulated seats. */
+
+export const MEDIA_STATES = ['idle', 'playing', 'paused', 'pa', 'locked', 'safety'] as const;
+export type MediaState = (typeof MEDIA_STATES)[number];
+
+export const UPDATE_STATES = ['idle', 'downloading', 'verifying', 'flashing', 'rebooting', 'failed'] as const;
+export type UpdateState = (typeof UPDATE_STATES)[number];
+
+export const FAULT_SEVERITIES = ['info', 'warn', 'error', 'critical'] as const;
+export type FaultSeverity = (typeof FAULT_SEVERITIES)[number];
+
+export interface LruInfo {
+  serial: string;
+  model: string;
+  firmware: string;
+  mac: string;
+}
+
+export interface InputReport {
+  on: boolean;
+  /** Time since this input last changed, so the controller can date an edge it never saw. */
+  sinceMs: number;
+}
+
+export interface FaultReport {
+  code: string;
+  severity: FaultSeverity;
+  sinceMs: number;
+}
+
+export interface MediaReport {
+  state: MediaState;
+  item?: string | null;
+  positionMs?: number;
+  volume?: number;
+}
+
+export interface UpdateReport {
+  state: UpdateState;
+  version?: string;
+  progress?: number;
+  error?: string;
+}
+
+export interface PollRequest {
+  seat: string;
+  lru: LruInfo;
+  bootId: string;
+  seq: number;
+  ackCmd: number;
+  uptimeMs: number;
+  clockAt: number;
+  media: MediaReport;
+  inputs: { call: InputReport } & Record<string, InputReport>;
+  faults: FaultReport[];
+  update: UpdateReport;
+}
+
+export interface DesiredState {
+  paOverride: { source: string; group: string } | null;
+  locked: boolean;
+  channel: { channel: string; group: string; safety?: boolean } | null;
+  message: { text: string; level: string } | null;
+  volumeCap: number;
+}
+
+export const DEFAULT_DESIRED: Readonly<DesiredState> = Object.freeze({
+  paOverride: null,
+  locked: false,
+  channel: null,
+  message: null,
+  volumeCap: 10,
+});
+
+export interface PollResponse {
+  serverAt: number;
+  pollIntervalMs: number;
+  desired: DesiredState;
+  /** Command bodies (section 2) with seq > ackCmd, oldest first, at most 32. */
+  commands: unknown[];
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export const POLL_PATH = '/seat/v1/poll';
+export const IDENTITY_PATH = '/seat/v1/identity';
+export const SIGNATURE_HEADER = 'x-seat-signature';
+export const MAX_POLL_BODY_BYTES = 16 * 1024;
+export const MAX_COMMANDS_PER_POLL = 32;

@@ -1,0 +1,155 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Subscription } from 'rxjs';
+import type { Layout } from '../config/layout.js';
+import type { PurserConfig } from '../config/types.js';
+import { SeatRegistry } from '../cabin/registry.js';
+import { idleResponder } from '../cabin/poll-responder.js';
+import type { Logger } from '../core/log.js';
+import type { Health, Service } from '../core/service.js';
+import { Supervised } from '../core/supervisor.js';
+import { Metrics } from '../http/metrics.js';
+import { HttpService, type RoutePlugin } from '../http/server.js';
+import { CabinStore } from '../store/cabin-store.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { CORE_MIGRATIONS, type Migration } from '../store/migrations.js';
+import { loadOrCreateSecret } from '../store/secret-file.js';
+import type { ControllerContext } from './context.js';
+
+/** A part of the controller that plugs in after the spine: migrations, routes, services. */
+export interface Feature {
+  name: string;
+  migrations?: Migration[];
+  routes?: RoutePlugin[];
+  /** Called once the spine (store, registry) exists; returns services to run, in start order. */
+  services?(ctx: ControllerContext): Service[] | Promise<Service[]>;
+  /** Peripheral features are supervised (retried with backoff); essential ones fail the start. */
+  essential?: boolean;
+}
+
+const FLUSH_INTERVAL_MS = 1000;
+const LIVENESS_INTERVAL_MS = 250;
+
+/**
+ * The composition root. Starts the spine (state dir, secret, store, registry,
+ * write-behind, liveness), then each feature's services in order, then HTTP;
+ * stops in reverse and flushes the store last.
+ */
+export class Controller {
+  readonly #features: Feature[];
+  #ctx: ControllerContext | undefined;
+  #db: Db | undefined;
+  #http: HttpService | undefined;
+  #services: Service[] = [];
+  #health = new Map<string, Health>();
+  #subs: Subscription[] = [];
+  #timers: NodeJS.Timeout[] = [];
+  readonly #abort = new AbortController();
+
+  constructor(
+    readonly config: PurserConfig,
+    readonly layout: Layout,
+    readonly log: Logger,
+    features: Feature[] = [],
+  ) {
+    this.#features = features;
+  }
+
+  get ctx(): ControllerContext {
+    if (!this.#ctx) throw new Error('controller not started');
+    return this.#ctx;
+  }
+
+  get url(): string {
+    return this.#http?.url ?? '';
+  }
+
+  async start(): Promise<void> {
+    const { config, layout, log } = this;
+    await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+    const secretHex = config.cabin.secret ?? (await loadOrCreateSecret(join(config.stateDir, 'cabin.secret'))).value;
+    const migrations = [...CORE_MIGRATIONS, ...this.#features.flatMap((f) => f.migrations ?? [])];
+    const db = (this.#db = openDatabase(join(config.stateDir, 'purser.db'), migrations));
+    const store = new CabinStore(db);
+    const registry = new SeatRegistry(layout, config.cabin.pollIntervalMs);
+    registry.restore(store.loadSnapshots());
+    const metrics = new Metrics();
+    const ctx: ControllerContext = (this.#ctx = {
+      config,
+      layout,
+      log,
+      db,
+      store,
+      registry,
+      metrics,
+      cabinSecret: Buffer.from(secretHex, 'hex'),
+      responder: idleResponder,
+      health: () => Object.fromEntries(this.#health),
+      stopping: this.#abort.signal,
+    });
+
+    this.#subs.push(
+      registry.events$.subscribe((ev) => {
+        store.queueEvent(ev);
+        metrics.cabinEvents.inc({ type: ev.type });
+      }),
+    );
+    this.#every(FLUSH_INTERVAL_MS, () => this.#flush());
+    this.#every(LIVENESS_INTERVAL_MS, () => registry.tick({ mono: performance.now(), wall: Date.now() }));
+
+    for (const f of this.#features) {
+      for (const svc of (await f.services?.(ctx)) ?? []) {
+        const s = f.essential ? svc : new Supervised(svc, log);
+        this.#watch(s);
+        await s.start();
+        this.#services.push(s);
+      }
+    }
+    const http = (this.#http = new HttpService(ctx, this.#features.flatMap((f) => f.routes ?? [])));
+    this.#watch(http);
+    await http.start();
+    this.#services.push(http);
+    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir }, 'purser controller started');
+  }
+
+  #watch(s: Service): void {
+    this.#subs.push(s.health$.subscribe((h) => this.#health.set(s.name, h)));
+  }
+
+  #every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.#timers.push(t);
+  }
+
+  #flush(): void {
+    const ctx = this.#ctx;
+    if (!ctx) return;
+    const t0 = performance.now();
+    try {
+      ctx.store.flush(ctx.registry.takeDirty());
+    } catch (e) {
+      ctx.log.error({ err: (e as Error).message }, 'store flush failed');
+    }
+    ctx.metrics.storeFlushSeconds.observe((performance.now() - t0) / 1000);
+  }
+
+  /** Stops services in reverse order, then flushes and closes the store. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+    for (const s of [...this.#services].reverse()) {
+      await s.stop().catch((e: Error) => this.log.warn({ service: s.name, err: e.message }, 'service stop failed'));
+    }
+    this.#services = [];
+    this.#flush();
+    for (const sub of this.#subs) sub.unsubscribe();
+    this.#subs = [];
+    this.#ctx?.registry.complete();
+    this.#db?.close();
+    this.#db = undefined;
+    this.log.info('purser controller stopped');
+  }
+}
+

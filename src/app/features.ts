@@ -1,0 +1,6 @@
+import type { Feature } from './controller.js';
+
+/** Every capability that plugs into the spine, in start order. */
+export function defaultFeatures(): Feature[] {
+  return [];
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import type { CliCommand } from './command.js';
+import { UsageError } from './command.js';
+
+/** Sub-commands, loaded lazily so `purser seats` does not load the controller. */
+const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
+  run: () => import('./commands/run.js'),
+  seats: () => import('./commands/seats.js'),
+};
+
+async function usage(): Promise<string> {
+  const lines = ['purser: in-flight-entertainment cabin controller', '', 'Usage: purser <command> [options]', '', 'Commands:'];
+  for (const name of Object.keys(COMMANDS)) {
+    const { command } = await COMMANDS[name]!();
+    lines.push(`  ${name.padEnd(10)} ${command.summary}`);
+  }
+  lines.push('', 'Run `purser <command> --help` for its options.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(await usage());
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`purser: unknown command "${name}"\n\n${await usage()}`);
+    return 2;
+  }
+  const { command } = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`purser ${name}: ${(e as Error).message}\n\n${command.help}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    console.error(`purser: ${e.message}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,24 @@
+import type { LayoutConfig } from './layout.js';
+
+export type PaSourceName = 'flightdeck' | 'cabin' | 'recorded';
+
+/** The validated config, defaults applied. Mirrors schema.ts. */
+export interface PurserConfig {
+  stateDir: string;
+  http: { host: string; port: number };
+  cabin: { secret?: string; pollIntervalMs: number; layout?: LayoutConfig };
+  multicast: { interface: string; ttl: number };
+  commands: { group: string; port: number; defaultTtlMs: number };
+  api: { token?: string };
+  panel: { crewPinHash?: string; technicianPinHash?: string };
+  pa: {
+    enabled: boolean;
+    interface: string;
+    thresholdDbfs: number;
+    hangoverMs: number;
+    l16PayloadTypes: number[];
+    sources: { name: PaSourceName; group: string; port: number }[];
+  };
+  tftp: { enabled: boolean; host: string; port: number; maxTransfers: number };
+  firmware: { sign: boolean; publicKeyFile?: string };
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { deriveLruKey, verifyBody } from '../../../protocols/seat-poll/hmac.js';
+import { pollRequestSchema } from '../../../protocols/seat-poll/schema.js';
+import { MAX_POLL_BODY_BYTES, POLL_PATH, SIGNATURE_HEADER, type PollRequest, type PollResponse } from '../../../protocols/seat-poll/types.js';
+import type { ControllerContext } from '../../app/context.js';
+import { ApiError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+  }
+}
+
+/** Derived LRU keys, cached: deriving is cheap but every seat polls every second. */
+class LruKeyCache {
+  readonly #keys = new Map<string, Buffer>();
+  constructor(private readonly secret: Buffer, private readonly max = 20_000) {}
+  get(serial: string): Buffer {
+    let k = this.#keys.get(serial);
+    if (!k) {
+      if (this.#keys.size >= this.max) this.#keys.clear();
+      k = deriveLruKey(this.secret, serial);
+      this.#keys.set(serial, k);
+    }
+    return k;
+  }
+}
+
+/**
+ * POST /seat/v1/poll (SEAT-PROTOCOL §1). Order of checks: size (413), JSON (400),
+ * shape (400), signature (401), seat in layout (400). Nothing is stored until all pass.
+ */
+export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
+  const keys = new LruKeyCache(ctx.cabinSecret);
+  const { registry, metrics, layout, config } = ctx;
+
+  // Only JSON is a poll (anything else: 415). Keep the raw bytes: the HMAC is over the body exactly as sent.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_POLL_BODY_BYTES }, (req: FastifyRequest, body: Buffer, done) => {
+    req.rawBody = body;
+    try {
+      done(null, JSON.parse(body.toString('utf8')));
+    } catch (e) {
+      done(new ApiError(400, 'BAD_JSON', `body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  app.post<{ Body: PollRequest }>(
+    POLL_PATH,
+    { bodyLimit: MAX_POLL_BODY_BYTES, schema: { body: pollRequestSchema } },
+    async (req, reply) => {
+      const started = performance.now();
+      const poll = req.body;
+      const sig = req.headers[SIGNATURE_HEADER];
+      if (typeof sig !== 'string' || sig.length === 0) {
+        metrics.polls.inc({ outcome: 'unauthorized' });
+        throw new ApiError(401, 'MISSING_SIGNATURE', `the ${SIGNATURE_HEADER} header is required`, SIGNATURE_HEADER);
+      }
+      if (!verifyBody(keys.get(poll.lru.serial), req.rawBody!, sig)) {
+        metrics.polls.inc({ outcome: 'unauthorized' });
+        throw new ApiError(401, 'BAD_SIGNATURE', `${SIGNATURE_HEADER} does not match the body for LRU ${poll.lru.serial}`, SIGNATURE_HEADER);
+      }
+      const seatDef = layout.byId.get(poll.seat);
+      if (!seatDef) {
+        metrics.polls.inc({ outcome: 'unknown_seat' });
+        throw new ApiError(400, 'UNKNOWN_SEAT', `seat ${poll.seat} is not in the cabin layout`, 'seat');
+      }
+      const wall = Date.now();
+      const accepted = registry.accept(poll, { mono: started, wall });
+      metrics.polls.inc({ outcome: accepted.stale ? 'stale' : 'ok' });
+      const { desired, commands } = ctx.responder.respond(seatDef, poll.ackCmd, wall);
+      const body: PollResponse = { serverAt: wall, pollIntervalMs: config.cabin.pollIntervalMs, desired, commands };
+      reply.header('cache-control', 'no-store');
+      metrics.pollDuration.observe((performance.now() - started) / 1000);
+      return body;
+    },
+  );
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import type { ControllerContext } from '../../app/context.js';
+import type { SeatSnapshot } from '../../cabin/seat-record.js';
+import { ApiError } from '../errors.js';
+
+interface SeatsQuery {
+  zone?: string;
+  status?: 'online' | 'offline';
+  fault?: boolean;
+  call?: boolean;
+}
+
+/** A short answer to "what is wrong with this seat", for lists and tables. */
+export function summarize(s: SeatSnapshot): Record<string, unknown> {
+  return {
+    seat: s.seat,
+    zone: s.zone,
+    status: s.status,
+    lastPollAt: s.lastPollAt,
+    serial: s.lru?.serial ?? null,
+    model: s.lru?.model ?? null,
+    firmware: s.lru?.firmware ?? null,
+    media: s.media?.state ?? null,
+    call: s.inputs.call?.on ?? false,
+    callSince: s.inputs.call?.on ? s.inputs.call.since : null,
+    faults: s.faults.map((f) => f.code),
+    update: s.update?.state ?? null,
+    updateProgress: s.update?.progress ?? null,
+    skewMs: s.skewMs,
+  };
+}
+
+/** GET /api/v1/seats, /api/v1/seats/:seat, /api/v1/layout, /api/v1/inventory. */
+export async function seatsApiRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
+  const { registry, layout, store } = ctx;
+
+  app.get<{ Querystring: SeatsQuery }>(
+    '/api/v1/seats',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            zone: { type: 'string', maxLength: 8 },
+            status: { enum: ['online', 'offline'] },
+            fault: { type: 'boolean' },
+            call: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if (q.zone && !layout.zones.includes(q.zone)) throw new ApiError(400, 'UNKNOWN_ZONE', `zone ${q.zone} is not in the layout (zones: ${layout.zones.join(', ')})`, 'zone');
+      const all = registry.all();
+      const seats = all.filter(
+        (s) =>
+          (!q.zone || s.zone === q.zone) &&
+          (!q.status || s.status === q.status) &&
+          (q.fault === undefined || s.faults.length > 0 === q.fault) &&
+          (q.call === undefined || (s.inputs.call?.on ?? false) === q.call),
+      );
+      return {
+        total: all.length,
+        online: all.filter((s) => s.status === 'online').length,
+        matched: seats.length,
+        seats: seats.map(summarize),
+      };
+    },
+  );
+
+  app.get<{ Params: { seat: string } }>('/api/v1/seats/:seat', async (req) => {
+    const id = req.params.seat.toUpperCase();
+    const snap = registry.get(id);
+    if (!snap) throw new ApiError(404, 'UNKNOWN_SEAT', `seat ${req.params.seat} is not in the cabin layout`, 'seat');
+    return { seat: snap, events: store.recentEvents({ seat: id, limit: 50 }), lruHistory: store.lruHistory({ seat: id }) };
+  });
+
+  app.get('/api/v1/layout', async () => ({
+    zones: layout.zones,
+    columns: layout.columns,
+    rows: layout.rows,
+    seats: layout.seats.length,
+    pollIntervalMs: ctx.config.cabin.pollIntervalMs,
+  }));
+
+  app.get('/api/v1/inventory', async () => ({ lrus: store.inventory() }));
+
+  app.get<{ Querystring: { limit?: number; before?: number } }>(
+    '/api/v1/history',
+    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500 }, before: { type: 'integer', minimum: 1 } } } } },
+    async (req) => ({ events: store.recentEvents({ limit: req.query.limit ?? 100, ...(req.query.before ? { beforeId: req.query.before } : {}) }) }),
+  );
+}

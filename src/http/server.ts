@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { ControllerContext } from '../app/context.js';
+import { HealthCell, type Service } from '../core/service.js';
+import { installErrorHandlers } from './errors.js';
+import { eventsSseRoutes } from './routes/events-sse.js';
+import { healthRoutes } from './routes/health.js';
+import { seatPollRoutes } from './routes/seat-poll.js';
+import { seatsApiRoutes } from './routes/seats-api.js';
+
+export type RoutePlugin = (app: FastifyInstance, ctx: ControllerContext) => Promise<void>;
+
+/** The controller's one HTTP server: seat polls, the API, the panel. Each route family is its own plugin. */
+export class HttpService implements Service {
+  readonly name = 'http';
+  readonly #health = new HealthCell();
+  readonly health$ = this.#health.health$;
+  readonly app: FastifyInstance;
+  #url = '';
+
+  constructor(private readonly ctx: ControllerContext, extra: RoutePlugin[] = []) {
+    this.app = Fastify({
+      loggerInstance: ctx.log.child({ service: 'http' }) as FastifyBaseLogger,
+      disableRequestLogging: true,
+      keepAliveTimeout: 65_000,
+      // Seats keep connections open; on stop, idle ones close and in-flight polls are answered.
+      forceCloseConnections: 'idle',
+      ajv: { customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: false } },
+      return503OnClosing: true,
+    });
+    installErrorHandlers(this.app, (code) => ctx.metrics.errors.inc({ code }));
+    for (const plugin of [seatPollRoutes, seatsApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {
+      this.app.register((async (a) => plugin(a, ctx)) as FastifyPluginAsync);
+    }
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  async start(): Promise<void> {
+    const { host, port } = this.ctx.config.http;
+    await this.app.listen({ host, port });
+    const addr = this.app.server.address();
+    const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+    this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+    this.#health.set('ok');
+  }
+
+  async stop(): Promise<void> {
+    this.#health.set('down', 'stopped');
+    await this.app.close();
+  }
+}

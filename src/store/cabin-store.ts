@@ -1,0 +1,111 @@
+import type { CabinEvent } from '../cabin/events.js';
+import type { SeatSnapshot } from '../cabin/seat-record.js';
+import type { Db } from './database.js';
+
+export interface StoredEvent {
+  id: number;
+  at: number;
+  seat: string | null;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface LruHistoryRow {
+  serial: string;
+  seat: string;
+  action: 'installed' | 'removed';
+  at: number;
+}
+
+/** How many events history keeps; older ones are pruned at flush. */
+export const EVENT_HISTORY_LIMIT = 200_000;
+
+/**
+ * Last-known cabin state in SQLite, written behind: snapshots and events are
+ * queued and committed together about once a second in one transaction.
+ */
+export class CabinStore {
+  readonly #upsertSeat;
+  readonly #insertEvent;
+  readonly #upsertLru;
+  readonly #unseatLru;
+  readonly #insertLruHistory;
+  #pendingEvents: CabinEvent[] = [];
+  #flushes = 0;
+
+  constructor(private readonly db: Db) {
+    this.#upsertSeat = db.prepare('INSERT INTO seats (seat, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(seat) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at');
+    this.#insertEvent = db.prepare('INSERT INTO events (at, seat, type, data) VALUES (?, ?, ?, ?)');
+    this.#upsertLru = db.prepare(
+      `INSERT INTO lrus (serial, model, firmware, mac, seat, first_seen, last_seen) VALUES (@serial, @model, @firmware, @mac, @seat, @at, @at)
+       ON CONFLICT(serial) DO UPDATE SET model = excluded.model, firmware = excluded.firmware, mac = excluded.mac, seat = excluded.seat, last_seen = excluded.last_seen`,
+    );
+    this.#unseatLru = db.prepare('UPDATE lrus SET seat = NULL, last_seen = ? WHERE serial = ? AND seat = ?');
+    this.#insertLruHistory = db.prepare('INSERT INTO lru_history (serial, seat, action, at) VALUES (?, ?, ?, ?)');
+  }
+
+  queueEvent(ev: CabinEvent): void {
+    this.#pendingEvents.push(ev);
+  }
+
+  get pendingEvents(): number {
+    return this.#pendingEvents.length;
+  }
+
+  /** Commits the given snapshots and every queued event in one transaction. */
+  flush(snaps: SeatSnapshot[], now = Date.now()): void {
+    const events = this.#pendingEvents;
+    if (snaps.length === 0 && events.length === 0) return;
+    this.#pendingEvents = [];
+    this.db.transaction(() => {
+      for (const s of snaps) this.#upsertSeat.run(s.seat, JSON.stringify(s), now);
+      for (const ev of events) {
+        const { type, seat, at, ...data } = ev;
+        this.#insertEvent.run(at, seat, type, JSON.stringify(data));
+        this.#applyInventory(ev);
+      }
+      if (++this.#flushes % 60 === 0) this.#prune();
+    })();
+  }
+
+  #applyInventory(ev: CabinEvent): void {
+    if (ev.type === 'lru.installed') {
+      this.#upsertLru.run({ serial: ev.serial, model: ev.model, firmware: ev.firmware, mac: ev.mac, seat: ev.seat, at: ev.at });
+      this.#insertLruHistory.run(ev.serial, ev.seat, 'installed', ev.at);
+    } else if (ev.type === 'lru.removed') {
+      this.#unseatLru.run(ev.at, ev.serial, ev.seat);
+      this.#insertLruHistory.run(ev.serial, ev.seat, 'removed', ev.at);
+    } else if (ev.type === 'lru.firmware') {
+      this.db.prepare('UPDATE lrus SET firmware = ?, last_seen = ? WHERE serial = ?').run(ev.to, ev.at, ev.serial);
+    }
+  }
+
+  #prune(): void {
+    this.db.prepare('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?').run(EVENT_HISTORY_LIMIT);
+  }
+
+  loadSnapshots(): SeatSnapshot[] {
+    return (this.db.prepare('SELECT state FROM seats').all() as { state: string }[]).map((r) => JSON.parse(r.state) as SeatSnapshot);
+  }
+
+  recentEvents(opts: { seat?: string; limit?: number; beforeId?: number } = {}): StoredEvent[] {
+    const limit = Math.min(opts.limit ?? 50, 500);
+    const before = opts.beforeId ?? Number.MAX_SAFE_INTEGER;
+    const rows = (
+      opts.seat
+        ? this.db.prepare('SELECT id, at, seat, type, data FROM events WHERE seat = ? AND id < ? ORDER BY id DESC LIMIT ?').all(opts.seat, before, limit)
+        : this.db.prepare('SELECT id, at, seat, type, data FROM events WHERE id < ? ORDER BY id DESC LIMIT ?').all(before, limit)
+    ) as { id: number; at: number; seat: string | null; type: string; data: string }[];
+    return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  lruHistory(opts: { seat?: string; serial?: string }): LruHistoryRow[] {
+    if (opts.seat) return this.db.prepare('SELECT serial, seat, action, at FROM lru_history WHERE seat = ? ORDER BY id').all(opts.seat) as LruHistoryRow[];
+    if (opts.serial) return this.db.prepare('SELECT serial, seat, action, at FROM lru_history WHERE serial = ? ORDER BY id').all(opts.serial) as LruHistoryRow[];
+    return this.db.prepare('SELECT serial, seat, action, at FROM lru_history ORDER BY id').all() as LruHistoryRow[];
+  }
+
+  inventory(): { serial: string; model: string; firmware: string; mac: string; seat: string | null; first_seen: number; last_seen: number }[] {
+    return this.db.prepare('SELECT serial, model, firmware, mac, seat, first_seen, last_seen FROM lrus ORDER BY serial').all() as never;
+  }
+}
