@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { deriveLruKey, verifyBody } from '../../../protocols/seat-poll/hmac.js';
 import { pollRequestSchema } from '../../../protocols/seat-poll/schema.js';
@@ -33,6 +34,10 @@ class LruKeyCache {
 export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
   const keys = new LruKeyCache(ctx.cabinSecret);
   const { registry, metrics, layout, config } = ctx;
+
+  // Seat firmware must send exact types: no coercion of "7" to 7 (the API routes do coerce query strings).
+  const strict = new Ajv({ coerceTypes: false, removeAdditional: true, useDefaults: false, allErrors: false, strict: false });
+  app.setValidatorCompiler(({ schema }) => strict.compile(schema));
 
   // Only JSON is a poll (anything else: 415). Keep the raw bytes: the HMAC is over the body exactly as sent.
   app.removeAllContentTypeParsers();
