@@ -80,7 +80,8 @@ export function parseManifest(value: unknown): FirmwareManifest {
     size: m.size as number,
     sha256: m.sha256,
     signature: m.signature,
-    ...(m.signedAt === undefined ? {} : { signedAt: m.signedAt as number }),
+    // `+ 0` turns a JSON -0 into 0, so the manifest re-serialises to the same value.
+    ...(m.signedAt === undefined ? {} : { signedAt: (m.signedAt as number) + 0 }),
     ...(m.keyId === undefined ? {} : { keyId: m.keyId }),
   };
 }
