@@ -16,13 +16,13 @@ it('decodes thousands of random buffers without throwing, accepting none', () =>
   );
 });
 
-type Mutation = { at: number; op: 'flip' | 'set' | 'delete' | 'insert'; value: number } | { op: 'truncate' | 'extend'; at: number; value: number };
+type Mutation = { op: 'flip' | 'set' | 'delete' | 'insert' | 'truncate' | 'extend'; at: number; value: number };
 
 function mutate(datagram: Buffer, m: Mutation): Buffer {
   const at = m.at % datagram.length;
   switch (m.op) {
     case 'flip':
-      return Buffer.concat([datagram.subarray(0, at), Buffer.from([datagram[at]! ^ (m.value % 255) + 1]), datagram.subarray(at + 1)]);
+      return Buffer.concat([datagram.subarray(0, at), Buffer.from([datagram[at]! ^ ((m.value % 255) + 1)]), datagram.subarray(at + 1)]);
     case 'set':
       return Buffer.concat([datagram.subarray(0, at), Buffer.from([m.value]), datagram.subarray(at + 1)]);
     case 'delete':

@@ -46,7 +46,7 @@ describe('encodeCommand / decodeCommand', () => {
   it('encodes right up to 1400 bytes', () => {
     // Grow a seat list until one more seat would not fit.
     const seats: string[] = [];
-    let last = Buffer.alloc(0);
+    let last: Buffer = Buffer.alloc(0);
     for (let i = 0; ; i++) {
       try {
         last = encodeCommand(body('seat.reboot', { target: { seats: [...seats, `S${i}`] } }), privateKey);
