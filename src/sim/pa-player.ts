@@ -65,12 +65,12 @@ export function playPa(opts: PaPlayerOptions): PaPlayback {
         const samples = Float64Array.from({ length: samplesPerPacket }, next);
         const payload = codec === 'L16' ? l16(samples) : Uint8Array.from(samples, linearToMulaw);
         const header = { payloadType, marker: sent === 0, sequence: firstSeq + sent, timestamp: firstTs + sent * samplesPerPacket, ssrc };
-        const at = now();
+        const level = codec === 'L16' ? l16LevelDbfs(payload) : pcmuLevelDbfs(payload);
+        // Recorded before sending: on loopback the receiver may act on it before send() calls back.
+        if (firstAudibleAt === null && level >= audible) firstAudibleAt = now();
         await new Promise<void>((resolve, reject) =>
           socket.send(encodeRtp(header, payload), opts.port, opts.group, (err) => (err ? reject(err) : resolve())),
         );
-        const level = codec === 'L16' ? l16LevelDbfs(payload) : pcmuLevelDbfs(payload);
-        if (firstAudibleAt === null && level >= audible) firstAudibleAt = at;
       }
     } catch (err) {
       if (!abort.signal.aborted) throw err;
