@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Subscription } from 'rxjs';
@@ -68,6 +69,8 @@ export class Controller {
     const { config, layout, log } = this;
     await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
     const secretHex = config.cabin.secret ?? (await loadOrCreateSecret(join(config.stateDir, 'cabin.secret'))).value;
+    // The bearer token for the CLI and automation: generated beside the database when the config names none.
+    config.api.token ??= (await loadOrCreateSecret(join(config.stateDir, 'api.token'), () => randomBytes(24).toString('base64url'))).value;
     const migrations = [...CORE_MIGRATIONS, ...this.#features.flatMap((f) => f.migrations ?? [])];
     const db = (this.#db = openDatabase(join(config.stateDir, 'purser.db'), migrations));
     const store = new CabinStore(db);
