@@ -45,14 +45,16 @@ interface Row {
   imported_at: number;
 }
 
-/** The `firmware_images` rows. Each write is one autocommitted statement, durable when it returns. */
+/** The `firmware_images` rows. Every write is durable when it returns. */
 export class FirmwareTable {
+  readonly #db: Database.Database;
   readonly #get: Database.Statement<[string, string], Row>;
   readonly #list: Database.Statement<[], Row>;
   readonly #putReady: Database.Statement<[Row]>;
   readonly #quarantine: Database.Statement<[string, string, string]>;
 
   constructor(db: Database.Database) {
+    this.#db = db;
     this.#get = db.prepare('SELECT * FROM firmware_images WHERE model = ? AND version = ?');
     this.#list = db.prepare('SELECT * FROM firmware_images ORDER BY model, version');
     this.#putReady = db.prepare(
@@ -78,7 +80,7 @@ export class FirmwareTable {
   }
 
   putReady(m: FirmwareManifest, importedAt: number): void {
-    this.#putReady.run({
+    this.#durably(() => this.#putReady.run({
       model: m.model,
       version: m.version,
       size: m.size,
@@ -89,11 +91,25 @@ export class FirmwareTable {
       state: 'ready',
       reason: null,
       imported_at: importedAt,
-    });
+    }));
   }
 
   quarantine(model: string, version: string, reason: string): void {
-    this.#quarantine.run(reason, model, version);
+    this.#durably(() => this.#quarantine.run(reason, model, version));
+  }
+
+  /**
+   * Commits with synchronous=FULL, whatever the store's default (WAL with
+   * NORMAL does not fsync a commit): a firmware row must survive a power cut.
+   */
+  #durably(write: () => unknown): void {
+    const previous = this.#db.pragma('synchronous', { simple: true }) as number;
+    this.#db.pragma('synchronous = FULL');
+    try {
+      this.#db.transaction(write)();
+    } finally {
+      this.#db.pragma(`synchronous = ${previous}`);
+    }
   }
 }
 

@@ -25,6 +25,9 @@ export async function fixture(pool: HashPool, keys?: FirmwareKeys): Promise<Fixt
   const dir = await mkdtemp(join(tmpdir(), 'purser-fw-'));
   const root = join(dir, 'tftp');
   const db = new Database(join(dir, 'purser.db'));
+  // As the controller's store opens it: commits not fsync'd unless the writer asks.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
   for (const sql of FIRMWARE_MIGRATIONS) db.exec(sql);
   const held = keys ?? (await FirmwareKeys.loadOrCreateSigningKey(join(dir, 'state')));
   const log = pino({ level: 'silent' });
