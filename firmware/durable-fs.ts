@@ -28,8 +28,8 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /** mkdir -p, syncing the parent of every directory it created. */
-export async function mkdirDurably(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
+export async function mkdirDurably(dir: string, mode = 0o755): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode });
   if (first === undefined) return;
   for (let d = dir; ; d = dirname(d)) {
     await fsyncDir(dirname(d));

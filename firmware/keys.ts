@@ -1,8 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, sign, verify, type KeyObject } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { writeFileDurably } from './durable-fs.js';
+import { mkdirDurably, writeFileDurably } from './durable-fs.js';
 import { FirmwareError } from './errors.js';
 
 /** The file `loadOrCreateSigningKey` keeps in its state directory. */
@@ -89,7 +89,8 @@ export class FirmwareKeys {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    // The directory entry must be durable too: a key lost to a power cut would orphan every provisioned seat.
+    await mkdirDurably(stateDir, 0o700);
     const { privateKey } = await promisify(generateKeyPair)('ed25519');
     await writeFileDurably(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
     return FirmwareKeys.loadSigningKey(path);

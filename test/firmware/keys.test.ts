@@ -20,6 +20,7 @@ test('the first use generates a private key readable by its owner only; later us
   const stateDir = join(dir, 'state');
   const first = await FirmwareKeys.loadOrCreateSigningKey(stateDir);
   assert.equal((await stat(join(stateDir, SIGNING_KEY_FILE))).mode & 0o777, 0o600);
+  assert.equal((await stat(stateDir)).mode & 0o777, 0o700);
   assert.deepEqual(await readdir(stateDir), [SIGNING_KEY_FILE], 'no temp file left behind');
   const again = await FirmwareKeys.loadOrCreateSigningKey(stateDir);
   assert.equal(again.publicKeyRaw, first.publicKeyRaw);
