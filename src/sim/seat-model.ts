@@ -28,7 +28,7 @@ export interface CommandOutcome {
 
 export type Message = DesiredState['message'];
 
-const FAULT_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
+export const FAULT_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
 const MAX_FAULTS = 32;
 const BOOT_VOLUME = 6;
 const APPLIED_KEPT = 32;
