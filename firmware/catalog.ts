@@ -7,7 +7,7 @@ import { FirmwareError } from './errors.js';
 import type { HashPool, HashResult, ProgressFn } from './hash-pool.js';
 import { ImageStore, type StagedImage } from './image-store.js';
 import type { FirmwareKeys } from './keys.js';
-import { assertName, isName, signedMessage, type FirmwareManifest } from './manifest.js';
+import { assertName, assertSignatureText, isName, signedMessage, type FirmwareManifest } from './manifest.js';
 import { planStartup, type StartupPlan } from './startup-plan.js';
 
 export { FIRMWARE_MIGRATIONS, type FirmwareRecord, type FirmwareState } from './catalog-table.js';
@@ -74,6 +74,7 @@ export class FirmwareCatalog {
   async import(src: string, { model, version, signature, onProgress }: ImportOptions): Promise<FirmwareRecord> {
     assertName('model', model);
     assertName('version', version);
+    if (signature !== undefined) assertSignatureText(signature);
     const staged = await this.#store.stage(src, model, version, onProgress);
     try {
       const manifest = await this.#manifestFor(src, staged, model, version, signature);
@@ -178,7 +179,7 @@ export class FirmwareCatalog {
     if (!this.#keys.canSign) {
       throw new FirmwareError(
         'unsigned',
-        `${model} ${version} is unsigned: no signature was given, there is no ${src}.sig, ` +
+        `${model} ${version} is unsigned: no signature was given or found beside ${src}, ` +
           `and this controller holds only the public firmware key ${keyId}`,
       );
     }

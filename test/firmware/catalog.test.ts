@@ -81,6 +81,7 @@ test('with only the public key, a release signed elsewhere imports; forged or re
   const src = await f.source('gp3-2.6.0.img', bytes);
 
   await assert.rejects(f.catalog.import(src, { model: 'gp3', version: '2.6.0' }), refused('unsigned'));
+  await assert.rejects(f.catalog.import(src, { model: 'gp3', version: '2.6.0', signature: 'c2lnbmVk' }), refused('invalid'));
   const forged = impostor.sign(signedMessage({ model: 'gp3', version: '2.6.0', size: bytes.length, sha256: sha256(bytes) }));
   await assert.rejects(f.catalog.import(src, { model: 'gp3', version: '2.6.0', signature: forged }), refused('bad-signature'));
   // A genuine signature, but for another version of the same bytes: not transferable.
