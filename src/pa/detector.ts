@@ -27,11 +27,17 @@ export type DetectorEvent =
 
 export type PaFaultCode = 'PA_KEYLINE_STUCK' | 'PA_AUDIO_STUCK';
 
+/**
+ * The override moves as a begin of the new source, then an end of the old one:
+ * so at most one source is begun and not ended at any time, and it is the one
+ * seats must play. A seat that gets the begin first switches groups without
+ * resuming its media in between.
+ */
 export type DetectorEffect =
-  /** The override moves to `source`: from no PA, or from `previous` (a take-over or a hand-back). */
+  /** `source` now holds the override: after no PA, or after `previous` (a take-over or a hand-back). */
   | { type: 'pa.begin'; source: PaSource; previous: PaSource | null }
-  /** The override ends: no source is active any more. */
-  | { type: 'pa.end'; source: PaSource }
+  /** `source` no longer holds the override: it went quiet ('ended'), or a higher source took over ('superseded'). */
+  | { type: 'pa.end'; source: PaSource; reason: 'ended' | 'superseded' }
   | { type: 'pa.fault'; source: PaSource; code: PaFaultCode }
   | { type: 'pa.faultCleared'; source: PaSource; code: PaFaultCode };
 
@@ -92,8 +98,8 @@ export function reduce(state: DetectorState, event: DetectorEvent, now: number):
   const current = state.override?.source ?? null;
   let override = state.override;
   if (top !== current) {
-    if (top === null) effects.push({ type: 'pa.end', source: current! });
-    else effects.push({ type: 'pa.begin', source: top, previous: current });
+    if (top !== null) effects.push({ type: 'pa.begin', source: top, previous: current });
+    if (current !== null) effects.push({ type: 'pa.end', source: current, reason: isActive(sources[current]) ? 'superseded' : 'ended' });
     override = top === null ? null : { source: top, since: now };
   }
   return { state: { config: state.config, sources, override }, effects };

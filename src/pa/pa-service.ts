@@ -23,11 +23,14 @@ export interface PaServiceOptions {
   clock?: Clock;
 }
 
-/** What the controller turns into commands; `at` is monotonic ms. */
+/**
+ * What the controller turns into commands, one for one; `at` is monotonic ms.
+ * A move of the override comes as the new source's begin, then the old one's end.
+ */
 export type PaEffect =
-  /** Seats play `group` (host:port) for `source`; `previous` is the PA it replaces, null when media was playing. */
+  /** Seats play `group` (address:port) for `source`; `previous` is the PA it replaces, null when media was playing. */
   | { type: 'pa.begin'; source: PaSource; group: string; previous: PaSource | null; at: number }
-  | { type: 'pa.end'; source: PaSource; at: number }
+  | { type: 'pa.end'; source: PaSource; reason: 'ended' | 'superseded'; at: number }
   | { type: 'pa.fault' | 'pa.faultCleared'; source: PaSource; code: PaFaultCode; at: number };
 
 /** The PA the cabin hears now, or null. */
@@ -134,7 +137,7 @@ export class PaService implements Service {
     if (current) {
       this.#state.next(null);
       this.#counts.ends++;
-      this.#effects.next({ type: 'pa.end', source: current.source, at: this.#clock.now() });
+      this.#effects.next({ type: 'pa.end', source: current.source, reason: 'ended', at: this.#clock.now() });
     }
     await this.#closeReceivers();
     this.#groups = new Map();

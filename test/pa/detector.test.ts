@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { NEVER, VirtualAction, VirtualTimeScheduler, map, merge, timer } from 'rxjs';
-import { DEFAULT_DETECTOR_CONFIG, type DetectorEffect, type DetectorEvent, type PaSource } from '../../src/pa/detector.js';
+import {
+  DEFAULT_DETECTOR_CONFIG,
+  PA_SOURCES,
+  initialDetectorState,
+  nextDeadline,
+  reduce,
+  type DetectorEffect,
+  type DetectorEvent,
+  type PaSource,
+} from '../../src/pa/detector.js';
 import { runDetector } from '../../src/pa/run-detector.js';
 
 type Script = Array<[number, DetectorEvent]>;
@@ -30,7 +40,7 @@ function talk(source: PaSource, from: number, to: number, opts: { levelDbfs?: nu
 }
 
 const begin = (source: PaSource, previous: PaSource | null = null): DetectorEffect => ({ type: 'pa.begin', source, previous });
-const end = (source: PaSource): DetectorEffect => ({ type: 'pa.end', source });
+const end = (source: PaSource, reason: 'ended' | 'superseded' = 'ended'): DetectorEffect => ({ type: 'pa.end', source, reason });
 const keyline = (source: PaSource, on: boolean): DetectorEvent => ({ type: 'keyline', source, on });
 
 test('a single packet with sound begins a PA at once, and it ends a hang-over later', () => {
@@ -77,7 +87,9 @@ test('the flight deck takes over a cabin PA and hands it back when it ends', () 
   assert.deepEqual(simulate([...talk('cabin', 0, 10_000), ...talk('flightdeck', 3000, 6000)]), [
     [0, begin('cabin')],
     [3000, begin('flightdeck', 'cabin')],
+    [3000, end('cabin', 'superseded')],
     [5980 + 1500, begin('cabin', 'flightdeck')],
+    [5980 + 1500, end('flightdeck')],
     [9980 + 1500, end('cabin')],
   ]);
 });
@@ -130,4 +142,51 @@ test('sound without a pause for the maximum (an open mic) is a fault, cleared by
     [60_000, end('flightdeck')],
     [69_980 + 1500, { type: 'pa.faultCleared', source: 'flightdeck', code: 'PA_AUDIO_STUCK' }],
   ]);
+});
+
+const anyEvent = fc.oneof(
+  fc.record({ type: fc.constant('packet' as const), source: fc.constantFrom(...PA_SOURCES), levelDbfs: fc.double({ min: -120, max: 0, noNaN: true }) }),
+  fc.record({ type: fc.constant('keyline' as const), source: fc.constantFrom(...PA_SOURCES), on: fc.boolean() }),
+  fc.constant({ type: 'tick' as const }),
+);
+const timeline = fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), anyEvent), { maxLength: 200 });
+
+test('property: the effects, folded as the controller folds commands, always name exactly the current PA', () => {
+  fc.assert(
+    fc.property(timeline, (steps) => {
+      let state = initialDetectorState();
+      let now = 0;
+      const begun = new Set<PaSource>(); // pa.begin adds a source, pa.end removes it: what desired.paOverride is built from
+      for (const [gap, event] of steps) {
+        now += gap;
+        const step = reduce(state, event, now);
+        state = step.state;
+        for (const e of step.effects) {
+          if (e.type === 'pa.begin') begun.add(e.source);
+          if (e.type === 'pa.end') begun.delete(e.source);
+        }
+        assert.deepEqual([...begun], state.override ? [state.override.source] : []);
+        if (event.type === 'packet' && event.levelDbfs >= -45 && !state.sources[event.source].soundStuck) {
+          // Never missed: a packet with sound leaves this source or a higher one on the air.
+          assert.ok(PA_SOURCES.indexOf(state.override!.source) <= PA_SOURCES.indexOf(event.source));
+        }
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('property: whatever happened, keylines released and a hang-over of quiet end every PA', () => {
+  fc.assert(
+    fc.property(timeline, (steps) => {
+      let state = initialDetectorState();
+      let now = 0;
+      for (const [gap, event] of steps) state = reduce(state, event, (now += gap)).state;
+      for (const source of PA_SOURCES) state = reduce(state, { type: 'keyline', source, on: false }, now).state;
+      state = reduce(state, { type: 'tick' }, now + DEFAULT_DETECTOR_CONFIG.hangoverMs).state;
+      assert.equal(state.override, null);
+      assert.equal(nextDeadline(state), null);
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -78,8 +78,8 @@ test('the flight deck takes over a cabin PA and hands it back', async () => {
     await cabin.done;
     await next('pa.end');
     assert.deepEqual(
-      seen.map((e) => (e.type === 'pa.begin' ? `${e.previous ?? '-'} > ${e.source}` : `${e.type} ${e.source}`)),
-      ['- > cabin', 'cabin > flightdeck', 'flightdeck > cabin', 'pa.end cabin'],
+      seen.map((e) => (e.type === 'pa.begin' ? `${e.previous ?? '-'} > ${e.source}` : e.type === 'pa.end' ? `pa.end ${e.source} ${e.reason}` : e.type)),
+      ['- > cabin', 'cabin > flightdeck', 'pa.end cabin superseded', 'flightdeck > cabin', 'pa.end flightdeck ended', 'pa.end cabin ended'],
     );
   } finally {
     await service.stop();
