@@ -41,7 +41,7 @@ const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
 export const targetArb: fc.Arbitrary<Target> = fc.oneof(
   fc.constant({ all: true as const }),
   fc.array(name, { minLength: 1, maxLength: 4 }).map((zones) => ({ zones })),
-  fc.array(name, { minLength: 1, maxLength: 20 }).map((seats) => ({ seats })),
+  fc.array(name, { minLength: 1, maxLength: 40, size: 'max' }).map((seats) => ({ seats })),
 );
 
 /** Valid command bodies across the whole vocabulary. */
