@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Subscription } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import type { Layout } from '../config/layout.js';
 import type { PurserConfig } from '../config/types.js';
 import { SeatRegistry } from '../cabin/registry.js';
@@ -15,7 +15,7 @@ import { CabinStore } from '../store/cabin-store.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { CORE_MIGRATIONS, type Migration } from '../store/migrations.js';
 import { loadOrCreateSecret } from '../store/secret-file.js';
-import type { ControllerContext } from './context.js';
+import type { ControllerContext, LiveFrame } from './context.js';
 
 /** A part of the controller that plugs in after the spine: migrations, routes, services. */
 export interface Feature {
@@ -87,6 +87,7 @@ export class Controller {
       metrics,
       cabinSecret: Buffer.from(secretHex, 'hex'),
       responder: idleResponder,
+      live: new Subject<LiveFrame>(),
       health: () => Object.fromEntries(this.#health),
       stopping: this.#abort.signal,
     });
@@ -150,6 +151,7 @@ export class Controller {
     for (const sub of this.#subs) sub.unsubscribe();
     this.#subs = [];
     this.#ctx?.registry.complete();
+    this.#ctx?.live.complete();
     this.#db?.close();
     this.#db = undefined;
     this.log.info('purser controller stopped');

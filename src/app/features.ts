@@ -1,6 +1,7 @@
+import { commandsFeature } from '../commands/feature.js';
 import type { Feature } from './controller.js';
 
 /** Every capability that plugs into the spine, in start order. */
 export function defaultFeatures(): Feature[] {
-  return [];
+  return [commandsFeature()];
 }

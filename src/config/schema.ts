@@ -69,6 +69,8 @@ export const configSchema = {
         group: { ...multicastGroup, default: '239.255.10.1' },
         port: { ...port, minimum: 1, default: 5700 },
         defaultTtlMs: { type: 'integer', minimum: 1000, maximum: 86_400_000, default: 600_000 },
+        /** After this, a command some seats have not acknowledged is reported incomplete. */
+        deliveryTimeoutMs: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 15_000 },
       },
     },
     api: {

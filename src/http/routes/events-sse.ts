@@ -24,6 +24,7 @@ export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerConte
     const sub = merge(
       ctx.registry.events$.pipe(map((ev) => `event: cabin\ndata: ${JSON.stringify(ev)}\n\n`)),
       ctx.registry.changes$.pipe(map((s) => `event: seat\ndata: ${JSON.stringify(summarize(s))}\n\n`)),
+      ctx.live.pipe(map((f) => `event: ${f.event}\ndata: ${JSON.stringify(f.data)}\n\n`)),
     ).subscribe({
       next: (chunk) => res.write(chunk),
       complete: () => res.end(),

@@ -1,0 +1,148 @@
+import type { CommandBody } from '../../protocols/seat-command/types.js';
+
+export type DeliveryState = 'pending' | 'delivered' | 'incomplete' | 'expired';
+
+/** What the API and the panel show of one command's delivery. */
+export interface CommandStatus {
+  seq: number;
+  cmd: string;
+  args: unknown;
+  target: unknown;
+  at: number;
+  expiresAt: number;
+  issuer: string;
+  state: DeliveryState;
+  targeted: number;
+  acked: number;
+  pending: string[];
+  offline: string[];
+  deliveredAt?: number;
+}
+
+interface Delivery {
+  body: CommandBody;
+  issuer: string;
+  targeted: Set<string>;
+  waiting: Set<string>;
+  /** Wall ms after which a command still waiting is reported incomplete. */
+  deadline: number;
+  state: DeliveryState;
+  deliveredAt?: number;
+}
+
+export type DeliveryChange =
+  | { kind: 'progress'; seq: number }
+  | { kind: 'delivered'; seq: number; body: CommandBody; seats: number; elapsedMs: number }
+  | { kind: 'incomplete'; seq: number; body: CommandBody; waiting: string[] };
+
+/**
+ * Which targeted seats have acknowledged each command. A seat acknowledges
+ * seq N with any poll whose ackCmd >= N. Times are wall ms: acks arrive by
+ * poll, and a jump of the wall clock only moves a report, never a command.
+ */
+export class DeliveryTracker {
+  /** Ascending seq. */
+  readonly #bySeq = new Map<number, Delivery>();
+  /** Seats with something to acknowledge, to keep the per-poll work small. */
+  readonly #waitingBySeat = new Map<string, Set<number>>();
+
+  constructor(private readonly timeoutMs: number, private readonly keep = 500) {}
+
+  track(body: CommandBody, issuer: string, targeted: readonly string[], now: number, ackOf: (seat: string) => number): DeliveryChange[] {
+    const d: Delivery = { body, issuer, targeted: new Set(targeted), waiting: new Set(), deadline: Math.min(body.at + this.timeoutMs, body.expiresAt), state: 'pending' };
+    for (const s of targeted) {
+      if (ackOf(s) >= body.seq) continue;
+      d.waiting.add(s);
+      let set = this.#waitingBySeat.get(s);
+      if (!set) this.#waitingBySeat.set(s, (set = new Set()));
+      set.add(body.seq);
+    }
+    this.#bySeq.set(body.seq, d);
+    this.#trim();
+    return d.waiting.size === 0 ? [this.#deliver(d, now)] : [];
+  }
+
+  /** A poll from `seat` acknowledging every seq up to ackCmd. */
+  ack(seat: string, ackCmd: number, now: number): DeliveryChange[] {
+    const seqs = this.#waitingBySeat.get(seat);
+    if (!seqs) return [];
+    const out: DeliveryChange[] = [];
+    for (const seq of seqs) {
+      if (seq > ackCmd) continue;
+      seqs.delete(seq);
+      const d = this.#bySeq.get(seq);
+      if (!d) continue;
+      d.waiting.delete(seat);
+      out.push(d.waiting.size === 0 && d.state !== 'delivered' ? this.#deliver(d, now) : { kind: 'progress', seq });
+    }
+    if (seqs.size === 0) this.#waitingBySeat.delete(seat);
+    return out;
+  }
+
+  /** Reports commands past their delivery deadline once; marks expired ones. */
+  tick(now: number): DeliveryChange[] {
+    const out: DeliveryChange[] = [];
+    for (const d of this.#bySeq.values()) {
+      if (d.state === 'pending' && now > d.deadline) {
+        d.state = 'incomplete';
+        out.push({ kind: 'incomplete', seq: d.body.seq, body: d.body, waiting: [...d.waiting].sort() });
+      }
+      if ((d.state === 'incomplete' || d.state === 'pending') && now > d.body.expiresAt) {
+        d.state = 'expired';
+        this.#forget(d);
+        out.push({ kind: 'progress', seq: d.body.seq });
+      }
+    }
+    return out;
+  }
+
+  status(seq: number, isOnline: (seat: string) => boolean): CommandStatus | undefined {
+    const d = this.#bySeq.get(seq);
+    if (!d) return undefined;
+    const pending = [...d.waiting].sort(seatOrder);
+    const b = d.body;
+    return {
+      seq: b.seq,
+      cmd: b.cmd,
+      args: b.args,
+      target: b.target,
+      at: b.at,
+      expiresAt: b.expiresAt,
+      issuer: d.issuer,
+      state: d.state,
+      targeted: d.targeted.size,
+      acked: d.targeted.size - d.waiting.size,
+      pending,
+      offline: pending.filter((s) => !isOnline(s)),
+      ...(d.deliveredAt !== undefined ? { deliveredAt: d.deliveredAt } : {}),
+    };
+  }
+
+  /** Newest first. */
+  recent(limit: number): number[] {
+    return [...this.#bySeq.keys()].slice(-limit).reverse();
+  }
+
+  #deliver(d: Delivery, now: number): DeliveryChange {
+    d.state = 'delivered';
+    d.deliveredAt = now;
+    return { kind: 'delivered', seq: d.body.seq, body: d.body, seats: d.targeted.size, elapsedMs: Math.max(0, now - d.body.at) };
+  }
+
+  #forget(d: Delivery): void {
+    for (const s of d.waiting) this.#waitingBySeat.get(s)?.delete(d.body.seq);
+  }
+
+  #trim(): void {
+    for (const [seq, d] of this.#bySeq) {
+      if (this.#bySeq.size <= this.keep) break;
+      this.#forget(d);
+      this.#bySeq.delete(seq);
+    }
+  }
+}
+
+/** "2A" before "10A": by row, then letter. */
+export function seatOrder(a: string, b: string): number {
+  return parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b);
+}

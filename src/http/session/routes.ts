@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ControllerContext } from '../../app/context.js';
+import { RateLimitedLog } from '../../core/log.js';
+import { checkSameOrigin, setSessionResolver, type Role } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { clearedSessionCookie, readCookie, sessionCookie, SESSION_COOKIE } from './cookie.js';
+import { parsePinHash, PinHashError, verifyPin, type ParsedPinHash } from './pin-hash.js';
+import { initialThrottle, recordFailure, recordSuccess, waitMs, type ThrottleState } from './pin-throttle.js';
+import { SESSION_POLICY, SessionStore, type Session } from './session-store.js';
+
+/** scrypt checks running at once, over all clients: more wait their turn with a 429. */
+const MAX_CHECKS_IN_FLIGHT = 4;
+
+const loginSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pin'],
+  properties: {
+    pin: { type: 'string', minLength: 1, maxLength: 64 },
+    role: { enum: ['crew', 'technician'] },
+  },
+} as const;
+
+/** The configured PIN hashes; a malformed one stops the controller with the key named. */
+export function configuredPins(ctx: ControllerContext): Partial<Record<Role, ParsedPinHash>> {
+  const out: Partial<Record<Role, ParsedPinHash>> = {};
+  for (const [role, key] of [['crew', 'crewPinHash'], ['technician', 'technicianPinHash']] as const) {
+    const encoded = ctx.config.panel[key];
+    if (encoded === undefined) continue;
+    try {
+      out[role] = parsePinHash(encoded);
+    } catch (e) {
+      if (e instanceof PinHashError) throw new Error(`bad config: panel.${key} ${e.message}`);
+      throw e;
+    }
+  }
+  return out;
+}
+
+function tooMany(reply: FastifyReply, ms: number, message: string): ApiError {
+  reply.header('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
+  return new ApiError(429, 'TOO_MANY_ATTEMPTS', message);
+}
+
+/**
+ * POST /api/v1/session {pin, role?}: a right PIN gets an HttpOnly SameSite=Strict
+ * cookie; without a role the PIN says which (technician checked first).
+ * DELETE logs out; GET says who is logged in and which roles have a PIN.
+ */
+export function sessionRoutes(opts: { now?: () => number } = {}) {
+  return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
+    const now = opts.now ?? (() => performance.now());
+    const pins = configuredPins(ctx);
+    const sessions = new SessionStore(now);
+    const badPins = new RateLimitedLog(ctx.log);
+    let throttle: ThrottleState = initialThrottle();
+    const checking = new Set<string>();
+
+    const sessionOf = (req: FastifyRequest): Session | undefined => {
+      const id = readCookie(req.headers.cookie, SESSION_COOKIE);
+      return id ? sessions.get(id) : undefined;
+    };
+    setSessionResolver(ctx, (req) => {
+      const s = sessionOf(req);
+      return s ? { role: s.role, name: `panel:${s.role}`, via: 'session' } : null;
+    });
+    const view = (s: Session | undefined) => (s ? { role: s.role, expiresInMs: Math.round(sessions.remainingMs(s)) } : null);
+
+    app.get('/api/v1/session', async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { session: view(sessionOf(req)), roles: { crew: pins.crew !== undefined, technician: pins.technician !== undefined } };
+    });
+
+    app.post<{ Body: { pin: string; role?: Role } }>('/api/v1/session', { schema: { body: loginSchema } }, async (req, reply) => {
+      checkSameOrigin(req);
+      const client = req.ip;
+      const wait = waitMs(throttle, client, now());
+      if (wait > 0) throw tooMany(reply, wait, `too many wrong PINs: try again in ${Math.ceil(wait / 1000)} s`);
+      if (checking.has(client) || checking.size >= MAX_CHECKS_IN_FLIGHT) throw tooMany(reply, 1000, 'a PIN check is already running: try again in a moment');
+      const roles = (req.body.role ? [req.body.role] : (['technician', 'crew'] as const)).filter((r) => pins[r]);
+      if (roles.length === 0) {
+        throw new ApiError(403, 'PIN_NOT_CONFIGURED', `no ${req.body.role ?? 'panel'} PIN is configured: set panel.${req.body.role ?? 'crew'}PinHash (made by \`purser pin-hash\`)`, 'role');
+      }
+      checking.add(client);
+      let role: Role | undefined;
+      try {
+        for (const r of roles) if (await verifyPin(req.body.pin, pins[r]!)) role = role ?? r;
+      } finally {
+        checking.delete(client);
+      }
+      if (!role) {
+        throttle = recordFailure(throttle, client, now());
+        badPins.warn(`pin:${client}`, { client }, 'wrong panel PIN');
+        const locked = waitMs(throttle, client, now());
+        if (locked > 0) reply.header('retry-after', String(Math.ceil(locked / 1000)));
+        throw new ApiError(401, 'WRONG_PIN', 'that PIN is not right', 'pin');
+      }
+      throttle = recordSuccess(throttle, client);
+      const s = sessions.create(role);
+      reply.header('set-cookie', sessionCookie(s.id, SESSION_POLICY[role].maxMs, req.protocol === 'https'));
+      reply.header('cache-control', 'no-store');
+      ctx.registry.publish({ type: 'crew.action', seat: null, at: Date.now(), action: 'session.login', by: `panel:${role}` });
+      return { session: view(s) };
+    });
+
+    app.delete('/api/v1/session', async (req, reply) => {
+      const s = sessionOf(req);
+      if (s) {
+        sessions.delete(s.id);
+        ctx.registry.publish({ type: 'crew.action', seat: null, at: Date.now(), action: 'session.logout', by: `panel:${s.role}` });
+      }
+      reply.header('set-cookie', clearedSessionCookie(req.protocol === 'https'));
+      return { session: null };
+    });
+  };
+}
