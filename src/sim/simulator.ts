@@ -52,6 +52,7 @@ export class Simulator {
   #nextSpare = SPARE_UNIT_BASE;
 
   constructor(opts: SimulatorOptions) {
+    if (!URL.canParse(opts.controller)) throw new RangeError(`controller ${JSON.stringify(String(opts.controller))} is not a URL`);
     const pollUrl = new URL(POLL_PATH, opts.controller);
     if (pollUrl.protocol !== 'http:') throw new RangeError(`controller URL must be http://, not ${pollUrl.protocol}`);
     if (opts.secret.length === 0) throw new RangeError('the cabin secret is empty');
@@ -119,18 +120,12 @@ export class Simulator {
   /** Throws RangeError for an unknown seat or a fraction outside (0, 1]. */
   select(target: Target): SeatPlayer[] {
     if (target === 'all') return [...this.#players];
-    if (typeof target === 'string' || Array.isArray(target)) {
-      return (typeof target === 'string' ? [target] : (target as readonly string[])).map((id) => {
-        const player = this.#bySeat.get(id);
-        if (!player) throw new RangeError(`no seat ${id} among the ${this.#players.length} simulated`);
-        return player;
-      });
-    }
-    const { fraction } = target as { fraction: number };
-    if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`fraction ${fraction} is outside (0, 1]`);
-    const n = this.#players.length;
-    const count = Math.min(n, Math.max(1, Math.round(fraction * n)));
-    return Array.from({ length: count }, (_, k) => this.#players[Math.floor((k * n) / count)]!);
+    if (typeof target === 'object' && 'fraction' in target) return this.#spread(target.fraction);
+    return (typeof target === 'string' ? [target] : target).map((id) => {
+      const player = this.#bySeat.get(id);
+      if (!player) throw new RangeError(`no seat ${id} among the ${this.#players.length} simulated`);
+      return player;
+    });
   }
 
   /** Applies a behaviour to the targeted seats; returns them. */
@@ -138,6 +133,14 @@ export class Simulator {
     const players = this.select(target);
     for (const p of players) perform(p, action, () => lruFor(this.#nextSpare++));
     return players;
+  }
+
+  /** Every k-th seat rather than a random pick: reproducible, and spread over the whole cabin. */
+  #spread(fraction: number): SeatPlayer[] {
+    if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`fraction ${fraction} is outside (0, 1]`);
+    const n = this.#players.length;
+    const count = Math.min(n, Math.max(1, Math.round(fraction * n)));
+    return Array.from({ length: count }, (_, k) => this.#players[Math.floor((k * n) / count)]!);
   }
 
   stats(): StatsSnapshot {

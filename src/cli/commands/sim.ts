@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { defaultStateDir } from '../../config/load.js';
+import { ACTIONS, ActionSyntaxError, parseAction } from '../../sim/action-text.js';
+import { DEFAULT_SEATS, MAX_SEATS } from '../../sim/layout.js';
+import { readSecretFile, secretFromHex } from '../../sim/secret.js';
+import { Simulator } from '../../sim/simulator.js';
+import type { StatsSnapshot } from '../../sim/stats.js';
+import { UsageError, type CliCommand } from '../command.js';
+import { controllerUrl, intOption, parseOptions } from '../options.js';
+
+const actionLines = Object.entries(ACTIONS).map(([name, a]) => `  --${`${name} ${a.usage}`.padEnd(36)}${a.help}`);
+
+const HELP = `Usage: purser sim [--controller URL] [--secret HEX | --secret-file PATH] [options] [behaviours]
+
+Simulates seat players polling a cabin controller (seat protocol v1): each seat
+POSTs its full state, signed with its LRU key, every pollIntervalMs the
+controller asks for, and applies the answer. Prints a status line every few
+seconds; runs until SIGINT or SIGTERM.
+
+Options:
+  --controller URL                    the controller (default $PURSER_URL, else http://127.0.0.1:8080)
+  --seats N                           simulate the first N seats: 1A..50F, then 51A... (default ${DEFAULT_SEATS}, at most ${MAX_SEATS})
+  --secret HEX                        the cabin secret
+  --secret-file PATH                  read it from a file (default: cabin.secret in $PURSER_STATE_DIR
+                                      or ~/.local/state/purser, where \`purser run\` creates it)
+  --status-ms MS                      status line interval (default 5000; 0: none)
+  --stdin                             also read behaviours from stdin, one "NAME ARG" per line (e.g. "call 12A")
+
+Behaviours (repeatable; SEATS is all, 12A,14C or 10% of the seats, spread evenly):
+${actionLines.join('\n')}
+
+Example: purser sim --controller http://127.0.0.1:8080 --secret-file /var/lib/purser/cabin.secret \\
+           --drop 0.05 --skew-ms 4000@10% --flap 12A --call 3C --fault DISK_SMART:error@20B
+`;
+
+const actionOptions = Object.fromEntries(Object.keys(ACTIONS).map((name) => [name, { type: 'string', multiple: true } as const]));
+
+export const command: CliCommand = {
+  name: 'sim',
+  summary: 'simulate seat players polling a controller, with injectable faults',
+  help: HELP,
+  async run(args) {
+    const { values } = parseOptions(args, {
+      controller: { type: 'string' },
+      seats: { type: 'string' },
+      secret: { type: 'string' },
+      'secret-file': { type: 'string' },
+      'status-ms': { type: 'string' },
+      stdin: { type: 'boolean' },
+      ...actionOptions,
+    });
+    const seats = intOption(values.seats, 'seats', 1, MAX_SEATS) ?? DEFAULT_SEATS;
+    const statusMs = intOption(values['status-ms'], 'status-ms', 0, 3_600_000) ?? 5000;
+    const secret = await secretOf(values.secret, values['secret-file']);
+    const sim = usage(() => new Simulator({ controller: controllerUrl(values.controller), secret, seats }));
+    for (const name of Object.keys(ACTIONS)) {
+      for (const arg of (values as Record<string, string[] | undefined>)[name] ?? []) usage(() => act(sim, name, arg));
+    }
+
+    sim.start();
+    const status = statusMs > 0 ? setInterval(() => printStatus(sim), statusMs) : undefined;
+    const stdin = values.stdin ? readStdinActions(sim) : undefined;
+    await untilSignal();
+    clearInterval(status);
+    stdin?.close();
+    await sim.stop();
+    printStatus(sim);
+    return 0;
+  },
+};
+
+/** Runs `fn`, turning a bad value into a UsageError. */
+function usage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ActionSyntaxError || err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function act(sim: Simulator, name: string, arg: string): void {
+  const { target, action } = parseAction(name, arg);
+  sim.act(target, action);
+}
+
+async function secretOf(hex: string | undefined, file: string | undefined): Promise<Buffer> {
+  if (hex !== undefined && file !== undefined) throw new UsageError('give --secret or --secret-file, not both');
+  if (hex !== undefined) return usage(() => secretFromHex(hex));
+  const path = file ?? join(defaultStateDir(), 'cabin.secret');
+  try {
+    return await readSecretFile(path);
+  } catch (err) {
+    throw new UsageError(`cannot read the cabin secret: ${(err as Error).message}`);
+  }
+}
+
+/** Lines like "call 12A" or "drop 0.2@10%": a bad one is reported, never fatal. */
+function readStdinActions(sim: Simulator) {
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  lines.on('line', (line) => {
+    const [name, arg = '', ...extra] = line.trim().split(/\s+/);
+    if (!name) return;
+    try {
+      if (extra.length > 0) throw new ActionSyntaxError('one NAME ARG per line');
+      act(sim, name, arg);
+      process.stdout.write(`ok: ${line.trim()}\n`);
+    } catch (err) {
+      process.stderr.write(`purser sim: ${(err as Error).message}\n`);
+    }
+  });
+  return lines;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+function printStatus(sim: Simulator): void {
+  process.stdout.write(`${formatStatus(sim.players.length, sim.stats())}\n`);
+  sim.resetStats();
+}
+
+/** One line: seats, rates over the window, errors by kind, latency. */
+export function formatStatus(seats: number, s: StatsSnapshot): string {
+  const perSec = (n: number) => (s.elapsedMs > 0 ? (n * 1000) / s.elapsedMs : 0).toFixed(1);
+  const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(1)} ms`);
+  const kinds = Object.entries(s.errors).map(([k, n]) => `${k}×${n}`).join(' ');
+  return [
+    `${seats} seats`,
+    `${perSec(s.sent + s.dropped)} polls/s`,
+    `ok ${perSec(s.ok)}/s`,
+    `dropped ${s.dropped}`,
+    `errors ${s.failed}${kinds ? ` (${kinds})` : ''}`,
+    `p50 ${ms(s.latencyMs.p50)}`,
+    `p99 ${ms(s.latencyMs.p99)}`,
+  ].join('  ');
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { UsageError } from '../../../src/cli/command.js';
+import { command } from '../../../src/cli/commands/sim.js';
+import { ACTIONS } from '../../../src/sim/action-text.js';
+import { startFakeController } from '../../sim/fake-controller.js';
+
+const secret = randomBytes(32);
+const hex = secret.toString('hex');
+const base = ['--controller', 'http://127.0.0.1:9', '--secret', hex];
+
+test('bad command lines are usage errors that say what is wrong', async () => {
+  const refused = (args: string[], message: RegExp) =>
+    assert.rejects(command.run(args), (err: Error) => err instanceof UsageError && message.test(err.message), args.join(' '));
+  await refused(['--controller', 'https://127.0.0.1:8443', '--secret', hex], /must be http:\/\//);
+  await refused(['--controller', 'nowhere', '--secret', hex], /"nowhere" is not a URL/);
+  await refused([...base, '--secret-file', '/tmp/cabin.secret'], /--secret or --secret-file, not both/);
+  await refused(['--controller', 'http://127.0.0.1:9', '--secret', 'abcd'], /at least 16 bytes/);
+  await refused(['--controller', 'http://127.0.0.1:9', '--secret-file', '/nonexistent/cabin.secret'], /cannot read the cabin secret: .*ENOENT/);
+  await refused([...base, '--seats', '0'], /--seats must be a whole number from 1 to 5994/);
+  await refused([...base, '--drop', '2'], /drop probability/);
+  await refused([...base, '--call', '51A'], /no seat 51A among the 300/);
+  await refused([...base, '--bogus'], /Unknown option '--bogus'/);
+});
+
+test('the help names every option and behaviour the command accepts', () => {
+  const flags = ['--controller', '--seats', '--secret', '--secret-file', '--status-ms', '--stdin'];
+  for (const flag of [...flags, ...Object.keys(ACTIONS).map((a) => `--${a} `)]) {
+    assert.ok(command.help.includes(flag), `the help does not mention ${flag}`);
+  }
+});
+
+/** Runs `purser sim ARGS` as its own process, as a user would. */
+function runSim(args: string[]) {
+  const sim = fileURLToPath(new URL('../../../src/cli/commands/sim.ts', import.meta.url));
+  const script = `const { command } = await import(${JSON.stringify(sim)}); process.exitCode = await command.run(process.argv.slice(1));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, '--', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const until = async (stream: 'stdout' | 'stderr', pattern: RegExp) => {
+    while (!pattern.test(stream === 'stdout' ? stdout : stderr)) await once(child[stream], 'data');
+  };
+  return { child, until, output: () => ({ stdout, stderr }) };
+}
+
+test('purser sim polls the controller, reports status, takes behaviours on stdin and stops cleanly on SIGTERM', { timeout: 30_000 }, async (t) => {
+  const fake = await startFakeController(secret, 50);
+  t.after(() => fake.close());
+  const { child, until, output } = runSim([
+    '--controller', fake.url, '--secret', hex, '--seats', '12', '--status-ms', '300', '--bad-signer', '1A', '--stdin',
+  ]);
+  t.after(() => child.kill('SIGKILL'));
+
+  await fake.next((p) => p.seat === '2F');
+  await until('stdout', /^12 seats .* errors \d+ \(401×\d+\)/m);
+  child.stdin.write('call 2B\n');
+  await fake.next((p) => p.seat === '2B' && p.inputs.call.on);
+  child.stdin.write('wave 2B\n');
+  await until('stderr', /unknown action "wave"/);
+
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, output().stderr);
+  assert.ok(!fake.polls.some((p) => p.seat === '1A'), 'the bad signer got through');
+});
