@@ -17,7 +17,7 @@ export const DEFAULT_L16_PAYLOAD_TYPES: readonly number[] = [96, 97];
 const L16: AudioFormat = { codec: 'L16', clockRate: 48_000 };
 const PCMU: AudioFormat = { codec: 'PCMU', clockRate: 8_000 };
 
-export function audioFormat(payloadType: number, l16PayloadTypes: ReadonlySet<number>): AudioFormat | null {
+function audioFormat(payloadType: number, l16PayloadTypes: ReadonlySet<number>): AudioFormat | null {
   if (payloadType === PCMU_PAYLOAD_TYPE) return PCMU;
   return l16PayloadTypes.has(payloadType) ? L16 : null;
 }

@@ -1,6 +1,6 @@
 import { BehaviorSubject, EMPTY, Subject, filter, map, merge, type Observable, type Subscription, asyncScheduler } from 'rxjs';
 import { DEFAULT_L16_PAYLOAD_TYPES } from '../../protocols/rtp/audio.js';
-import { RtpMulticastReceiver, type RtpReceiverCounters, type WarnLog } from '../../protocols/rtp/multicast-receiver.js';
+import { RtpMulticastReceiver, type RtpAudioDatagram, type RtpReceiverCounters, type WarnLog } from '../../protocols/rtp/multicast-receiver.js';
 import { HealthCell, type Health, type Service } from '../core/service.js';
 import { DEFAULT_DETECTOR_CONFIG, PA_SOURCES, type DetectorConfig, type DetectorEvent, type DetectorState, type PaFaultCode, type PaSource } from './detector.js';
 import { runDetector, type Clock, type TimedStep } from './run-detector.js';
@@ -44,6 +44,8 @@ export interface PaCounters {
   /** Keyline events for a source with no configured group: seats would have nothing to play. */
   keylinesIgnored: number;
 }
+
+type Decoded = RtpAudioDatagram & { result: { ok: true } };
 
 /** Level-only updates of state$ come at most this often: a level meter, not 50 events a second. */
 const LEVEL_REFRESH_MS = 250;
@@ -101,7 +103,7 @@ export class PaService implements Service {
           interfaceAddress,
           l16PayloadTypes: this.#l16PayloadTypes,
           log: this.options.log,
-          now: this.#clock.now,
+          now: () => this.#clock.now(),
         }),
     );
     try {
@@ -114,13 +116,15 @@ export class PaService implements Service {
     // The bound port, so a port of 0 (tests) still names a group seats can play.
     this.#groups = new Map(sources.map((s, i) => [s.name, `${s.group}:${this.#receivers[i]!.port}`]));
 
+    // Refused datagrams were counted and logged by the receiver; detection never sees them.
     const packets$ = merge(
       ...sources.map((s, i) =>
         this.#receivers[i]!.datagrams$.pipe(
-          map((d): DetectorEvent | null => (d.result.ok ? { type: 'packet', source: s.name, levelDbfs: d.result.levelDbfs } : null)),
+          filter((d): d is Decoded => d.result.ok),
+          map((d): DetectorEvent => ({ type: 'packet', source: s.name, levelDbfs: d.result.levelDbfs })),
         ),
       ),
-    ).pipe(filter((e): e is DetectorEvent => e !== null));
+    );
     const keylines$ = (this.options.keyline$ ?? EMPTY).pipe(
       filter((k) => this.#hasGroup(k.source)),
       map((k): DetectorEvent => ({ type: 'keyline', source: k.source, on: k.on })),
