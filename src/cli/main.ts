@@ -6,6 +6,7 @@ import { UsageError } from './command.js';
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   run: () => import('./commands/run.js'),
   seats: () => import('./commands/seats.js'),
+  command: () => import('./commands/command.js'),
 };
 
 async function usage(): Promise<string> {
