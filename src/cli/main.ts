@@ -5,6 +5,8 @@ import { UsageError } from './command.js';
 /** Sub-commands, loaded lazily so `purser seats` does not load the controller. */
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   run: () => import('./commands/run.js'),
+  demo: () => import('./commands/demo.js'),
+  sim: () => import('./commands/sim.js'),
   seats: () => import('./commands/seats.js'),
   command: () => import('./commands/command.js'),
 };
@@ -45,6 +47,12 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
 }
+
+// `purser seats | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

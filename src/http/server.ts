@@ -19,8 +19,8 @@ export class HttpService implements Service {
 
   constructor(private readonly ctx: ControllerContext, extra: RoutePlugin[] = []) {
     this.app = Fastify({
-      loggerInstance: ctx.log.child({ service: 'http' }) as FastifyBaseLogger,
-      disableRequestLogging: true,
+      // Per-request logs are at info: at 300 polls a second they would drown everything else.
+      loggerInstance: ctx.log.child({ service: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
       keepAliveTimeout: 65_000,
       // Seats keep connections open; on stop, idle ones close and in-flight polls are answered.
       forceCloseConnections: 'idle',

@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { Controller } from '../../app/controller.js';
+import { defaultFeatures } from '../../app/features.js';
+import { createLogger } from '../../core/log.js';
+import { Simulator } from '../../sim/simulator.js';
+import type { CliCommand } from '../command.js';
+import { intOption, parseOptions } from '../options.js';
+import { loadConfigOrExit, stopOnSignals } from './run.js';
+
+export const command: CliCommand = {
+  name: 'demo',
+  summary: 'run the controller with a simulated cabin (what `npm start` does)',
+  help: `Usage: purser demo [--config FILE] [--seats N] [--port P]
+
+Runs the controller and, in the same process, simulated seat players that
+speak the real seat protocol over real HTTP to it: a whole cabin on loopback.
+
+  --config FILE   as for \`purser run\` (default: built-in 300-seat layout)
+  --seats N       simulated seats (default: every seat of the layout)
+  --port P        HTTP port (default 8080; 0 picks a free one)
+
+State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser.`,
+  async run(args) {
+    const { values } = parseOptions(args, { config: { type: 'string', short: 'c' }, seats: { type: 'string' }, port: { type: 'string' } });
+    const { config, layout } = await loadConfigOrExit(values.config);
+    const port = intOption(values.port, 'port', 0, 65535);
+    if (port !== undefined) config.http.port = port;
+    const seats = intOption(values.seats, 'seats', 1, layout.seats.length) ?? layout.seats.length;
+    const log = createLogger(process.env.PURSER_LOG_LEVEL ?? 'warn');
+    const controller = new Controller(config, layout, log, defaultFeatures());
+    let sim: Simulator | undefined;
+    stopOnSignals(async () => {
+      await sim?.stop();
+      await controller.stop();
+    });
+    await controller.start();
+    sim = new Simulator({ controller: controller.url, secret: controller.ctx.cabinSecret, seats });
+    sim.start();
+    const url = controller.url;
+    console.log(`purser: listening on ${url} (${layout.seats.length} seats, ${seats} simulated)
+
+  Control panel   ${url}/
+  Seats (JSON)    ${url}/api/v1/seats
+  Live events     ${url}/api/v1/events
+  Health          ${url}/api/v1/health
+  Metrics         ${url}/metrics
+  API token       ${join(config.stateDir, 'api.token')}
+
+Try, in another terminal:
+  npx purser seats --zone J
+  npx purser command seat.lock --zone J --reason turbulence
+Stop with Ctrl-C.`);
+    await new Promise(() => undefined);
+    return 0;
+  },
+};
