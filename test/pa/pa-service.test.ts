@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Subject, filter, firstValueFrom, timeout } from 'rxjs';
+import { Subject, VirtualAction, VirtualTimeScheduler, filter, firstValueFrom, timeout } from 'rxjs';
 import type { PaSource } from '../../src/pa/detector.js';
 import { PaService, type PaConfig, type PaEffect, type PaState } from '../../src/pa/pa-service.js';
 import { playPa } from '../../src/sim/pa-player.js';
@@ -67,7 +67,7 @@ test('a voice on the cabin group begins a PA within a packet and ends it a hang-
 });
 
 test('the flight deck takes over a cabin PA and hands it back', async () => {
-  const service = new PaService(config({ hangoverMs: 1000 }), { log: quiet });
+  const service = new PaService(config(), { log: quiet });
   const { seen, next } = watch(service);
   await service.start();
   try {
@@ -103,6 +103,29 @@ test('a keyline begins and ends a PA; one for a source with no group is ignored'
       ],
     );
     assert.equal(service.counters().keylinesIgnored, 1);
+  } finally {
+    await service.stop();
+  }
+});
+
+test('on an injected clock, a keyline stuck for ten minutes ends the PA with a fault, in virtual time', async () => {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity);
+  const keyline$ = new Subject<{ source: PaSource; on: boolean }>();
+  const service = new PaService(config(), { log: quiet, keyline$, clock: { now: () => scheduler.now(), scheduler } });
+  const { seen } = watch(service);
+  await service.start();
+  try {
+    keyline$.next({ source: 'cabin', on: true });
+    scheduler.flush();
+    assert.deepEqual(
+      seen.map((e) => [e.type, e.at]),
+      [
+        ['pa.begin', 0],
+        ['pa.fault', 600_000],
+        ['pa.end', 600_000],
+      ],
+    );
+    assert.equal(service.counters().faults, 1);
   } finally {
     await service.stop();
   }
