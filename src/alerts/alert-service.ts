@@ -1,0 +1,88 @@
+import type { Subscription } from 'rxjs';
+import type { ControllerContext } from '../app/context.js';
+import { HealthCell, type Service } from '../core/service.js';
+import { alertOrder, type Alert, type AlertBook, type AlertChange } from './alert.js';
+import { AlertTable } from './alert-table.js';
+import { ACK_ACTION, CLEAR_ACTION, reduceAlerts } from './book.js';
+
+/** SSE frame name for alert changes (`event: alert`). */
+export const ALERT_FRAME = 'alert';
+
+/**
+ * Runs the alert book: folds every cabin event through the pure reducer,
+ * writes changes behind to SQLite (batched per tick) and pushes each change to
+ * live panels. Crew acks and clears are published as cabin events and come
+ * back through the same reducer, so the book has one way in.
+ */
+export class AlertService implements Service {
+  readonly name = 'alerts';
+  readonly #health = new HealthCell();
+  readonly health$ = this.#health.health$;
+  #book: AlertBook = new Map();
+  #table: AlertTable | undefined;
+  #sub: Subscription | undefined;
+  #unsaved: AlertChange[] = [];
+
+  constructor(private readonly ctx: ControllerContext) {}
+
+  async start(): Promise<void> {
+    this.#table = new AlertTable(this.ctx.db);
+    this.#book = new Map(this.#table.load().map((a) => [a.id, a]));
+    this.#sub = this.ctx.registry.events$.subscribe((ev) => {
+      const { book, changes } = reduceAlerts(this.#book, ev);
+      this.#book = book;
+      for (const c of changes) this.#changed(c);
+    });
+    this.#health.set('ok');
+  }
+
+  async stop(): Promise<void> {
+    this.#sub?.unsubscribe();
+    this.#sub = undefined;
+    this.#save();
+    this.#health.set('down', 'stopped');
+  }
+
+  /** Open alerts, the ones needing attention first. */
+  list(): Alert[] {
+    return [...this.#book.values()].sort(alertOrder);
+  }
+
+  get(id: string): Alert | undefined {
+    return this.#book.get(id);
+  }
+
+  /** Returns the alert after the action, or undefined if it is no longer open. */
+  ack(id: string, by: string): Alert | undefined {
+    this.#crew(ACK_ACTION, id, by);
+    return this.#book.get(id);
+  }
+
+  clear(id: string, by: string): void {
+    this.#crew(CLEAR_ACTION, id, by);
+  }
+
+  #crew(action: string, id: string, by: string): void {
+    const a = this.#book.get(id);
+    if (a) this.ctx.registry.publish({ type: 'crew.action', seat: a.seat, at: Date.now(), action, by, detail: id });
+  }
+
+  #changed(c: AlertChange): void {
+    this.ctx.live.next({ event: ALERT_FRAME, data: c });
+    if (this.#unsaved.push(c) === 1) queueMicrotask(() => this.#save());
+  }
+
+  #save(): void {
+    const changes = this.#unsaved;
+    if (changes.length === 0 || !this.#table) return;
+    this.#unsaved = [];
+    try {
+      this.#table.apply(changes);
+      this.#health.set('ok');
+    } catch (e) {
+      // The book in memory is still right; only a restart would lose these.
+      this.ctx.log.error({ err: (e as Error).message, changes: changes.length }, 'saving alerts failed');
+      this.#health.set('degraded', `saving alerts failed: ${(e as Error).message}`);
+    }
+  }
+}

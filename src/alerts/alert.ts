@@ -1,0 +1,38 @@
+/**
+ * What needs a crew member's attention, as the panel lists it. Plain JSON: the
+ * API sends it, the store keeps it, the page imports these types.
+ */
+export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping';
+
+/** urgent: chime and flash (a passenger is waiting); high: flash; normal: counted. */
+export type AlertPriority = 'urgent' | 'high' | 'normal';
+
+export interface Alert {
+  /** Stable and derived from what raised it, e.g. "call-23C-1763800000123": replaying an event cannot duplicate it. */
+  id: string;
+  kind: AlertKind;
+  seat: string;
+  priority: AlertPriority;
+  /** Wall ms when the condition began (a call is dated back to the press). */
+  since: number;
+  /** Fault code, or the flapping input's name. */
+  code?: string;
+  ackedAt: number | null;
+  ackedBy: string | null;
+}
+
+/** How the book changed; the service persists and broadcasts each one. */
+export type AlertChange = { op: 'open'; alert: Alert } | { op: 'ack'; alert: Alert } | { op: 'close'; alert: Alert; reason: CloseReason; by?: string };
+
+/** cleared: by crew; resolved: the condition went away at the seat. */
+export type CloseReason = 'cleared' | 'resolved';
+
+/** Open alerts by id. */
+export type AlertBook = ReadonlyMap<string, Alert>;
+
+const PRIORITY_ORDER: Record<AlertPriority, number> = { urgent: 0, high: 1, normal: 2 };
+
+/** Unacknowledged first, then by priority, then the longest waiting. */
+export function alertOrder(a: Alert, b: Alert): number {
+  return Number(a.ackedAt !== null) - Number(b.ackedAt !== null) || PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority] || a.since - b.since || a.id.localeCompare(b.id);
+}

@@ -1,0 +1,86 @@
+import type { CabinEvent } from '../cabin/events.js';
+import type { FaultSeverity } from '../../protocols/seat-poll/types.js';
+import type { Alert, AlertBook, AlertChange, AlertKind, AlertPriority } from './alert.js';
+
+/** Crew actions on alerts travel as cabin events, so history and every panel see them. */
+export const ACK_ACTION = 'alert.ack';
+export const CLEAR_ACTION = 'alert.clear';
+
+const FLAPPING = 'INPUT_FLAPPING';
+
+/** An info fault is for the technician's seat view, not worth a crew alert. */
+const FAULT_PRIORITY: Record<FaultSeverity, AlertPriority | null> = { info: null, warn: 'normal', error: 'high', critical: 'high' };
+
+export interface Reduced {
+  book: AlertBook;
+  changes: AlertChange[];
+}
+
+const same = (book: AlertBook): Reduced => ({ book, changes: [] });
+
+function open(book: AlertBook, kind: AlertKind, seat: string, since: number, priority: AlertPriority, code?: string): Reduced {
+  const id = [kind, seat, code, since].filter((p) => p !== undefined).join('-');
+  // One open alert per condition: a repeated raise (replay, duplicate event) changes nothing.
+  for (const a of book.values()) if (a.kind === kind && a.seat === seat && a.code === code) return same(book);
+  const alert: Alert = { id, kind, seat, priority, since, ...(code !== undefined ? { code } : {}), ackedAt: null, ackedBy: null };
+  return { book: new Map(book).set(id, alert), changes: [{ op: 'open', alert }] };
+}
+
+function resolve(book: AlertBook, match: (a: Alert) => boolean): Reduced {
+  const gone = [...book.values()].filter(match);
+  if (gone.length === 0) return same(book);
+  const next = new Map(book);
+  for (const a of gone) next.delete(a.id);
+  return { book: next, changes: gone.map((alert) => ({ op: 'close', alert, reason: 'resolved' })) };
+}
+
+/**
+ * The alert book's decision for one cabin event: pure, idempotent (a replayed
+ * event changes nothing), and the only place alerts open or close.
+ */
+export function reduceAlerts(book: AlertBook, ev: CabinEvent): Reduced {
+  switch (ev.type) {
+    case 'call.pressed':
+      return open(book, 'call', ev.seat, ev.at, 'urgent');
+    case 'call.released':
+    // A reboot or a new unit puts the call light out: the passenger is no longer waiting on this press.
+    case 'seat.rebooted':
+    case 'lru.installed':
+      return resolve(book, (a) => a.kind === 'call' && a.seat === ev.seat);
+    case 'seat.offline':
+      return open(book, 'offline', ev.seat, ev.at, 'normal');
+    case 'seat.online':
+      return resolve(book, (a) => a.kind === 'offline' && a.seat === ev.seat);
+    case 'fault.raised': {
+      if (ev.code === FLAPPING) return open(book, 'flapping', ev.seat, ev.at, 'normal', ev.detail ?? 'input');
+      const priority = FAULT_PRIORITY[ev.severity];
+      // A severity change re-raises the code: the old alert gives way to one of the new priority.
+      const stale = resolve(book, (a) => a.kind === 'fault' && a.seat === ev.seat && a.code === ev.code && a.priority !== priority);
+      if (!priority) return stale;
+      const opened = open(stale.book, 'fault', ev.seat, ev.at, priority, ev.code);
+      return { book: opened.book, changes: [...stale.changes, ...opened.changes] };
+    }
+    case 'fault.cleared':
+      return resolve(book, (a) => a.seat === ev.seat && (ev.code === FLAPPING ? a.kind === 'flapping' : a.kind === 'fault' && a.code === ev.code));
+    case 'crew.action':
+      return crewAction(book, ev);
+    default:
+      return same(book);
+  }
+}
+
+function crewAction(book: AlertBook, ev: Extract<CabinEvent, { type: 'crew.action' }>): Reduced {
+  const a = ev.detail === undefined ? undefined : book.get(ev.detail);
+  if (!a) return same(book);
+  if (ev.action === ACK_ACTION) {
+    if (a.ackedAt !== null) return same(book);
+    const alert: Alert = { ...a, ackedAt: ev.at, ackedBy: ev.by };
+    return { book: new Map(book).set(a.id, alert), changes: [{ op: 'ack', alert }] };
+  }
+  if (ev.action === CLEAR_ACTION) {
+    const next = new Map(book);
+    next.delete(a.id);
+    return { book: next, changes: [{ op: 'close', alert: a, reason: 'cleared', by: ev.by }] };
+  }
+  return same(book);
+}
