@@ -1,7 +1,9 @@
 import { commandsFeature } from '../commands/feature.js';
+import { paFeature } from '../pa/feature.js';
 import type { Feature } from './controller.js';
 
 /** Every capability that plugs into the spine, in start order. */
 export function defaultFeatures(): Feature[] {
-  return [commandsFeature()];
+  const commands = commandsFeature();
+  return [commands, paFeature(commands.service)];
 }

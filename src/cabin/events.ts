@@ -19,7 +19,7 @@ export type CabinEvent =
   | { type: 'fault.cleared'; seat: string; at: number; code: string; source: FaultSource }
   | { type: 'update.changed'; seat: string; at: number; state: UpdateState; version?: string; error?: string }
   | { type: 'crew.action'; seat: string | null; at: number; action: string; by: string; detail?: string }
-  | { type: 'command.sent'; seat: null; at: number; seq: number; cmd: string; target: unknown; by: string }
+  | { type: 'command.sent'; seat: null; at: number; seq: number; cmd: string; args: unknown; target: unknown; by: string }
   | { type: 'command.delivered'; seat: null; at: number; seq: number; cmd: string; seats: number; elapsedMs: number }
   | { type: 'command.incomplete'; seat: null; at: number; seq: number; cmd: string; pending: string[]; offline: string[] }
   | { type: 'pa.started'; seat: null; at: number; source: string }

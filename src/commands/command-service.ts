@@ -87,7 +87,7 @@ export class CommandService implements Service {
     // Committed: from here the seats will get it, by multicast now or by their next poll.
     const seats = this.book.add(body, at);
     const sent = this.sender.send(datagram);
-    this.ctx.registry.publish({ type: 'command.sent', seat: null, at, seq: body.seq, cmd: body.cmd, target: body.target, by: opts.issuer });
+    this.ctx.registry.publish({ type: 'command.sent', seat: null, at, seq: body.seq, cmd: body.cmd, args: body.args, target: body.target, by: opts.issuer });
     if (!sent) this.ctx.log.warn({ seq: body.seq }, 'multicast sender down: command goes by poll only');
     this.#apply(this.tracker.track(body, opts.issuer, seats.map((s) => s.id), at, (s) => this.ctx.registry.get(s)?.ackCmd ?? 0));
     return this.status(body.seq)!;

@@ -101,6 +101,8 @@ export const configSchema = {
         interface: { ...ipv4, default: '127.0.0.1' },
         thresholdDbfs: { type: 'number', minimum: -120, maximum: 0, default: -45 },
         hangoverMs: { type: 'integer', minimum: 100, maximum: 60000, default: 1500 },
+        /** A keyline held, or sound without a pause, this long is a fault (PA_KEYLINE_STUCK / PA_AUDIO_STUCK) and ends that PA. */
+        maxPaMs: { type: 'integer', minimum: 10_000, maximum: 3_600_000, default: 600_000 },
         l16PayloadTypes: { type: 'array', items: { type: 'integer', minimum: 96, maximum: 127 }, default: [96, 97] },
         sources: {
           type: 'array',

@@ -16,6 +16,7 @@ export interface PurserConfig {
     interface: string;
     thresholdDbfs: number;
     hangoverMs: number;
+    maxPaMs: number;
     l16PayloadTypes: number[];
     sources: { name: PaSourceName; group: string; port: number }[];
   };

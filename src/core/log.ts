@@ -36,4 +36,9 @@ export class RateLimitedLog {
       w.suppressed++;
     }
   }
+
+  /** A `{warn(obj, msg)}` for protocol code (which cannot import this), rate-limited under one key. */
+  keyed(key: string): { warn(obj: object, msg: string): void } {
+    return { warn: (obj, msg) => this.warn(key, obj, msg) };
+  }
 }
