@@ -1,0 +1,45 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { spawnReady } from './spawn-ready.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface RunningController {
+  url: string;
+  pid: number;
+  stateDir: string;
+  /** Stops the controller and removes its temporary state dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `purser run` from source as its own process, so its CPU and memory can
+ * be measured apart from the load, with state in a fresh temp dir and HTTP on
+ * 127.0.0.1 at an ephemeral port. `config` is merged over that.
+ */
+export async function startController(config: Record<string, unknown> = {}): Promise<RunningController> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'purser-bench-'));
+  const configPath = join(stateDir, 'bench-config.yaml');
+  await writeFile(configPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, ...config }));
+  try {
+    const ready = await spawnReady(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'run', '--config', configPath], {
+      ready: /listening on (http:\/\/\S+)/,
+      cwd: ROOT,
+      env: { ...process.env, PURSER_LOG_LEVEL: process.env.PURSER_LOG_LEVEL ?? 'warn' },
+    });
+    return {
+      url: ready.match[1]!,
+      pid: ready.pid,
+      stateDir,
+      async stop() {
+        await ready.stop();
+        await rm(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await rm(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+}

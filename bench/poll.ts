@@ -1,0 +1,217 @@
+// Seat-poll benchmark: the controller, run as its own process, under simulated
+// seats polling at 1 Hz, next to a bare fastify server under the same load.
+//   (a) 300 seats for 30 s: latency, server CPU and RSS;
+//   (b) seats ramped up until p99 passes 20 ms or polls fail: the most sustained.
+// POLL_BENCH_QUICK=1 shortens every phase. Writes bench/results/poll.json.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MAX_SEATS } from '../src/sim/layout.js';
+import { Simulator } from '../src/sim/simulator.js';
+import { startController } from './lib/controller.js';
+import { startFastifyHello } from './lib/fastify-hello.js';
+import { measureLoopLag } from './lib/loop-lag.js';
+import { scrapeMetrics } from './lib/prometheus.js';
+import { cpuPercent, sampleProc } from './lib/proc.js';
+import { writeResults } from './lib/results.js';
+import { formatTable } from './lib/table.js';
+
+const QUICK = process.env.POLL_BENCH_QUICK === '1';
+const PLAN = QUICK
+  ? { steadySeats: 300, warmupMs: 2_000, steadyMs: 8_000, rampFrom: 500, rampStep: 1_000, settleMs: 1_500, stepMs: 3_000 }
+  : { steadySeats: 300, warmupMs: 3_000, steadyMs: 30_000, rampFrom: 500, rampStep: 500, settleMs: 1_500, stepMs: 5_000 };
+const RAMP_P99_LIMIT_MS = 20;
+const GOALS = { steadyCpuPercent: 5, steadyP99Ms: 5, rampSeats: 5_000 };
+
+const secret = randomBytes(32);
+/** The bench is about the poll path: PA listeners and TFTP stay off (and off other tests' ports). */
+const controllerConfig = (rows?: number) => ({
+  cabin: { secret: secret.toString('hex'), ...(rows ? { layout: { rows, letters: 'ABC DEF', zones: { J: '1-5', Y: `6-${rows}` } } } : {}) },
+  pa: { enabled: false },
+  tftp: { enabled: false },
+});
+
+interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+interface Window {
+  seats: number;
+  answeredPerSec: number;
+  failed: number;
+  errors: Record<string, number>;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  serverCpuPercent: number;
+  serverRssMiB: number;
+  /** The controller's own event-loop lag (from its /metrics); null for the peer. */
+  serverLoopLagP99Ms: number | null;
+  /** The load generator (this process): if it runs hot, latencies include its own delays. */
+  generatorCpuPercent: number;
+  generatorLoopLagP99Ms: number;
+}
+
+const round = (n: number | null, digits = 2) => (n === null ? null : Number(n.toFixed(digits)));
+
+async function serverLoopLagP99(url: string, hasMetrics: boolean): Promise<number | null> {
+  if (!hasMetrics) return null;
+  const lag = (await scrapeMetrics(url)).get('nodejs_eventloop_lag_p99_seconds');
+  return lag === undefined ? null : lag * 1000;
+}
+
+/** One measurement window over a running simulator. */
+async function measure(sim: Simulator, server: Server, hasMetrics: boolean, ms: number): Promise<Window> {
+  await serverLoopLagP99(server.url, hasMetrics); // a scrape restarts the controller's lag histogram
+  sim.resetStats();
+  const proc0 = sampleProc(server.pid);
+  const gen0 = process.cpuUsage();
+  const genLag = measureLoopLag();
+  const t0 = performance.now();
+  await sleep(ms);
+  const proc1 = sampleProc(server.pid);
+  const gen = process.cpuUsage(gen0);
+  const genMs = performance.now() - t0;
+  const lag = genLag.stop();
+  const s = sim.stats();
+  return {
+    seats: sim.players.length,
+    answeredPerSec: round((s.ok * 1000) / s.elapsedMs, 1)!,
+    failed: s.failed,
+    errors: s.errors,
+    p50Ms: round(s.latencyMs.p50),
+    p99Ms: round(s.latencyMs.p99),
+    maxMs: round(s.latencyMs.max),
+    serverCpuPercent: round(cpuPercent(proc0, proc1))!,
+    serverRssMiB: round(proc1.rssBytes / 2 ** 20, 1)!,
+    serverLoopLagP99Ms: round(await serverLoopLagP99(server.url, hasMetrics)),
+    generatorCpuPercent: round(((gen.user + gen.system) / 1000 / genMs) * 100, 1)!,
+    generatorLoopLagP99Ms: round(lag.p99Ms)!,
+  };
+}
+
+async function steady(server: Server, hasMetrics: boolean): Promise<Window> {
+  const sim = new Simulator({ controller: server.url, secret, seats: PLAN.steadySeats });
+  sim.start();
+  try {
+    await sleep(PLAN.warmupMs);
+    return await measure(sim, server, hasMetrics, PLAN.steadyMs);
+  } finally {
+    await sim.stop();
+  }
+}
+
+/** Why a ramp step does not count as sustained, or undefined if it does. */
+function shortfall(w: Window): string | undefined {
+  if (w.failed > 0) return `polls failed: ${JSON.stringify(w.errors)}`;
+  if (w.p99Ms === null || w.p99Ms > RAMP_P99_LIMIT_MS) return `p99 ${w.p99Ms} ms > ${RAMP_P99_LIMIT_MS} ms`;
+  if (w.answeredPerSec < 0.95 * w.seats) return `only ${w.answeredPerSec} of ${w.seats} polls/s answered`;
+  return undefined;
+}
+
+async function ramp(server: Server, hasMetrics: boolean) {
+  const sim = new Simulator({ controller: server.url, secret, seats: PLAN.rampFrom });
+  const steps: Window[] = [];
+  let sustained = 0;
+  let stoppedBy = `the layout's ${MAX_SEATS} seats`;
+  sim.start();
+  try {
+    for (;;) {
+      await sleep(PLAN.settleMs); // seats just added make their first polls
+      const w = await measure(sim, server, hasMetrics, PLAN.stepMs);
+      steps.push(w);
+      console.log(`  ${w.seats} seats: ${w.answeredPerSec} polls/s, p99 ${w.p99Ms} ms, server CPU ${w.serverCpuPercent} %, generator CPU ${w.generatorCpuPercent} %`);
+      const why = shortfall(w);
+      if (why) {
+        stoppedBy = why;
+        break;
+      }
+      sustained = w.seats;
+      if (w.seats >= MAX_SEATS) break;
+      sim.addSeats(Math.min(PLAN.rampStep, MAX_SEATS - w.seats));
+    }
+  } finally {
+    await sim.stop();
+  }
+  const last = steps.at(-1)!;
+  const generatorBound = last.generatorCpuPercent > 90 || last.generatorLoopLagP99Ms > RAMP_P99_LIMIT_MS;
+  return { sustained, stoppedBy, generatorBound, steps };
+}
+
+async function benchServer(name: string, start: (rows?: number) => Promise<Server>, hasMetrics: boolean) {
+  console.log(`${name}: (a) ${PLAN.steadySeats} seats at 1 Hz for ${PLAN.steadyMs / 1000} s`);
+  let server = await start();
+  const steadyWindow = await steady(server, hasMetrics).finally(() => server.stop());
+  console.log(`${name}: (b) ramp from ${PLAN.rampFrom} seats, +${PLAN.rampStep} every ${(PLAN.settleMs + PLAN.stepMs) / 1000} s`);
+  server = await start(Math.ceil(MAX_SEATS / 6));
+  const rampResult = await ramp(server, hasMetrics).finally(() => server.stop());
+  return { steady: steadyWindow, ramp: rampResult };
+}
+
+const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : round(a / b));
+
+const started = performance.now();
+const controller = await benchServer('controller', (rows) => startController(controllerConfig(rows)), true);
+const fastify = await benchServer('fastify hello', () => startFastifyHello(), false);
+
+const a = controller.steady;
+const f = fastify.steady;
+const ratios = {
+  p50: ratio(a.p50Ms, f.p50Ms),
+  p99: ratio(a.p99Ms, f.p99Ms),
+  serverCpu: ratio(a.serverCpuPercent, f.serverCpuPercent),
+  serverRss: ratio(a.serverRssMiB, f.serverRssMiB),
+  rampSeats: ratio(controller.ramp.sustained, fastify.ramp.sustained),
+};
+const pass = {
+  steadyCpu: a.serverCpuPercent < GOALS.steadyCpuPercent,
+  steadyP99: a.p99Ms !== null && a.p99Ms < GOALS.steadyP99Ms,
+  rampSeats: controller.ramp.sustained >= GOALS.rampSeats,
+};
+
+const ms = (v: number | null) => (v === null ? '-' : v);
+console.log(`\n(a) ${PLAN.steadySeats} seats at 1 Hz, ${PLAN.steadyMs / 1000} s window${QUICK ? ' (quick)' : ''}`);
+console.log(
+  formatTable(
+    ['', 'controller', 'fastify hello', 'ratio'],
+    [
+      ['polls/s answered', a.answeredPerSec, f.answeredPerSec, ''],
+      ['failed polls', a.failed, f.failed, ''],
+      ['p50 latency, ms', ms(a.p50Ms), ms(f.p50Ms), ms(ratios.p50)],
+      ['p99 latency, ms', ms(a.p99Ms), ms(f.p99Ms), ms(ratios.p99)],
+      ['max latency, ms', ms(a.maxMs), ms(f.maxMs), ''],
+      ['server CPU, % of a core', a.serverCpuPercent, f.serverCpuPercent, ms(ratios.serverCpu)],
+      ['server RSS, MiB', a.serverRssMiB, f.serverRssMiB, ms(ratios.serverRss)],
+      ['server loop lag p99, ms', ms(a.serverLoopLagP99Ms), '-', ''],
+      ['generator CPU, %', a.generatorCpuPercent, f.generatorCpuPercent, ''],
+    ],
+  ),
+);
+console.log(`\n(b) ramp at 1 Hz until p99 > ${RAMP_P99_LIMIT_MS} ms or a poll fails`);
+console.log(
+  formatTable(
+    ['', 'controller', 'fastify hello'],
+    [
+      ['seats sustained', controller.ramp.sustained, fastify.ramp.sustained],
+      ['stopped by', controller.ramp.stoppedBy, fastify.ramp.stoppedBy],
+      ['load generator saturated', String(controller.ramp.generatorBound), String(fastify.ramp.generatorBound)],
+    ],
+  ),
+);
+console.log(
+  `\ngoals: CPU < ${GOALS.steadyCpuPercent} % ${pass.steadyCpu ? 'met' : 'MISSED'}; ` +
+    `p99 < ${GOALS.steadyP99Ms} ms ${pass.steadyP99 ? 'met' : 'MISSED'}; ` +
+    `>= ${GOALS.rampSeats} seats ${pass.rampSeats ? 'met' : 'MISSED'}`,
+);
+const path = await writeResults('poll', {
+  quick: QUICK,
+  plan: PLAN,
+  goals: GOALS,
+  pass,
+  ratios,
+  controller,
+  fastifyHello: fastify,
+  durationS: round((performance.now() - started) / 1000, 0),
+});
+console.log(`wrote ${path}`);
