@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { DEFAULT_DESIRED } from '../../protocols/seat-poll/types.js';
-import type { SeatEvent } from '../../src/sim/events.js';
 import { Simulator } from '../../src/sim/simulator.js';
 import { startFakeController, type FakeController } from './fake-controller.js';
+import { nextEvent, nextEvents } from './helpers.js';
 
 const secret = randomBytes(32);
 let fake: FakeController;
@@ -22,9 +21,6 @@ function cabin(t: { after(fn: () => Promise<void>): void }, seats = 3) {
   return sim;
 }
 
-const event = <T extends SeatEvent['type']>(sim: Simulator, type: T, match: (e: Extract<SeatEvent, { type: T }>) => boolean = () => true) =>
-  firstValueFrom(sim.events$.pipe(filter((e): e is Extract<SeatEvent, { type: T }> => e.type === type && match(e as never))));
-
 const pollFrom = (seat: string, match: (p: (typeof fake.polls)[number]) => boolean = () => true) => fake.next((p) => p.seat === seat && match(p));
 
 const opts = { timeout: 10_000 };
@@ -38,7 +34,7 @@ test('polls are signed with the seat’s own LRU key and match the schema, so th
     polls.map((p) => p.lru.serial),
     ['GP3-000001', 'GP3-000002', 'GP3-000003'],
   );
-  await event(sim, 'poll', (e) => e.outcome === 'ok');
+  await nextEvent(sim, 'poll', (e) => e.outcome === 'ok');
   assert.deepEqual(fake.refused, refusedBefore);
   assert.equal(sim.stats().failed, 0);
 });
@@ -61,13 +57,7 @@ test('a dropped poll never reaches the controller but uses up a seq, so the cont
   const before = await pollFrom('1A');
   sim.act('1A', { do: 'drop', probability: 1 });
   const sent = fake.polls.length;
-  const dropped = await firstValueFrom(
-    sim.events$.pipe(
-      filter((e) => e.type === 'poll' && e.seat === '1A' && e.outcome === 'dropped'),
-      take(3),
-      toArray(),
-    ),
-  );
+  const dropped = await nextEvents(sim, 'poll', 3, (e) => e.seat === '1A' && e.outcome === 'dropped');
   assert.equal(dropped.length, 3);
   assert.equal(fake.polls.slice(sent).filter((p) => p.seat === '1A' && p.seq > before.seq + 1).length, 0, 'a dropped poll reached the controller');
   assert.ok(fake.polls.slice(sent).some((p) => p.seat === '1B'), 'the other seat kept polling');
@@ -108,15 +98,9 @@ test('a seat signing with the wrong key is refused with 401, counted, and keeps 
   const sim = cabin(t, 2);
   sim.act('1B', { do: 'bad-signer', on: true });
   sim.start();
-  const refused = await firstValueFrom(
-    sim.events$.pipe(
-      filter((e) => e.type === 'poll' && e.seat === '1B' && e.outcome === 'error'),
-      take(2),
-      toArray(),
-    ),
-  );
+  const refused = await nextEvents(sim, 'poll', 2, (e) => e.seat === '1B' && e.outcome === 'error');
   assert.deepEqual(
-    refused.map((e) => (e.type === 'poll' ? e.error : '')),
+    refused.map((e) => e.error),
     ['401', '401'],
   );
   assert.ok((sim.stats().errors['401'] ?? 0) >= 2);
@@ -161,16 +145,10 @@ test('the call button: held for a while, then released; flapping toggles it many
 
   const flapStart = performance.now();
   sim.act('1B', { do: 'flap', hz: 50 });
-  const edges = await firstValueFrom(
-    sim.events$.pipe(
-      filter((e) => e.type === 'call' && e.seat === '1B'),
-      take(10),
-      toArray(),
-    ),
-  );
+  const edges = await nextEvents(sim, 'call', 10, (e) => e.seat === '1B');
   assert.ok(performance.now() - flapStart >= 9 * 20 - 5, 'flapped faster than 50 Hz');
   assert.deepEqual(
-    edges.map((e) => (e.type === 'call' ? e.on : null)),
+    edges.map((e) => e.on),
     [true, false, true, false, true, false, true, false, true, false],
   );
   sim.act('1B', { do: 'flap', hz: 0 });
