@@ -42,7 +42,9 @@ export function postPoll(agent: Agent, url: URL, body: string, signature: string
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), latencyMs: performance.now() - start });
         });
         res.on('error', reject);
-        res.on('close', () => ended || reject(failure('ECONNRESET', 'connection closed mid-answer')));
+        res.on('close', () => {
+          if (!ended) reject(failure('ECONNRESET', 'connection closed mid-answer'));
+        });
       },
     );
     req.setTimeout(timeoutMs, () => req.destroy(failure('ETIMEDOUT', `no answer in ${timeoutMs} ms`)));

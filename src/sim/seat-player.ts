@@ -2,7 +2,7 @@ import type { Agent } from 'node:http';
 import { deriveLruKey, signBody } from '../../protocols/seat-poll/hmac.js';
 import type { FaultSeverity, LruInfo, PollRequest, PollResponse } from '../../protocols/seat-poll/types.js';
 import type { SeatEvent } from './events.js';
-import { postPoll } from './poll-client.js';
+import { postPoll, type PollAnswer } from './poll-client.js';
 import { parsePollResponse } from './response.js';
 import { SeatModel, type Message, type SeatClock } from './seat-model.js';
 import type { PollStats } from './stats.js';
@@ -152,7 +152,7 @@ export class SeatPlayer {
     const due = this.#nextAt < now - this.#intervalMs ? now : this.#nextAt;
     this.#nextAt = due + this.#intervalMs;
     const poll = this.model.nextPoll();
-    const lost = now < this.#silentUntil ? 'silent' : this.#dropProbability > 0 && this.#ctx.random() < this.#dropProbability ? 'dropped' : undefined;
+    const lost = this.#lost(now);
     if (lost) {
       this.#ctx.stats.countDropped();
       this.#ctx.emit({ type: 'poll', seat: this.seat, seq: poll.seq, outcome: lost });
@@ -168,6 +168,12 @@ export class SeatPlayer {
       });
   };
 
+  #lost(now: number): 'silent' | 'dropped' | undefined {
+    if (now < this.#silentUntil) return 'silent';
+    if (this.#dropProbability > 0 && this.#ctx.random() < this.#dropProbability) return 'dropped';
+    return undefined;
+  }
+
   async #send(poll: PollRequest): Promise<void> {
     const { stats, emit } = this.#ctx;
     const body = JSON.stringify(poll);
@@ -176,7 +182,7 @@ export class SeatPlayer {
       stats.countError(error);
       emit({ type: 'poll', seat: this.seat, seq: poll.seq, outcome: 'error', error, latencyMs });
     };
-    let answer;
+    let answer: PollAnswer;
     try {
       answer = await postPoll(this.#ctx.agent, this.#ctx.pollUrl, body, signBody(this.#key, body), this.#ctx.requestTimeoutMs);
     } catch (err) {
