@@ -1,0 +1,129 @@
+import { useState } from 'preact/hooks';
+import { Dialog } from './dialog.js';
+import { TargetPicker, targetOf, type TargetKey } from './target-picker.js';
+import type { Act } from './use-act.js';
+import type { Layout, Target } from './wire.js';
+
+export type CabinDialog = 'lock' | 'message' | 'volume';
+
+const LOCK_REASON = 'locked by the crew from the panel';
+export const MESSAGE_MAX = 280;
+
+export const PRESET_MESSAGES: readonly { text: string; level: Level }[] = [
+  { text: 'Please return to your seat and fasten your seat belt.', level: 'warn' },
+  { text: 'Meal service will begin shortly.', level: 'info' },
+  { text: 'We will be landing soon. Please finish what you are watching.', level: 'info' },
+  { text: 'Duty-free sales are now open.', level: 'info' },
+];
+
+type Level = 'info' | 'warn' | 'urgent';
+const LEVELS: [Level, string][] = [
+  ['info', 'Info'],
+  ['warn', 'Warning'],
+  ['urgent', 'Urgent'],
+];
+
+function LockDialog({ layout, act, onClose }: { layout: Layout; act: Act; onClose: () => void }) {
+  const [key, setKey] = useState<TargetKey>('all');
+  const send = (cmd: 'seat.lock' | 'seat.unlock') => {
+    act.command(targetOf(key), cmd, { reason: cmd === 'seat.lock' ? LOCK_REASON : 'unlocked by the crew from the panel' });
+    onClose();
+  };
+  return (
+    <Dialog title="Lock or unlock screens" onClose={onClose}>
+      <TargetPicker layout={layout} value={key} onChange={setKey} />
+      <p class="hint">Passengers cannot use a locked screen until you unlock it.</p>
+      <div class="button-row">
+        <button type="button" class="primary big" onClick={() => send('seat.lock')}>
+          Lock
+        </button>
+        <button type="button" class="secondary big" onClick={() => send('seat.unlock')}>
+          Unlock
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** Message composer shared by the cabin dialog and a single seat's detail. */
+export function MessageForm({ act, target, onSent }: { act: Act; target: () => Target; onSent?: () => void }) {
+  const [text, setText] = useState('');
+  const [level, setLevel] = useState<Level>('info');
+  const send = (t: string, l: Level) => {
+    act.command(target(), 'message.show', { text: t, level: l });
+    onSent?.();
+  };
+  return (
+    <div class="message-form">
+      <div class="presets">
+        {PRESET_MESSAGES.map((p) => (
+          <button type="button" class="preset" key={p.text} onClick={() => send(p.text, p.level)}>
+            {p.text}
+          </button>
+        ))}
+      </div>
+      <textarea aria-label="Your own message" placeholder="Or type a message…" maxLength={MESSAGE_MAX} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+      <div class="button-row">
+        <div class="segmented compact" role="radiogroup" aria-label="How urgent">
+          {LEVELS.map(([l, label]) => (
+            <button type="button" role="radio" aria-checked={level === l} class={level === l ? `seg on level-${l}` : 'seg'} key={l} onClick={() => setLevel(l)}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <button type="button" class="primary" disabled={text.trim() === ''} onClick={() => send(text.trim(), level)}>
+          Send
+        </button>
+        <button type="button" class="secondary" onClick={() => (act.command(target(), 'message.clear'), onSent?.())}>
+          Clear message
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function MessageDialog({ layout, act, onClose }: { layout: Layout; act: Act; onClose: () => void }) {
+  const [key, setKey] = useState<TargetKey>('all');
+  return (
+    <Dialog title="Message to screens" onClose={onClose} wide>
+      <TargetPicker layout={layout} value={key} onChange={setKey} />
+      <MessageForm act={act} target={() => targetOf(key)} onSent={onClose} />
+    </Dialog>
+  );
+}
+
+function VolumeDialog({ layout, act, onClose }: { layout: Layout; act: Act; onClose: () => void }) {
+  const [key, setKey] = useState<TargetKey>('all');
+  const [max, setMax] = useState(7);
+  return (
+    <Dialog title="Volume limit" onClose={onClose}>
+      <TargetPicker layout={layout} value={key} onChange={setKey} />
+      <div class="stepper" aria-label="Highest volume">
+        <button type="button" class="step" aria-label="Lower" onClick={() => setMax((m) => Math.max(0, m - 1))}>
+          −
+        </button>
+        <output aria-live="polite">
+          {max}
+          <small>of 10</small>
+        </output>
+        <button type="button" class="step" aria-label="Higher" onClick={() => setMax((m) => Math.min(10, m + 1))}>
+          +
+        </button>
+      </div>
+      <div class="button-row">
+        <button type="button" class="primary big" onClick={() => (act.command(targetOf(key), 'volume.cap', { max }), onClose())}>
+          Limit to {max}
+        </button>
+        <button type="button" class="secondary big" onClick={() => (act.command(targetOf(key), 'volume.cap', { max: 10 }), onClose())}>
+          No limit
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+export function CabinDialogs({ which, layout, act, onClose }: { which: CabinDialog; layout: Layout; act: Act; onClose: () => void }) {
+  if (which === 'lock') return <LockDialog layout={layout} act={act} onClose={onClose} />;
+  if (which === 'message') return <MessageDialog layout={layout} act={act} onClose={onClose} />;
+  return <VolumeDialog layout={layout} act={act} onClose={onClose} />;
+}

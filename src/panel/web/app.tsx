@@ -1,0 +1,99 @@
+import { memo } from 'preact/compat';
+import { useCallback, useMemo, useState } from 'preact/hooks';
+import { CabinDialogs, type CabinDialog } from './action-dialogs.js';
+import { AlertsPanel } from './alerts-panel.js';
+import { CabinActions } from './cabin-actions.js';
+import { Deliveries } from './deliveries.js';
+import { Legend } from './legend.js';
+import { LoginDialog } from './login-dialog.js';
+import { SeatDetail } from './seat-detail.js';
+import { seatLook, type Tone } from './seat-look.js';
+import { SeatMap } from './seat-map.js';
+import { callsBySeat } from './state.js';
+import { usePanelState } from './store.js';
+import { useNow } from './time.js';
+import { TopBar } from './top-bar.js';
+import { useAct } from './use-act.js';
+
+/** The map does not need the clock's tick: it redraws only when seats or calls change. */
+const CabinMap = memo(SeatMap);
+
+export function App() {
+  const s = usePanelState();
+  const act = useAct();
+  const now = useNow(s.clockOffsetMs);
+  const [seat, setSeat] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<CabinDialog | null>(null);
+  const openSeat = useCallback((id: string) => setSeat(id), []);
+  const calls = useMemo(() => callsBySeat(s.alerts), [s.alerts]);
+
+  const { counts, online, paSeats } = useMemo(() => {
+    const counts = new Map<Tone, number>();
+    let online = 0;
+    let paSeats = 0;
+    for (const r of s.layout?.rows ?? []) {
+      for (const letter of r.places) {
+        if (!letter) continue;
+        const id = `${r.row}${letter}`;
+        const sum = s.seats.get(id);
+        const tone = seatLook(id, sum, calls.has(id)).tone;
+        counts.set(tone, (counts.get(tone) ?? 0) + 1);
+        if (sum?.status === 'online') online++;
+        if (sum?.status === 'online' && sum.media === 'pa') paSeats++;
+      }
+    }
+    return { counts, online, paSeats };
+  }, [s.layout, s.seats, calls]);
+
+  if (!s.layout) {
+    return (
+      <div class="splash" role="status">
+        <h1>Purser</h1>
+        <p>{s.conn === 'connecting' ? 'Connecting to the cabin controller…' : 'Waiting for the cabin controller…'}</p>
+      </div>
+    );
+  }
+
+  const session = s.session?.session ?? null;
+  // After a restart the panel may not know who started a PA; seats playing PA with no automatic source means it is the crew's.
+  const paOn = s.manualPa.on || (paSeats > 0 && !s.pa);
+  const stale = s.conn !== 'live';
+  return (
+    <div class={`app${stale ? ' stale' : ''}`}>
+      <TopBar conn={s.conn} online={online} total={s.layout.seats} alerts={s.alerts} pa={s.pa} paSeats={paSeats} session={session} now={now} onLogin={() => act.askLogin()} onLogout={act.logout} />
+      {stale && (
+        <div class="reconnecting" role="alert" data-testid="reconnecting">
+          Lost the connection to the cabin controller. Reconnecting… The map shows the last known state.
+        </div>
+      )}
+      <main class="body">
+        <CabinMap layout={s.layout} seats={s.seats} calls={calls} onOpen={openSeat} />
+        <aside class="side">
+          <AlertsPanel alerts={s.alerts} now={now} act={act} onSeat={openSeat} />
+          <CabinActions paOn={paOn} paGroup={s.cabinPaGroup} act={act} open={setDialog} />
+          <Deliveries commands={s.commands} now={now} />
+        </aside>
+      </main>
+      <Legend counts={counts} />
+      {seat && (
+        <SeatDetail
+          id={seat}
+          summary={s.seats.get(seat)}
+          alerts={[...s.alerts.values()].filter((a) => a.seat === seat)}
+          commands={[...s.commands.values()].filter((c) => 'seats' in c.target && c.target.seats.includes(seat)).sort((a, b) => b.seq - a.seq)}
+          role={session?.role ?? null}
+          now={now}
+          act={act}
+          onClose={() => setSeat(null)}
+        />
+      )}
+      {dialog && <CabinDialogs which={dialog} layout={s.layout} act={act} onClose={() => setDialog(null)} />}
+      {act.login && <LoginDialog req={act.login} roles={s.session?.roles ?? { crew: false, technician: false }} onDone={act.loggedIn} onClose={act.closeLogin} />}
+      {act.toast && (
+        <div class="toast" role="alert">
+          {act.toast}
+        </div>
+      )}
+    </div>
+  );
+}

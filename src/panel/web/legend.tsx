@@ -1,0 +1,19 @@
+import { Icon } from './icons.js';
+import { TONE_LABEL, TONES, type Tone } from './seat-look.js';
+
+/** The key to the map, with how many seats show each state now. */
+export function Legend({ counts }: { counts: ReadonlyMap<Tone, number> }) {
+  return (
+    <footer class="legend" aria-label="Map key">
+      {TONES.map((t) => (
+        <span class={`legend-item${counts.get(t) ? '' : ' none'}`} key={t} data-legend={t}>
+          <span class={`swatch tone-${t}`}>
+            <Icon name={t} size={16} />
+          </span>
+          {TONE_LABEL[t]}
+          <b>{counts.get(t) ?? 0}</b>
+        </span>
+      ))}
+    </footer>
+  );
+}

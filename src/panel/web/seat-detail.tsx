@@ -1,0 +1,195 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { MessageForm } from './action-dialogs.js';
+import { api } from './api.js';
+import { Delivery } from './deliveries.js';
+import { Dialog } from './dialog.js';
+import { eventText } from './event-text.js';
+import { Icon } from './icons.js';
+import { seatLook, TONE_LABEL } from './seat-look.js';
+import { ago, clock, skew, waited } from './time.js';
+import type { Act } from './use-act.js';
+import type { Alert, CommandStatus, Role, SeatDetail as Detail, SeatSummary } from './wire.js';
+
+const HISTORY_LAG_MS = 1200;
+
+interface Props {
+  id: string;
+  summary: SeatSummary | undefined;
+  alerts: Alert[];
+  /** Commands sent to this seat alone, newest first. */
+  commands: CommandStatus[];
+  role: Role | null;
+  now: number;
+  act: Act;
+  onClose: () => void;
+}
+
+function Fact({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+function media(d: Detail['seat']['media']): string {
+  if (!d) return 'unknown';
+  const item = d.item ? ` ${d.item}` : '';
+  const vol = d.volume !== undefined ? ` · volume ${d.volume}` : '';
+  return `${TONE_LABEL[d.state]}${d.state === 'playing' || d.state === 'paused' ? item : ''}${vol}`;
+}
+
+/** Everything about one seat, and what the crew can do to it. Reloads whenever the seat changes. */
+export function SeatDetail({ id, summary, alerts, commands, role, now, act, onClose }: Props) {
+  const [detail, setDetail] = useState<Detail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [composing, setComposing] = useState(false);
+  const [confirmReboot, setConfirmReboot] = useState(false);
+  const call = alerts.find((a) => a.kind === 'call');
+  const look = seatLook(id, summary, call !== undefined);
+
+  // At once when opened; after a change, a moment later, once the controller has stored the event (it writes about once a second).
+  const opened = useRef(false);
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      api.get<Detail>(`/api/v1/seats/${encodeURIComponent(id)}`).then(
+        (d) => live && (setDetail(d), setError(null)),
+        (e: Error) => live && setError(e.message),
+      );
+    const t = setTimeout(load, opened.current ? HISTORY_LAG_MS : 0);
+    opened.current = true;
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [id, summary]);
+
+  const seat = detail?.seat;
+  const target = { seats: [id] };
+  const cmd = (c: string, args: Record<string, unknown> = {}, r: Role = 'crew') => act.command(target, c, args, r);
+  const alertAction = (a: Alert, op: 'ack' | 'clear') => act.run(() => api.post(`/api/v1/alerts/${encodeURIComponent(a.id)}/${op}`));
+
+  return (
+    <Dialog
+      wide
+      onClose={onClose}
+      title={
+        <span class="detail-title">
+          Seat {id}
+          <span class={`chip tone-${look.tone}`} data-testid="detail-state">
+            <Icon name={look.tone} size={20} />
+            {TONE_LABEL[look.tone]}
+          </span>
+          <small>Zone {summary?.zone}</small>
+        </span>
+      }
+    >
+      <div class="detail">
+        <div class="detail-info">
+          {call && (
+            <div class="call-banner" role="alert">
+              <Icon name="call" size={28} />
+              <span>
+                <b>Call waiting {waited(now - call.since)}</b>
+                <small>{call.ackedBy ? `ack by ${call.ackedBy.replace(/^panel:/, '')}` : 'not yet acknowledged'}</small>
+              </span>
+              {!call.ackedAt && (
+                <button type="button" class="secondary" onClick={() => alertAction(call, 'ack')}>
+                  Ack
+                </button>
+              )}
+              <button type="button" class="primary" onClick={() => alertAction(call, 'clear')} data-action="clear-call">
+                Clear call
+              </button>
+            </div>
+          )}
+          {!call && summary?.call && <p class="hint">The call light is still on at the seat: it goes out when reset there.</p>}
+          {alerts
+            .filter((a) => a.kind !== 'call')
+            .map((a) => (
+              <div class={`seat-alert kind-${a.kind}`} key={a.id}>
+                <Icon name={a.kind === 'offline' ? 'offline' : 'fault'} size={20} />
+                <span>{a.kind === 'offline' ? `Offline since ${clock(a.since)}` : `${a.code} since ${clock(a.since)}`}</span>
+                <button type="button" class="small-button" onClick={() => alertAction(a, 'clear')}>
+                  Clear alert
+                </button>
+              </div>
+            ))}
+          <dl class="facts">
+            <Fact label="Status">
+              {/* Online means heard within three poll intervals; the last poll time only matters once it stops. */}
+              {summary?.status === 'online' ? 'Online, polling' : `Offline · last poll ${summary?.lastPollAt ? `${clock(summary.lastPollAt)}, ${ago(summary.lastPollAt, now)}` : 'never'}`}
+            </Fact>
+            <Fact label="Screen">{media(seat?.media ?? null)}</Fact>
+            <Fact label="Faults">
+              {seat && seat.faults.length > 0 ? (
+                <ul class="fault-list">
+                  {seat.faults.map((f) => (
+                    <li key={f.code + (f.detail ?? '')}>
+                      <b>{f.code}</b> {f.severity}
+                      {f.detail ? ` (${f.detail})` : ''} · since {clock(f.since)}
+                    </li>
+                  ))}
+                </ul>
+              ) : (
+                'none'
+              )}
+            </Fact>
+            <Fact label="Unit (LRU)">{seat?.lru ? `${seat.lru.serial} · ${seat.lru.model}` : 'none fitted or never heard'}</Fact>
+            <Fact label="Firmware">
+              {seat?.lru?.firmware ?? '—'}
+              {seat?.update && seat.update.state !== 'idle' ? ` · update ${seat.update.state}${seat.update.progress !== undefined ? ` ${Math.round(seat.update.progress * 100)}%` : ''}` : ''}
+            </Fact>
+            <Fact label="Clock">{skew(summary?.skewMs ?? null)}</Fact>
+            <Fact label="Up for">{seat?.lastPollAt && summary?.status === 'online' ? waited(seat.uptimeMs + now - seat.lastPollAt) : '—'}</Fact>
+            <Fact label="MAC">{seat?.lru?.mac ?? '—'}</Fact>
+          </dl>
+          {detail && detail.lruHistory.length > 1 && (
+            <p class="hint">
+              Units here: {detail.lruHistory.map((h) => `${h.serial} ${h.action} ${new Date(h.at).toLocaleDateString()}`).join(' · ')}
+            </p>
+          )}
+          {error && <p class="login-error">Could not load this seat's details: {error}</p>}
+        </div>
+        <div class="detail-side">
+          <div class="button-grid">
+            <button type="button" class="action" onClick={() => cmd('seat.lock', { reason: 'locked by the crew from the panel' })} data-action="lock-seat">
+              <Icon name="locked" size={22} /> Lock seat
+            </button>
+            <button type="button" class="action" onClick={() => cmd('seat.unlock', { reason: 'unlocked by the crew from the panel' })} data-action="unlock-seat">
+              <Icon name="idle" size={22} /> Unlock seat
+            </button>
+            <button type="button" class={`action${composing ? ' on' : ''}`} onClick={() => setComposing((c) => !c)} data-action="message-seat">
+              <Icon name="message" size={22} /> Message
+            </button>
+            {role === 'technician' && (
+              <button type="button" class={`action danger${confirmReboot ? ' on' : ''}`} onClick={() => (confirmReboot ? (cmd('seat.reboot', {}, 'technician'), setConfirmReboot(false)) : setConfirmReboot(true))} data-action="reboot">
+                <Icon name="reboot" size={22} /> {confirmReboot ? 'Tap again to reboot' : 'Reboot seat'}
+              </button>
+            )}
+          </div>
+          {composing && <MessageForm act={act} target={() => target} onSent={() => setComposing(false)} />}
+          {commands.length > 0 && (
+            <ul class="seat-deliveries">
+              {commands.slice(0, 2).map((c) => (
+                <Delivery key={c.seq} c={c} now={now} />
+              ))}
+            </ul>
+          )}
+          <h3>History</h3>
+          <ol class="history">
+            {(detail?.events ?? []).slice(0, 30).map((e) => (
+              <li key={e.id}>
+                <time>{clock(e.at)}</time> {eventText(e.type, e.data)}
+              </li>
+            ))}
+            {detail && detail.events.length === 0 && <li class="quiet">Nothing recorded yet.</li>}
+          </ol>
+        </div>
+      </div>
+    </Dialog>
+  );
+}

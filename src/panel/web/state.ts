@@ -1,0 +1,143 @@
+import type { Alert, AlertChange, CabinEvent, CommandStatus, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
+
+export type Conn = 'connecting' | 'live' | 'reconnecting';
+
+/** Everything the page shows, rebuilt from a snapshot on every (re)connect and kept current by live frames. */
+export interface PanelState {
+  layout: Layout | null;
+  seats: ReadonlyMap<string, SeatSummary>;
+  alerts: ReadonlyMap<string, Alert>;
+  /** Recent commands by seq, for delivery progress. */
+  commands: ReadonlyMap<number, CommandStatus>;
+  /** PA the controller is playing (flight deck, cabin handset, recording), when it says so. */
+  pa: PaActive | null;
+  /** The crew's own cabin PA: the newest cabin pa.begin / pa.end decides. */
+  manualPa: { on: boolean; seq: number };
+  cabinPaGroup: string | null;
+  session: SessionInfo | null;
+  conn: Conn;
+  /** Controller clock minus ours, so "waiting 3 min" is right on a panel with a wrong clock. */
+  clockOffsetMs: number;
+}
+
+export interface Snapshot {
+  layout: Layout;
+  seats: SeatSummary[];
+  alerts: Alert[];
+  commands: CommandStatus[];
+  pa: PaActive | null;
+  cabinPaGroup: string | null;
+  session: SessionInfo;
+  clockOffsetMs: number;
+}
+
+export type Action =
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | { type: 'seat'; seat: SeatSummary }
+  | { type: 'alert'; change: AlertChange }
+  | { type: 'delivery'; command: CommandStatus }
+  | { type: 'cabin'; event: CabinEvent }
+  | { type: 'conn'; conn: Conn }
+  | { type: 'session'; session: SessionInfo };
+
+export const KEEP_COMMANDS = 30;
+
+export const initialState: PanelState = {
+  layout: null,
+  seats: new Map(),
+  alerts: new Map(),
+  commands: new Map(),
+  pa: null,
+  manualPa: { on: false, seq: 0 },
+  cabinPaGroup: null,
+  session: null,
+  conn: 'connecting',
+  clockOffsetMs: 0,
+};
+
+function manualPaAfter(m: PanelState['manualPa'], c: CommandStatus): PanelState['manualPa'] {
+  if ((c.cmd !== 'pa.begin' && c.cmd !== 'pa.end') || c.args.source !== 'cabin' || c.seq <= m.seq) return m;
+  return { on: c.cmd === 'pa.begin', seq: c.seq };
+}
+
+function withCommand(commands: ReadonlyMap<number, CommandStatus>, c: CommandStatus): ReadonlyMap<number, CommandStatus> {
+  const next = new Map(commands).set(c.seq, c);
+  const seqs = [...next.keys()].sort((a, b) => b - a);
+  for (const seq of seqs.slice(KEEP_COMMANDS)) next.delete(seq);
+  return next;
+}
+
+function cabinEvent(s: PanelState, ev: CabinEvent): PanelState {
+  switch (ev.type) {
+    case 'pa.started':
+      return { ...s, pa: { source: String(ev.source), since: ev.at } };
+    case 'pa.stopped':
+      return s.pa?.source === ev.source ? { ...s, pa: null } : s;
+    case 'command.delivered':
+    case 'command.incomplete': {
+      const c = typeof ev.seq === 'number' ? s.commands.get(ev.seq) : undefined;
+      if (!c || c.state === 'delivered') return s;
+      const done: CommandStatus =
+        ev.type === 'command.delivered'
+          ? { ...c, state: 'delivered', acked: c.targeted, pending: [], offline: [], deliveredAt: ev.at }
+          : { ...c, state: 'incomplete', pending: (ev.pending as string[]) ?? c.pending, offline: (ev.offline as string[]) ?? c.offline };
+      return { ...s, commands: withCommand(s.commands, done) };
+    }
+    default:
+      return s;
+  }
+}
+
+/** Pure: the page's state after one action. */
+export function reduce(s: PanelState, a: Action): PanelState {
+  switch (a.type) {
+    case 'snapshot': {
+      const n = a.snapshot;
+      let commands: ReadonlyMap<number, CommandStatus> = new Map();
+      let manualPa = initialState.manualPa;
+      for (const c of n.commands) {
+        commands = withCommand(commands, c);
+        manualPa = manualPaAfter(manualPa, c);
+      }
+      return {
+        ...s,
+        layout: n.layout,
+        seats: new Map(n.seats.map((x) => [x.seat, x])),
+        alerts: new Map(n.alerts.map((x) => [x.id, x])),
+        commands,
+        manualPa,
+        pa: n.pa,
+        cabinPaGroup: n.cabinPaGroup,
+        session: n.session,
+        clockOffsetMs: n.clockOffsetMs,
+      };
+    }
+    case 'seat':
+      return { ...s, seats: new Map(s.seats).set(a.seat.seat, a.seat) };
+    case 'alert': {
+      const alerts = new Map(s.alerts);
+      if (a.change.op === 'close') alerts.delete(a.change.alert.id);
+      else alerts.set(a.change.alert.id, a.change.alert);
+      return { ...s, alerts };
+    }
+    case 'delivery': {
+      // Frames can overtake each other; a finished command never goes back to pending.
+      const prev = s.commands.get(a.command.seq);
+      if (prev && prev.state !== 'pending' && a.command.state === 'pending') return s;
+      return { ...s, commands: withCommand(s.commands, a.command), manualPa: manualPaAfter(s.manualPa, a.command) };
+    }
+    case 'cabin':
+      return cabinEvent(s, a.event);
+    case 'conn':
+      return s.conn === a.conn ? s : { ...s, conn: a.conn };
+    case 'session':
+      return { ...s, session: a.session };
+  }
+}
+
+/** The open call alert per seat: the map shows a call until the crew clears it. */
+export function callsBySeat(alerts: ReadonlyMap<string, Alert>): ReadonlyMap<string, Alert> {
+  const out = new Map<string, Alert>();
+  for (const a of alerts.values()) if (a.kind === 'call') out.set(a.seat, a);
+  return out;
+}

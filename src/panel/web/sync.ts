@@ -1,0 +1,96 @@
+import { api, ApiFailure } from './api.js';
+import { connectLive } from './live.js';
+import type { Action, Snapshot } from './state.js';
+import type { Store } from './store.js';
+import type { Alert, AlertChange, CabinEvent, CommandStatus, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
+
+/** A route another part of the controller may not have yet: its absence is not an outage. */
+async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ApiFailure && e.status === 404) return fallback;
+    throw e;
+  }
+}
+
+export async function loadSnapshot(): Promise<Snapshot> {
+  const sent = Date.now();
+  const [layout, seats, alerts, commands, pa, settings, session] = await Promise.all([
+    api.get<Layout>('/api/v1/layout'),
+    api.get<{ seats: SeatSummary[] }>('/api/v1/seats'),
+    api.get<{ now: number; alerts: Alert[] }>('/api/v1/alerts'),
+    optional(api.get<{ commands: CommandStatus[] }>('/api/v1/commands?limit=100'), { commands: [] }),
+    optional(api.get<{ active: PaActive | null }>('/api/v1/pa'), { active: null }),
+    api.get<{ cabinPaGroup: string | null }>('/api/v1/panel'),
+    api.get<SessionInfo>('/api/v1/session'),
+  ]);
+  const clockOffsetMs = alerts.now - (sent + Date.now()) / 2;
+  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, pa: pa.active, cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs };
+}
+
+function toAction(event: string, data: unknown): Action | undefined {
+  switch (event) {
+    case 'seat':
+      return { type: 'seat', seat: data as SeatSummary };
+    case 'cabin':
+      return { type: 'cabin', event: data as CabinEvent };
+    case 'delivery':
+      return { type: 'delivery', command: data as CommandStatus };
+    case 'alert':
+      return { type: 'alert', change: data as AlertChange };
+    default:
+      return undefined;
+  }
+}
+
+const SNAPSHOT_RETRY_MS = 2000;
+
+/**
+ * Keeps the store in step with the controller: on every (re)connect, frames
+ * are held while the full state loads, then replayed on top of it in order, so
+ * nothing that happened in between is lost or applied twice.
+ */
+export function startSync(store: Store, onAlertOpened: (a: Alert) => void): () => void {
+  let held: Action[] | null = null;
+  let generation = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+
+  const resync = async (gen: number) => {
+    try {
+      const snapshot = await loadSnapshot();
+      if (gen !== generation) return;
+      store.dispatch({ type: 'snapshot', snapshot });
+      for (const a of held ?? []) store.dispatch(a);
+      held = null;
+      store.dispatch({ type: 'conn', conn: 'live' });
+    } catch {
+      if (gen === generation) retry = setTimeout(() => void resync(gen), SNAPSHOT_RETRY_MS);
+    }
+  };
+
+  const stop = connectLive({
+    open() {
+      clearTimeout(retry);
+      held = [];
+      void resync(++generation);
+    },
+    frame(event, data) {
+      const a = toAction(event, data);
+      if (!a) return;
+      if (held) held.push(a);
+      else store.dispatch(a);
+      if (a.type === 'alert' && a.change.op === 'open' && !held) onAlertOpened(a.change.alert);
+    },
+    down() {
+      generation++;
+      clearTimeout(retry);
+      held = null;
+      store.dispatch({ type: 'conn', conn: store.state.layout ? 'reconnecting' : 'connecting' });
+    },
+  });
+  return () => {
+    clearTimeout(retry);
+    stop();
+  };
+}

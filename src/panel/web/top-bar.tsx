@@ -1,0 +1,68 @@
+import { Icon } from './icons.js';
+import type { Conn } from './state.js';
+import { clock } from './time.js';
+import type { Alert, PaActive, SessionView } from './wire.js';
+
+interface Props {
+  conn: Conn;
+  online: number;
+  total: number;
+  alerts: ReadonlyMap<string, Alert>;
+  pa: PaActive | null;
+  paSeats: number;
+  session: SessionView | null;
+  now: number;
+  onLogin: () => void;
+  onLogout: () => void;
+}
+
+const CONN_TEXT: Record<Conn, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
+
+/** The strip a purser glances at: is it live, how many seats, is anyone calling, is PA on, who is logged in. */
+export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now, onLogin, onLogout }: Props) {
+  let calls = 0;
+  let unacked = 0;
+  const newCalls: string[] = [];
+  for (const a of alerts.values()) {
+    if (a.kind === 'call') calls++;
+    if (a.kind === 'call' && !a.ackedAt) newCalls.push(a.seat);
+    if (!a.ackedAt) unacked++;
+  }
+  return (
+    <header class="top-bar">
+      <span class={`conn conn-${conn}`} role="status" data-conn={conn}>
+        <span class="conn-dot" aria-hidden="true" />
+        {CONN_TEXT[conn]}
+      </span>
+      <span class="stat" data-testid="online">
+        <b>{online}</b>/{total} online
+      </span>
+      <span class={`stat calls${calls ? ' active' : ''}${newCalls.length ? ' flash' : ''}`} data-testid="calls">
+        <Icon name="call" size={22} />
+        <b>{calls}</b> {calls === 1 ? 'call' : 'calls'}
+        {newCalls.length > 0 && <small>{newCalls.slice(0, 4).join(' ') + (newCalls.length > 4 ? ' …' : '')}</small>}
+      </span>
+      <span class={`stat alerts-count${unacked ? ' flash' : ''}`} data-testid="alert-count" aria-live="polite">
+        <b>{alerts.size}</b> {alerts.size === 1 ? 'alert' : 'alerts'}
+        {unacked > 0 && <small>{unacked} new</small>}
+      </span>
+      {(pa || paSeats > 0) && (
+        <span class="stat pa-on" data-testid="pa-status">
+          <Icon name="pa" size={22} />
+          PA{pa ? ` · ${pa.source}` : ''} · {paSeats} seats
+        </span>
+      )}
+      <span class="spacer" />
+      <time class="clock">{clock(now).slice(0, 5)}</time>
+      {session ? (
+        <button type="button" class="session-button" onClick={onLogout} data-testid="logout">
+          {session.role === 'technician' ? 'Technician' : 'Crew'} · Log out
+        </button>
+      ) : (
+        <button type="button" class="session-button primary" onClick={onLogin} data-testid="login">
+          Log in
+        </button>
+      )}
+    </header>
+  );
+}

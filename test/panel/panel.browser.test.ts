@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { buildTestPanel, CREW_PIN, SCREENSHOTS, startRig, TECH_PIN, type PanelRig } from './harness.js';
+
+const WAIT = { timeout: 20_000 };
+
+async function enterPin(page: Page, pin: string): Promise<void> {
+  const pad = page.locator('.pin-pad');
+  for (const d of pin) await pad.getByRole('button', { name: d, exact: true }).click();
+  await page.getByRole('button', { name: 'Log in', exact: true }).last().click();
+}
+
+/** How many of the given seats show a tone now. */
+function countTone(page: Page, seats: string[], tone: string): Promise<number> {
+  return page.evaluate(([ids, t]) => (ids as string[]).filter((id) => document.querySelector(`[data-seat="${id}"]`)?.getAttribute('data-tone') === t).length, [seats, tone] as const);
+}
+
+async function waitTone(page: Page, seats: string[], tone: string): Promise<void> {
+  await page.waitForFunction(
+    ([ids, t]) => (ids as string[]).every((id) => document.querySelector(`[data-seat="${id}"]`)?.getAttribute('data-tone') === t),
+    [seats, tone] as const,
+    WAIT,
+  );
+}
+
+const seatsOfRows = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => [...'ABCDEF'].map((l) => `${from + i}${l}`)).flat();
+const ALL = seatsOfRows(1, 50);
+
+describe('crew panel in Chromium', { timeout: 240_000 }, () => {
+  let rig: PanelRig;
+  let page: Page;
+  let removeBuild: () => Promise<void>;
+
+  before(async () => {
+    const built = await buildTestPanel();
+    removeBuild = built.remove;
+    rig = await startRig({ webRoot: built.webRoot });
+    page = await rig.page();
+  });
+
+  after(async () => {
+    await rig?.stop();
+    await removeBuild?.();
+  });
+
+  it('shows all 300 seats at once on 1280x800, with zones, aisles and row numbers, live from the seats', async () => {
+    await page.locator('[data-testid="online"]').filter({ hasText: '300/300 online' }).waitFor(WAIT);
+    const boxes = await page.locator('[data-seat]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.top, r.right, r.bottom, r.width, r.height]));
+    assert.equal(boxes.length, 300);
+    for (const [l, t, r, b, w, h] of boxes as number[][]) {
+      assert.ok(l! >= 0 && t! >= 0 && r! <= 1280 && b! <= 800, 'every seat is on screen without scrolling');
+      assert.ok(w! >= 28 && h! >= 28, `a seat is big enough to tap (${w}x${h})`);
+    }
+    assert.equal(await countTone(page, ALL, 'offline'), 0);
+    assert.deepEqual(await page.locator('.zone-tag').allTextContents(), ['J', 'Y', 'Y', 'Y']);
+    assert.equal(await page.locator('.row-head').count(), 50);
+    assert.equal(await page.locator('.block .aisle').count(), 3 + 50, 'one aisle in each block header and in every row');
+    assert.deepEqual(rig.foreign, [], 'the page loads nothing from outside the controller');
+  });
+
+  it('refuses a wrong PIN and logs the crew in with the right one', async () => {
+    await page.getByTestId('login').click();
+    await enterPin(page, '1111');
+    await page.getByRole('alert').filter({ hasText: 'That PIN is not right.' }).waitFor(WAIT);
+    await page.screenshot({ path: `${SCREENSHOTS}login.png` });
+    await enterPin(page, CREW_PIN);
+    await page.getByTestId('logout').filter({ hasText: 'Crew' }).waitFor(WAIT);
+    assert.equal(await page.locator('.pin-pad').count(), 0, 'the PIN pad closes');
+  });
+
+  it('shows a passenger call at once, with how long they wait, and lets the crew acknowledge and clear it', async () => {
+    rig.sim.seat('23C')!.pressCall();
+    const row = page.locator('[data-alert^="call-23C-"]');
+    await row.waitFor(WAIT);
+    await page.locator('[data-seat="23C"][data-tone="call"]').waitFor(WAIT);
+    await page.locator('[data-testid="calls"].flash').filter({ hasText: '23C' }).waitFor(WAIT);
+    assert.match(await row.innerText(), /Call 23C\s+waiting 0:\d\d/);
+
+    await row.getByRole('button', { name: 'Ack' }).click();
+    await page.locator('[data-alert^="call-23C-"].acked').waitFor(WAIT);
+    assert.match(await row.innerText(), /ack by crew/);
+    assert.equal(await page.locator('[data-testid="calls"].flash').count(), 0, 'an acknowledged call stops flashing');
+
+    await page.locator('[data-seat="23C"]').click();
+    await page.getByRole('dialog').getByText('Call waiting').waitFor(WAIT);
+    await page.getByRole('dialog').getByText('Call button pressed').waitFor(WAIT);
+    await page.screenshot({ path: `${SCREENSHOTS}seat-detail.png` });
+    await page.locator('[data-action="clear-call"]').click();
+    await row.waitFor({ state: 'detached', ...WAIT });
+    await page.getByRole('dialog').getByText('The call light is still on at the seat').waitFor(WAIT);
+    await page.getByRole('button', { name: 'Close' }).click();
+    assert.notEqual(await page.locator('[data-seat="23C"]').getAttribute('data-tone'), 'call');
+    const book = (await (await fetch(`${rig.tc.url}/api/v1/alerts`)).json()) as { alerts: unknown[] };
+    assert.deepEqual(book.alerts, [], 'cleared in the controller, not just on this page');
+    rig.sim.seat('23C')!.releaseCall();
+  });
+
+  it('lists offline seats and faults, and the map marks them', async () => {
+    rig.sim.seat('41D')!.goSilent(600_000);
+    rig.sim.seat('12B')!.raiseFault('DISK_SMART', 'error');
+    await page.locator('[data-seat="41D"][data-tone="offline"]').waitFor(WAIT);
+    await page.locator('[data-seat="12B"][data-tone="fault"]').waitFor(WAIT);
+    await page.locator('[data-alert^="offline-41D-"]').waitFor(WAIT);
+    await page.locator('[data-alert^="fault-12B-DISK_SMART-"]').waitFor(WAIT);
+    rig.sim.seat('4A')!.pressCall();
+    await page.locator('[data-seat="4A"][data-tone="call"]').waitFor(WAIT);
+    await page.screenshot({ path: `${SCREENSHOTS}map.png` });
+    rig.sim.seat('4A')!.releaseCall();
+    rig.sim.seat('41D')!.goSilent(0);
+    rig.sim.seat('12B')!.clearFault('DISK_SMART');
+    await page.locator('[data-alert^="call-4A-"]').waitFor({ state: 'detached', ...WAIT });
+    await page.locator('[data-alert^="offline-41D-"]').waitFor({ state: 'detached', ...WAIT });
+    await page.locator('[data-alert^="fault-12B-"]').waitFor({ state: 'detached', ...WAIT });
+  });
+
+  it('locks zone J: rows 1-5 turn locked after their next poll, and the delivery shows until done', async (t) => {
+    if (!rig.hasCommands) return t.skip('needs the seat-command feature (src/commands/feature.ts: commandsFeature) for POST /api/v1/commands');
+    await page.locator('[data-action="lock"]').click();
+    await page.getByRole('radio', { name: /Zone J/ }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
+    const card = page.locator('.delivery[data-cmd="seat.lock"]').first();
+    await card.waitFor(WAIT);
+    assert.match(await card.innerText(), /Lock · Zone J/);
+    await waitTone(page, seatsOfRows(1, 5), 'locked');
+    await page.locator('.delivery[data-cmd="seat.lock"][data-state="delivered"]').first().waitFor(WAIT);
+    assert.match(await card.innerText(), /Done: all 30 seats/);
+    await page.screenshot({ path: `${SCREENSHOTS}lock-zone-j.png` });
+    assert.equal(await countTone(page, seatsOfRows(6, 50), 'locked'), 0, 'zone Y is not locked');
+
+    await page.locator('[data-action="lock"]').click();
+    await page.getByRole('radio', { name: /Zone J/ }).click();
+    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`[data-seat="${id}"]`)?.getAttribute('data-tone') !== 'locked'), seatsOfRows(1, 5), WAIT);
+  });
+
+  it('the PA button turns every seat to PA, and back', async (t) => {
+    if (!rig.hasCommands) return t.skip('needs the seat-command feature (src/commands/feature.ts: commandsFeature) for POST /api/v1/commands');
+    await page.getByRole('button', { name: /Start cabin PA/ }).click();
+    await waitTone(page, ALL, 'pa');
+    await page.getByTestId('pa-status').filter({ hasText: '300 seats' }).waitFor(WAIT);
+    await page.getByRole('button', { name: /End cabin PA/ }).waitFor(WAIT);
+    await page.screenshot({ path: `${SCREENSHOTS}pa.png` });
+    await page.getByRole('button', { name: /End cabin PA/ }).click();
+    await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`[data-seat="${id}"]`)?.getAttribute('data-tone') !== 'pa'), ALL, WAIT);
+    await page.getByRole('button', { name: /Start cabin PA/ }).waitFor(WAIT);
+  });
+
+  it('shows technician-only actions to a technician only', async () => {
+    await page.locator('[data-seat="30A"]').click();
+    await page.getByRole('dialog').waitFor(WAIT);
+    assert.equal(await page.locator('[data-action="reboot"]').count(), 0, 'crew do not see reboot');
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login').click();
+    await enterPin(page, TECH_PIN);
+    await page.getByTestId('logout').filter({ hasText: 'Technician' }).waitFor(WAIT);
+    await page.locator('[data-seat="30A"]').click();
+    await page.locator('[data-action="reboot"]').waitFor(WAIT);
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+});
