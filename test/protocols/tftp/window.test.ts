@@ -50,7 +50,7 @@ describe('TFTP sender window', () => {
 
   it('is complete once the last block is acknowledged', () => {
     const p = ackReceived(startWindow(false, 2, 2).state, 2, 2, 2)!;
-    assert.ok(isComplete(p.state, 2));
+    assert.equal(isComplete(p.state, 2), true);
     assert.deepEqual(range(p), [3, 2], 'nothing left to send');
   });
 });
