@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { startCommandController, TEST_TOKEN } from '../helpers/commands.js';
+import type { TestController } from '../helpers/controller.js';
+import { pollBody, postPoll } from '../helpers/poll.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** Runs the CLI from source as a user would, and collects its output. */
+function purser(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d));
+    p.stderr.on('data', (d: Buffer) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('purser CLI', () => {
+  let tc: TestController;
+  before(async () => {
+    tc = await startCommandController();
+    await postPoll(tc.url, pollBody('1A', { inputs: { call: { on: true, sinceMs: 5 } } }));
+    await postPoll(tc.url, pollBody('2B', { faults: [{ code: 'DISK_SMART', severity: 'warn', sinceMs: 0 }] }));
+  });
+  after(() => tc.stop());
+
+  it('--help lists every command; each command has its own --help', async () => {
+    const top = await purser(['--help']);
+    assert.equal(top.code, 0);
+    for (const c of ['run', 'demo', 'sim', 'seats', 'command']) assert.match(top.stdout, new RegExp(`^  ${c} `, 'm'));
+    const seats = await purser(['seats', '--help']);
+    assert.match(seats.stdout, /--offline/);
+  });
+
+  it('an unknown command or flag is a usage error (exit 2) that says what is wrong', async () => {
+    const r = await purser(['fly']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown command "fly"/);
+    const f = await purser(['seats', '--bogus']);
+    assert.equal(f.code, 2);
+    assert.match(f.stderr, /Unknown option '--bogus'/);
+  });
+
+  it('`purser seats` prints a readable table and filters', async () => {
+    // Keep the two seats online (3 missed intervals is offline) while the CLI starts up.
+    let seq = 10;
+    const keepAlive = setInterval(() => {
+      seq++;
+      void postPoll(tc.url, pollBody('1A', { seq, inputs: { call: { on: true, sinceMs: 5 } } }));
+      void postPoll(tc.url, pollBody('2B', { seq, faults: [{ code: 'DISK_SMART', severity: 'warn', sinceMs: 0 }] }));
+    }, 500);
+    after(() => clearInterval(keepAlive));
+    const j = await purser(['seats', '--controller', tc.url, '--zone', 'j']);
+    assert.equal(j.code, 0, j.stderr);
+    const lines = j.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^SEAT\s+ZONE\s+STATUS\s+LRU/);
+    assert.match(j.stdout, /^1A\s+J\s+ONLINE\s+GP3-1A\s+2\.4\.1\s+idle\s+CALL/m);
+    assert.match(j.stdout, /30 shown of 300 seats; 2 online\./);
+    const faults = await purser(['seats', '--controller', tc.url, '--faults']);
+    assert.match(faults.stdout, /^2B .*DISK_SMART/m);
+    assert.match(faults.stdout, /1 shown of 300/);
+    const offline = await purser(['seats', '--controller', tc.url, '--offline', '--json']);
+    assert.equal((JSON.parse(offline.stdout) as { matched: number }).matched, 298);
+    clearInterval(keepAlive);
+  });
+
+  it('`purser seats` against no controller says so and exits 1', async () => {
+    const r = await purser(['seats', '--controller', 'http://127.0.0.1:9']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot reach the controller at http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('`purser command` sends, waits for every targeted seat, and exits 0 when delivered', async () => {
+    const run = purser(['command', 'seat.lock', '--seats', '5a,5b', '--reason', 'medical', '--controller', tc.url, '--timeout', '10'], { PURSER_TOKEN: TEST_TOKEN });
+    // The two seats poll while the CLI watches; their polls acknowledge what they were given.
+    let ack = 0;
+    for (let i = 1; i <= 20 && ack === 0; i++) {
+      const r = await postPoll(tc.url, pollBody('5A', { seq: i }));
+      const seqs = (r.body.commands as { seq: number }[]).map((c) => c.seq);
+      if (seqs.length) ack = Math.max(...seqs);
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+    await postPoll(tc.url, pollBody('5A', { seq: 50, ackCmd: ack }));
+    await postPoll(tc.url, pollBody('5B', { seq: 50, ackCmd: ack }));
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /seat\.lock \(seq \d+\) delivered to all 2 seats/);
+  });
+
+  it('`purser command` with a bad argument shows the controller\'s reason and exits 1', async () => {
+    const r = await purser(['command', 'volume.cap', '--all', '--max', '11', '--controller', tc.url], { PURSER_TOKEN: TEST_TOKEN });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--max must be a whole number from 0 to 10/);
+    const z = await purser(['command', 'seat.lock', '--zone', 'Q', '--controller', tc.url], { PURSER_TOKEN: TEST_TOKEN });
+    assert.equal(z.code, 1);
+    assert.match(z.stderr, /400 INVALID_COMMAND: target\.zones\[0\] .*unknown zone "Q"/);
+  });
+});
