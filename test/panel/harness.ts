@@ -44,6 +44,7 @@ export async function commandsFeatureIfPresent(): Promise<Feature | undefined> {
 }
 
 export interface PanelRig {
+  /** Replaced by restart(). */
   tc: TestController;
   sim: Simulator;
   browser: Browser;
@@ -51,25 +52,34 @@ export interface PanelRig {
   /** Requests a page made to anywhere but this controller: the panel must make none. */
   foreign: string[];
   page(): Promise<Page>;
+  /** Stops the controller, waits `downMs`, starts it again on the same port and state (a power cut, in short). */
+  restart(downMs?: number, whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** A controller with the panel (and commands, if present), 300 simulated seats polling, and Chromium. */
 export async function startRig(opts: { seats?: number; pins?: boolean; webRoot: string }): Promise<PanelRig> {
-  const commands = await commandsFeatureIfPresent();
   const panel = opts.pins === false ? {} : await panelPins();
   // A port of its own, so parallel test files' seat-command datagrams never reach each other's listeners.
-  const tc = await startTestController({ panel, commands: { port: 20000 + Math.floor(Math.random() * 20000) } }, [...(commands ? [commands] : []), panelFeature({ webRoot: opts.webRoot })]);
+  const config: Record<string, unknown> = { panel, commands: { port: 20000 + Math.floor(Math.random() * 20000) } };
+  const features = async () => {
+    const commands = await commandsFeatureIfPresent();
+    return { commands, all: [...(commands ? [commands] : []), panelFeature({ webRoot: opts.webRoot })] };
+  };
+  const first = await features();
+  let tc = await startTestController(config, first.all);
   const sim = new Simulator({ controller: tc.url, secret: Buffer.from(TEST_SECRET, 'hex'), seats: opts.seats ?? 300 });
   sim.start();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   const foreign: string[] = [];
   await mkdir(SCREENSHOTS, { recursive: true });
   return {
-    tc,
+    get tc() {
+      return tc;
+    },
     sim,
     browser,
-    hasCommands: commands !== undefined,
+    hasCommands: first.commands !== undefined,
     foreign,
     async page() {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
@@ -79,6 +89,14 @@ export async function startRig(opts: { seats?: number; pins?: boolean; webRoot: 
       });
       await page.goto(tc.url);
       return page;
+    },
+    async restart(downMs = 0, whileDown) {
+      const port = Number(new URL(tc.url).port);
+      const stateDir = tc.stateDir;
+      await tc.stop({ keepState: true });
+      await whileDown?.();
+      await new Promise((r) => setTimeout(r, downMs));
+      tc = await startTestController({ ...config, http: { host: '127.0.0.1', port } }, (await features()).all, stateDir);
     },
     async stop() {
       await browser.close();

@@ -6,8 +6,9 @@ import { parseOptions } from '../options.js';
 /** Reads one line from a terminal without echoing it (raw mode, so nothing is printed as it is typed). */
 function promptHidden(prompt: string, input: ReadStream = process.stdin as ReadStream): Promise<string> {
   return new Promise((resolve, reject) => {
-    process.stderr.write(prompt);
+    // Echo off before the prompt shows, so nothing typed in answer to it can appear.
     input.setRawMode(true);
+    process.stderr.write(prompt);
     input.resume();
     let typed = '';
     const done = (err?: Error) => {
