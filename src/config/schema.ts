@@ -133,6 +133,8 @@ export const configSchema = {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { ...port, default: 6969 },
         maxTransfers: { type: 'integer', minimum: 1, maximum: 5000, default: 512 },
+        /** The address seats are told to fetch from (tftp://ADDRESS:PORT/...); default `host`, required when host is 0.0.0.0 or ::. */
+        advertiseHost: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:_-]+$' },
       },
     },
     firmware: {
@@ -143,6 +145,35 @@ export const configSchema = {
         /** Sign imported images with the key in stateDir (else a signature must come with the image). */
         sign: { type: 'boolean', default: true },
         publicKeyFile: { type: 'string', minLength: 1 },
+        /** The TFTP root: images under <root>/firmware, rejects under <root>/quarantine. Default <stateDir>/tftp. */
+        root: { type: 'string', minLength: 1 },
+        /** Largest image the import API accepts. */
+        maxImageBytes: { type: 'integer', minimum: 1, maximum: 17_179_869_184, default: 1_073_741_824 },
+        /** How often every image is rehashed and its signature checked (0: only at start). */
+        verifyIntervalMs: { type: 'integer', minimum: 0, maximum: 604_800_000, default: 86_400_000 },
+      },
+    },
+    /** Defaults for firmware rollouts; each request may override them. See docs/rollout.md. */
+    rollout: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        canary: { type: 'integer', minimum: 0, maximum: 1000, default: 3 },
+        batchSize: { type: 'integer', minimum: 1, maximum: 5000, default: 50 },
+        maxConcurrent: { type: 'integer', minimum: 1, maximum: 5000, default: 50 },
+        successThreshold: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 1 },
+        errorThreshold: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            percent: { type: 'number', minimum: 0, maximum: 100, default: 5 },
+            seats: { type: 'integer', minimum: 0, maximum: 5000, default: 2 },
+          },
+        },
+        seatTimeoutMs: { type: 'integer', minimum: 10_000, maximum: 86_400_000, default: 600_000 },
+        retries: { type: 'integer', minimum: 0, maximum: 10, default: 1 },
       },
     },
   },

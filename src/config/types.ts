@@ -20,6 +20,18 @@ export interface PurserConfig {
     l16PayloadTypes: number[];
     sources: { name: PaSourceName; group: string; port: number }[];
   };
-  tftp: { enabled: boolean; host: string; port: number; maxTransfers: number };
-  firmware: { sign: boolean; publicKeyFile?: string };
+  tftp: { enabled: boolean; host: string; port: number; maxTransfers: number; advertiseHost?: string };
+  firmware: { sign: boolean; publicKeyFile?: string; root?: string; maxImageBytes: number; verifyIntervalMs: number };
+  rollout: RolloutDefaults;
+}
+
+/** Rollout parameters a request may leave out (docs/rollout.md). */
+export interface RolloutDefaults {
+  canary: number;
+  batchSize: number;
+  maxConcurrent: number;
+  successThreshold: number;
+  errorThreshold: { percent: number; seats: number };
+  seatTimeoutMs: number;
+  retries: number;
 }
