@@ -75,6 +75,8 @@ export const DEFAULT_DESIRED: Readonly<DesiredState> = Object.freeze({
 export interface PollResponse {
   serverAt: number;
   pollIntervalMs: number;
+  /** The seat's zone in the cabin layout: seats match `{"zones": [...]}` targets with it (always sent by this controller). */
+  zone?: string;
   desired: DesiredState;
   /** Command bodies (section 2) with seq > ackCmd, oldest first, at most 32. */
   commands: unknown[];

@@ -74,7 +74,7 @@ export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContex
       const accepted = registry.accept(poll, { mono: started, wall });
       metrics.polls.inc({ outcome: accepted.stale ? 'stale' : 'ok' });
       const { desired, commands } = ctx.responder.respond(seatDef, poll.ackCmd, wall);
-      const body: PollResponse = { serverAt: wall, pollIntervalMs: config.cabin.pollIntervalMs, desired, commands };
+      const body: PollResponse = { serverAt: wall, pollIntervalMs: config.cabin.pollIntervalMs, zone: seatDef.zone, desired, commands };
       reply.header('cache-control', 'no-store');
       metrics.pollDuration.observe((performance.now() - started) / 1000);
       return body;
