@@ -122,9 +122,11 @@ export class RawClient {
   }
 
   /** Closes once queued sends are out (closing at once would drop a final ACK). */
-  close(): void {
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.socket.once('close', resolve));
     if (this.#sending === 0) this.socket.close();
     else this.#closing = true;
+    return closed;
   }
 }
 
@@ -202,7 +204,7 @@ export async function download(port: number, file: string, o: DownloadOptions = 
       if (last) return { data: Buffer.concat(chunks), dataPackets, perBlock, oack };
     }
   } finally {
-    client.close();
+    await client.close();
   }
 }
 
