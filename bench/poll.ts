@@ -17,8 +17,8 @@ import { formatTable } from './lib/table.js';
 
 const QUICK = process.env.POLL_BENCH_QUICK === '1';
 const PLAN = QUICK
-  ? { steadySeats: 300, warmupMs: 2_000, steadyMs: 8_000, rampFrom: 500, rampStep: 1_000, settleMs: 1_500, stepMs: 3_000 }
-  : { steadySeats: 300, warmupMs: 3_000, steadyMs: 30_000, rampFrom: 500, rampStep: 500, settleMs: 1_500, stepMs: 5_000 };
+  ? { steadySeats: 300, warmupMs: 3_000, steadyMs: 8_000, rampFrom: 500, rampStep: 1_000, settleMs: 1_500, stepMs: 3_000 }
+  : { steadySeats: 300, warmupMs: 5_000, steadyMs: 30_000, rampFrom: 500, rampStep: 500, settleMs: 1_500, stepMs: 5_000 };
 const RAMP_P99_LIMIT_MS = 20;
 const GOALS = { steadyCpuPercent: 5, steadyP99Ms: 5, rampSeats: 5_000 };
 
@@ -47,23 +47,31 @@ interface Window {
   serverCpuPercent: number;
   serverRssMiB: number;
   /** The controller's own event-loop lag (from its /metrics); null for the peer. */
-  serverLoopLagP99Ms: number | null;
-  /** The load generator (this process): if it runs hot, latencies include its own delays. */
+  serverLoopLag: { p99Ms: number | null; maxMs: number | null };
+  /** The load generator (this process): if it runs hot or lags, latencies include its own delays. */
   generatorCpuPercent: number;
-  generatorLoopLagP99Ms: number;
+  generatorLoopLag: { p99Ms: number | null; maxMs: number | null };
 }
 
 const round = (n: number | null, digits = 2) => (n === null ? null : Number(n.toFixed(digits)));
 
-async function serverLoopLagP99(url: string, hasMetrics: boolean): Promise<number | null> {
-  if (!hasMetrics) return null;
-  const lag = (await scrapeMetrics(url)).get('nodejs_eventloop_lag_p99_seconds');
-  return lag === undefined ? null : lag * 1000;
+/** prom-client samples the controller's loop every 10 ms and, like Node's histogram, counts that period in. */
+const CONTROLLER_LAG_PERIOD_MS = 10;
+
+/** The controller's loop lag since the last scrape (a scrape restarts prom-client's histogram). */
+async function serverLoopLag(url: string, hasMetrics: boolean): Promise<Window['serverLoopLag']> {
+  if (!hasMetrics) return { p99Ms: null, maxMs: null };
+  const m = await scrapeMetrics(url);
+  const lag = (name: string) => {
+    const s = m.get(name);
+    return s === undefined ? null : round(Math.max(0, s * 1000 - CONTROLLER_LAG_PERIOD_MS));
+  };
+  return { p99Ms: lag('nodejs_eventloop_lag_p99_seconds'), maxMs: lag('nodejs_eventloop_lag_max_seconds') };
 }
 
 /** One measurement window over a running simulator. */
 async function measure(sim: Simulator, server: Server, hasMetrics: boolean, ms: number): Promise<Window> {
-  await serverLoopLagP99(server.url, hasMetrics); // a scrape restarts the controller's lag histogram
+  await serverLoopLag(server.url, hasMetrics);
   sim.resetStats();
   const proc0 = sampleProc(server.pid);
   const gen0 = process.cpuUsage();
@@ -85,9 +93,9 @@ async function measure(sim: Simulator, server: Server, hasMetrics: boolean, ms: 
     maxMs: round(s.latencyMs.max),
     serverCpuPercent: round(cpuPercent(proc0, proc1))!,
     serverRssMiB: round(proc1.rssBytes / 2 ** 20, 1)!,
-    serverLoopLagP99Ms: round(await serverLoopLagP99(server.url, hasMetrics)),
+    serverLoopLag: await serverLoopLag(server.url, hasMetrics),
     generatorCpuPercent: round(((gen.user + gen.system) / 1000 / genMs) * 100, 1)!,
-    generatorLoopLagP99Ms: round(lag.p99Ms)!,
+    generatorLoopLag: { p99Ms: round(lag.p99Ms), maxMs: round(lag.maxMs) },
   };
 }
 
@@ -121,7 +129,10 @@ async function ramp(server: Server, hasMetrics: boolean) {
       await sleep(PLAN.settleMs); // seats just added make their first polls
       const w = await measure(sim, server, hasMetrics, PLAN.stepMs);
       steps.push(w);
-      console.log(`  ${w.seats} seats: ${w.answeredPerSec} polls/s, p99 ${w.p99Ms} ms, server CPU ${w.serverCpuPercent} %, generator CPU ${w.generatorCpuPercent} %`);
+      console.log(
+        `  ${w.seats} seats: ${w.answeredPerSec} polls/s, p99 ${w.p99Ms} ms, server CPU ${w.serverCpuPercent} %, ` +
+          `generator CPU ${w.generatorCpuPercent} %, generator lag p99 ${w.generatorLoopLag.p99Ms} ms`,
+      );
       const why = shortfall(w);
       if (why) {
         stoppedBy = why;
@@ -135,7 +146,7 @@ async function ramp(server: Server, hasMetrics: boolean) {
     await sim.stop();
   }
   const last = steps.at(-1)!;
-  const generatorBound = last.generatorCpuPercent > 90 || last.generatorLoopLagP99Ms > RAMP_P99_LIMIT_MS;
+  const generatorBound = last.generatorCpuPercent > 90 || (last.generatorLoopLag.p99Ms ?? 0) > RAMP_P99_LIMIT_MS;
   return { sustained, stoppedBy, generatorBound, steps };
 }
 
@@ -183,8 +194,9 @@ console.log(
       ['max latency, ms', ms(a.maxMs), ms(f.maxMs), ''],
       ['server CPU, % of a core', a.serverCpuPercent, f.serverCpuPercent, ms(ratios.serverCpu)],
       ['server RSS, MiB', a.serverRssMiB, f.serverRssMiB, ms(ratios.serverRss)],
-      ['server loop lag p99, ms', ms(a.serverLoopLagP99Ms), '-', ''],
+      ['server loop lag p99 / max, ms', `${ms(a.serverLoopLag.p99Ms)} / ${ms(a.serverLoopLag.maxMs)}`, '-', ''],
       ['generator CPU, %', a.generatorCpuPercent, f.generatorCpuPercent, ''],
+      ['generator loop lag p99 / max, ms', `${ms(a.generatorLoopLag.p99Ms)} / ${ms(a.generatorLoopLag.maxMs)}`, `${ms(f.generatorLoopLag.p99Ms)} / ${ms(f.generatorLoopLag.maxMs)}`, ''],
     ],
   ),
 );

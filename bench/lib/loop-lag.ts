@@ -7,8 +7,11 @@ export interface LoopLag {
 }
 
 /**
- * Measures this process's event-loop delay until stop(). A load generator
- * whose own loop lags reports that lag as server latency: check it.
+ * Measures this process's event-loop lag until stop(). A load generator whose
+ * own loop lags reports that lag as server latency: check it.
+ *
+ * Node's histogram records the whole period between its timer's callbacks;
+ * the figures here are the lag beyond the `resolutionMs` period.
  */
 export function measureLoopLag(resolutionMs = 10): { stop(): LoopLag } {
   const h = monitorEventLoopDelay({ resolution: resolutionMs });
@@ -16,8 +19,8 @@ export function measureLoopLag(resolutionMs = 10): { stop(): LoopLag } {
   return {
     stop() {
       h.disable();
-      const ms = (ns: number) => ns / 1e6;
-      return { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+      const lag = (ns: number) => Math.max(0, ns / 1e6 - resolutionMs);
+      return { p50Ms: lag(h.percentile(50)), p99Ms: lag(h.percentile(99)), maxMs: lag(h.max) };
     },
   };
 }
