@@ -1,7 +1,7 @@
 // Seat-poll benchmark: the controller, run as its own process, under simulated
 // seats polling at 1 Hz, next to a bare fastify server under the same load.
 //   (a) 300 seats for 30 s: latency, server CPU and RSS;
-//   (b) seats ramped up until p99 passes 20 ms or polls fail: the most sustained.
+//   (b) seats ramped up until p99 passes 20 ms or polls fail (twice running): the most sustained.
 // POLL_BENCH_QUICK=1 shortens every phase. Writes bench/results/poll.json.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -118,6 +118,16 @@ function shortfall(w: Window): string | undefined {
   return undefined;
 }
 
+async function step(sim: Simulator, server: Server, hasMetrics: boolean, steps: Window[]): Promise<Window> {
+  const w = await measure(sim, server, hasMetrics, PLAN.stepMs);
+  steps.push(w);
+  console.log(
+    `  ${w.seats} seats: ${w.answeredPerSec} polls/s, p99 ${w.p99Ms} ms, server CPU ${w.serverCpuPercent} %, ` +
+      `generator CPU ${w.generatorCpuPercent} %, generator lag p99 ${w.generatorLoopLag.p99Ms} ms`,
+  );
+  return w;
+}
+
 async function ramp(server: Server, hasMetrics: boolean) {
   const sim = new Simulator({ controller: server.url, secret, seats: PLAN.rampFrom });
   const steps: Window[] = [];
@@ -127,12 +137,9 @@ async function ramp(server: Server, hasMetrics: boolean) {
   try {
     for (;;) {
       await sleep(PLAN.settleMs); // seats just added make their first polls
-      const w = await measure(sim, server, hasMetrics, PLAN.stepMs);
-      steps.push(w);
-      console.log(
-        `  ${w.seats} seats: ${w.answeredPerSec} polls/s, p99 ${w.p99Ms} ms, server CPU ${w.serverCpuPercent} %, ` +
-          `generator CPU ${w.generatorCpuPercent} %, generator lag p99 ${w.generatorLoopLag.p99Ms} ms`,
-      );
+      let w = await step(sim, server, hasMetrics, steps);
+      // Other work on a shared machine can spoil one window: a step must fall short twice.
+      if (shortfall(w)) w = await step(sim, server, hasMetrics, steps);
       const why = shortfall(w);
       if (why) {
         stoppedBy = why;
