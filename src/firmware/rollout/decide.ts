@@ -38,8 +38,10 @@ function tick(r: Rollout, ev: Extract<RolloutEvent, { type: 'tick' }>, now: Now)
   const stop = ev.halt ?? whyHalt(next);
   if (stop) return halt(next, stop, now, effects);
   next = advance(next);
-  const { holding: _held, ...running } = next;
-  next = ev.hold ? { ...running, holding: ev.hold } : next.holding ? running : next;
+  if (ev.hold !== next.holding) {
+    const { holding: _held, ...rest } = next;
+    next = ev.hold ? { ...rest, holding: ev.hold } : rest;
+  }
   if (!ev.hold) next = dispatch(next, ev.view, now, effects);
   if (next.seats.every((s) => SETTLED.has(s.state))) return complete(next, now, effects);
   return { rollout: next, effects };
