@@ -46,7 +46,7 @@ export async function startFirmwareController(overrides: Record<string, unknown>
       const res = await fetch(`${tc.url}/api/v1/firmware/${model}/${version}`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/octet-stream', ...headers },
-        body: bytes,
+        body: new Uint8Array(bytes),
       });
       return { status: res.status, body: (await res.json()) as never };
     },
