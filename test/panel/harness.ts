@@ -84,6 +84,23 @@ export async function startRig(opts: { seats?: number; pins?: boolean; webRoot: 
     async page() {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
       const page = await ctx.newPage();
+      // Counts chime tones, so a test can tell the panel made a sound.
+      await page.addInitScript(() => {
+        const w = window as unknown as { tones: number; AudioContext: typeof AudioContext };
+        w.tones = 0;
+        const Real = w.AudioContext;
+        w.AudioContext = class extends Real {
+          override createOscillator(): OscillatorNode {
+            const osc = super.createOscillator();
+            const start = osc.start.bind(osc);
+            osc.start = (when?: number) => {
+              w.tones++;
+              start(when);
+            };
+            return osc;
+          }
+        };
+      });
       page.on('request', (r) => {
         if (!r.url().startsWith(`${tc.url}/`) && !r.url().startsWith('data:')) foreign.push(r.url());
       });

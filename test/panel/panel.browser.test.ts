@@ -69,13 +69,16 @@ describe('crew panel in Chromium', { timeout: 240_000 }, () => {
     assert.equal(await page.locator('.pin-pad').count(), 0, 'the PIN pad closes');
   });
 
-  it('shows a passenger call at once, with how long they wait, and lets the crew acknowledge and clear it', async () => {
+  it('shows a passenger call at once, chimes, shows how long they wait, and lets the crew acknowledge and clear it', async () => {
+    const tones = () => page.evaluate(() => (window as unknown as { tones: number }).tones);
+    const before = await tones();
     rig.sim.seat('23C')!.pressCall();
     const row = page.locator('[data-alert^="call-23C-"]');
     await row.waitFor(WAIT);
     await page.locator('[data-seat="23C"][data-tone="call"]').waitFor(WAIT);
     await page.locator('[data-testid="calls"].flash').filter({ hasText: '23C' }).waitFor(WAIT);
     assert.match(await row.innerText(), /Call 23C\s+waiting 0:\d\d/);
+    assert.equal((await tones()) - before, 2, 'the two-tone attendant chime played (the page was touched before, so sound is allowed)');
 
     await row.getByRole('button', { name: 'Ack' }).click();
     await page.locator('[data-alert^="call-23C-"].acked').waitFor(WAIT);
@@ -144,6 +147,26 @@ describe('crew panel in Chromium', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: /End cabin PA/ }).click();
     await page.waitForFunction((ids) => ids.every((id) => document.querySelector(`[data-seat="${id}"]`)?.getAttribute('data-tone') !== 'pa'), ALL, WAIT);
     await page.getByRole('button', { name: /Start cabin PA/ }).waitFor(WAIT);
+  });
+
+  it('sends a message to a zone and a volume limit to the cabin, each showing its delivery until done', async (t) => {
+    if (!rig.hasCommands) return t.skip('needs the seat-command feature (src/commands/feature.ts: commandsFeature) for POST /api/v1/commands');
+    await page.locator('[data-action="message"]').click();
+    await page.getByRole('radio', { name: /Zone Y/ }).click();
+    await page.screenshot({ path: `${SCREENSHOTS}message-dialog.png` });
+    await page.getByRole('button', { name: 'Meal service will begin shortly.' }).click();
+    const message = page.locator('.delivery[data-cmd="message.show"]').first();
+    await message.waitFor(WAIT);
+    assert.match(await message.innerText(), /Message “Meal service will begin shortly\.” · Zone Y/);
+    await page.locator('.delivery[data-cmd="message.show"][data-state="delivered"]').first().waitFor(WAIT);
+    assert.match(await message.innerText(), /Done: all 270 seats/);
+
+    await page.locator('[data-action="volume"]').click();
+    await page.getByRole('button', { name: 'Lower' }).click();
+    await page.getByRole('button', { name: 'Lower' }).click();
+    await page.getByRole('button', { name: 'Limit to 5' }).click();
+    await page.locator('.delivery[data-cmd="volume.cap"][data-state="delivered"]').first().waitFor(WAIT);
+    assert.match(await page.locator('.delivery[data-cmd="volume.cap"]').first().innerText(), /Volume max 5 · Whole cabin[\s\S]*Done: all 300 seats/);
   });
 
   it('shows technician-only actions to a technician only', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { demoPanelPins } from '../../src/http/session/demo-pins.js';
 import { hashPin, parsePinHash, PinHashError, verifyPin } from '../../src/http/session/pin-hash.js';
 
 /** Cheap parameters keep the suite fast; the format and the check are the same. */
@@ -51,5 +52,17 @@ describe('PIN hashes', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('demo PINs', () => {
+  it('are fresh random 6-digit PINs, different per role, with hashes that verify', async () => {
+    const a = await demoPanelPins();
+    const b = await demoPanelPins();
+    assert.match(a.pins.crew, /^\d{6}$/);
+    assert.notEqual(a.pins.crew, a.pins.technician);
+    assert.notDeepEqual(a.pins, b.pins);
+    assert.equal(await verifyPin(a.pins.crew, parsePinHash(a.panel.crewPinHash)), true);
+    assert.equal(await verifyPin(a.pins.technician, parsePinHash(a.panel.technicianPinHash)), true);
   });
 });

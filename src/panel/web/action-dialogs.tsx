@@ -55,6 +55,7 @@ export function MessageForm({ act, target, onSent }: { act: Act; target: () => T
   };
   return (
     <div class="message-form">
+      <p class="hint">Tap a message to send it now, or type your own.</p>
       <div class="presets">
         {PRESET_MESSAGES.map((p) => (
           <button type="button" class="preset" key={p.text} onClick={() => send(p.text, p.level)}>
@@ -62,11 +63,12 @@ export function MessageForm({ act, target, onSent }: { act: Act; target: () => T
           </button>
         ))}
       </div>
-      <textarea aria-label="Your own message" placeholder="Or type a message…" maxLength={MESSAGE_MAX} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+      <textarea aria-label="Your own message" placeholder="Your message…" maxLength={MESSAGE_MAX} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
       <div class="button-row">
         <div class="segmented compact" role="radiogroup" aria-label="How urgent">
           {LEVELS.map(([l, label]) => (
             <button type="button" role="radio" aria-checked={level === l} class={level === l ? `seg on level-${l}` : 'seg'} key={l} onClick={() => setLevel(l)}>
+              {level === l && '✓ '}
               {label}
             </button>
           ))}

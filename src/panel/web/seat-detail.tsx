@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { MessageForm } from './action-dialogs.js';
 import { api } from './api.js';
 import { Delivery } from './deliveries.js';
@@ -9,9 +9,25 @@ import { Icon } from './icons.js';
 import { seatLook, TONE_LABEL } from './seat-look.js';
 import { ago, clock, skew, waited } from './time.js';
 import type { Act } from './use-act.js';
-import type { Alert, CommandStatus, Role, SeatDetail as Detail, SeatSummary } from './wire.js';
+import type { Alert, CabinEvent, CommandStatus, Role, SeatDetail as Detail, SeatSummary } from './wire.js';
 
-const HISTORY_LAG_MS = 1200;
+type HistoryItem = { at: number; type: string; data: Record<string, unknown> };
+
+/**
+ * The controller stores events about once a second, so what it returns can lag
+ * what this page has already seen live: show both, each event once.
+ */
+function mergeHistory(stored: Detail['events'], live: readonly CabinEvent[], seat: string): HistoryItem[] {
+  const key = (e: HistoryItem) => `${e.type}|${e.at}|${String(e.data.detail ?? e.data.code ?? '')}`;
+  const out = new Map<string, HistoryItem>();
+  for (const e of stored) out.set(key(e), e);
+  for (const { type, at, seat: s, ...data } of live) {
+    if (s !== seat) continue;
+    const item = { type, at, data };
+    if (!out.has(key(item))) out.set(key(item), item);
+  }
+  return [...out.values()].sort((a, b) => b.at - a.at);
+}
 
 interface Props {
   id: string;
@@ -19,6 +35,8 @@ interface Props {
   alerts: Alert[];
   /** Commands sent to this seat alone, newest first. */
   commands: CommandStatus[];
+  /** Cabin events seen live (all seats). */
+  recent: readonly CabinEvent[];
   role: Role | null;
   now: number;
   act: Act;
@@ -42,7 +60,7 @@ function media(d: Detail['seat']['media']): string {
 }
 
 /** Everything about one seat, and what the crew can do to it. Reloads whenever the seat changes. */
-export function SeatDetail({ id, summary, alerts, commands, role, now, act, onClose }: Props) {
+export function SeatDetail({ id, summary, alerts, commands, recent, role, now, act, onClose }: Props) {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [composing, setComposing] = useState(false);
@@ -50,22 +68,17 @@ export function SeatDetail({ id, summary, alerts, commands, role, now, act, onCl
   const call = alerts.find((a) => a.kind === 'call');
   const look = seatLook(id, summary, call !== undefined);
 
-  // At once when opened; after a change, a moment later, once the controller has stored the event (it writes about once a second).
-  const opened = useRef(false);
   useEffect(() => {
     let live = true;
-    const load = () =>
-      api.get<Detail>(`/api/v1/seats/${encodeURIComponent(id)}`).then(
-        (d) => live && (setDetail(d), setError(null)),
-        (e: Error) => live && setError(e.message),
-      );
-    const t = setTimeout(load, opened.current ? HISTORY_LAG_MS : 0);
-    opened.current = true;
+    api.get<Detail>(`/api/v1/seats/${encodeURIComponent(id)}`).then(
+      (d) => live && (setDetail(d), setError(null)),
+      (e: Error) => live && setError(e.message),
+    );
     return () => {
       live = false;
-      clearTimeout(t);
     };
   }, [id, summary]);
+  const history = useMemo(() => mergeHistory(detail?.events ?? [], recent, id), [detail, recent, id]);
 
   const seat = detail?.seat;
   const target = { seats: [id] };
@@ -181,12 +194,12 @@ export function SeatDetail({ id, summary, alerts, commands, role, now, act, onCl
           )}
           <h3>History</h3>
           <ol class="history">
-            {(detail?.events ?? []).slice(0, 30).map((e) => (
-              <li key={e.id}>
+            {history.slice(0, 30).map((e) => (
+              <li key={`${e.type}${e.at}${String(e.data.detail ?? e.data.code ?? '')}`}>
                 <time>{clock(e.at)}</time> {eventText(e.type, e.data)}
               </li>
             ))}
-            {detail && detail.events.length === 0 && <li class="quiet">Nothing recorded yet.</li>}
+            {detail && history.length === 0 && <li class="quiet">Nothing recorded yet.</li>}
           </ol>
         </div>
       </div>

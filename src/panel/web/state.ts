@@ -18,6 +18,8 @@ export interface PanelState {
   conn: Conn;
   /** Controller clock minus ours, so "waiting 3 min" is right on a panel with a wrong clock. */
   clockOffsetMs: number;
+  /** The latest cabin events seen live, newest last: a seat's history shows them before the controller has stored them. */
+  recent: readonly CabinEvent[];
 }
 
 export interface Snapshot {
@@ -53,7 +55,10 @@ export const initialState: PanelState = {
   session: null,
   conn: 'connecting',
   clockOffsetMs: 0,
+  recent: [],
 };
+
+export const KEEP_RECENT = 500;
 
 function manualPaAfter(m: PanelState['manualPa'], c: CommandStatus): PanelState['manualPa'] {
   if ((c.cmd !== 'pa.begin' && c.cmd !== 'pa.end') || c.args.source !== 'cabin' || c.seq <= m.seq) return m;
@@ -126,8 +131,10 @@ export function reduce(s: PanelState, a: Action): PanelState {
       if (prev && prev.state !== 'pending' && a.command.state === 'pending') return s;
       return { ...s, commands: withCommand(s.commands, a.command), manualPa: manualPaAfter(s.manualPa, a.command) };
     }
-    case 'cabin':
-      return cabinEvent(s, a.event);
+    case 'cabin': {
+      const next = cabinEvent(s, a.event);
+      return { ...next, recent: [...next.recent.slice(-(KEEP_RECENT - 1)), a.event] };
+    }
     case 'conn':
       return s.conn === a.conn ? s : { ...s, conn: a.conn };
     case 'session':

@@ -18,7 +18,10 @@ export function TargetPicker({ layout, value, onChange }: { layout: Layout; valu
     <div class="segmented" role="radiogroup" aria-label="Which seats">
       {options.map(([k, label, sub]) => (
         <button type="button" role="radio" aria-checked={value === k} class={value === k ? 'seg on' : 'seg'} key={k} onClick={() => onChange(k)}>
-          {label}
+          <span>
+            {value === k && '✓ '}
+            {label}
+          </span>
           <small>{sub}</small>
         </button>
       ))}
