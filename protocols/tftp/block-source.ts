@@ -17,8 +17,8 @@ interface Slot {
 }
 
 /**
- * A file as ready-made DATA packets. Blocks are read in chunks of at least a
- * window straight into packet-shaped buffers (a 4-byte header before each
+ * A file as ready-made DATA packets. Blocks are read in chunks of at least two
+ * windows straight into packet-shaped buffers (a 4-byte header before each
  * payload), so a send is one view and no copy. Two chunk slots: the one being
  * sent and the next, read ahead while the client acknowledges. A slot is
  * reused only once all its blocks are acknowledged (a retransmission starts
@@ -42,7 +42,10 @@ export class BlockSource {
     this.#sendsIdle = sendsIdle;
     // A file whose size is a multiple of blksize ends with an empty block.
     this.lastBlock = Math.floor(size / blksize) + 1;
-    const readAhead = Math.max(windowsize, Math.min(MAX_CHUNK_BLOCKS, Math.ceil(MIN_CHUNK_BYTES / blksize)));
+    // Two windows per chunk: the read of the next chunk starts (when this one's
+    // predecessor is fully acknowledged) at least a window's round trip before
+    // the sender reaches it.
+    const readAhead = Math.max(2 * windowsize, Math.min(MAX_CHUNK_BLOCKS, Math.ceil(MIN_CHUNK_BYTES / blksize)));
     this.#chunkBlocks = Math.min(readAhead, this.lastBlock);
     const empty = (): Slot => ({ chunk: -1, buf: undefined, iov: [], loading: undefined, ready: false });
     this.#slots = [empty(), empty()];
