@@ -52,7 +52,13 @@ export function reduceAlerts(book: AlertBook, ev: CabinEvent): Reduced {
     case 'seat.online':
       return resolve(book, (a) => a.kind === 'offline' && a.seat === ev.seat);
     case 'fault.raised': {
-      if (ev.code === FLAPPING) return open(book, 'flapping', ev.seat, ev.at, 'normal', ev.detail ?? 'input');
+      if (ev.code === FLAPPING) {
+        const input = ev.detail ?? 'input';
+        // A chattering call button rang before it was known to be broken: that call is noise, the fault says why.
+        const noise = input === 'call' ? resolve(book, (a) => a.kind === 'call' && a.seat === ev.seat) : same(book);
+        const opened = open(noise.book, 'flapping', ev.seat, ev.at, 'normal', input);
+        return { book: opened.book, changes: [...noise.changes, ...opened.changes] };
+      }
       const priority = FAULT_PRIORITY[ev.severity];
       // A severity change re-raises the code: the old alert gives way to one of the new priority.
       const stale = resolve(book, (a) => a.kind === 'fault' && a.seat === ev.seat && a.code === ev.code && a.priority !== priority);

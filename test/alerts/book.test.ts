@@ -78,6 +78,15 @@ describe('alert book', () => {
     assert.ok(recovered.changes.every((c) => c.op === 'close' && c.reason === 'resolved'));
   });
 
+  it('a call button found flapping takes back the call it rang: the flapping alert replaces it', () => {
+    const { book, changes } = run([
+      { type: 'call.pressed', seat: '9C', at: T },
+      { type: 'fault.raised', seat: '9C', at: T + 9000, code: 'INPUT_FLAPPING', severity: 'warn', source: 'controller', detail: 'call' },
+    ]);
+    assert.deepEqual([...book.values()].map((a) => [a.kind, a.code]), [['flapping', 'call']]);
+    assert.deepEqual(changes.map((c) => c.op), ['open', 'close', 'open']);
+  });
+
   it('re-raises a fault whose severity changed at the new priority', () => {
     const { book } = run([
       { type: 'fault.raised', seat: '1A', at: T, code: 'DISK_SMART', severity: 'warn', source: 'seat' },

@@ -19,12 +19,13 @@ function title(a: Alert): string {
     case 'fault':
       return `${a.seat} fault`;
     case 'flapping':
-      return `${a.seat} ${a.code ?? 'input'} button flapping`;
+      return `${a.seat} faulty button`;
   }
 }
 
 function detail(a: Alert, now: number): string {
-  const since = a.kind === 'call' ? `waiting ${waited(now - a.since)}` : `${a.kind === 'fault' ? `${a.code} · ` : ''}since ${clock(a.since)}`;
+  const what = a.kind === 'fault' ? `${a.code} · ` : a.kind === 'flapping' ? `${a.code} flapping · ` : 'since ';
+  const since = a.kind === 'call' ? `waiting ${waited(now - a.since)}` : `${what}${clock(a.since)}`;
   return a.ackedBy ? `${since} · ack by ${a.ackedBy.replace(/^panel:/, '')}` : since;
 }
 

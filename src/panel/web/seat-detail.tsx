@@ -136,7 +136,10 @@ export function SeatDetail({ id, summary, alerts, commands, recent, role, now, a
               {/* Online means heard within three poll intervals; the last poll time only matters once it stops. */}
               {summary?.status === 'online' ? 'Online, polling' : `Offline · last poll ${summary?.lastPollAt ? `${clock(summary.lastPollAt)}, ${ago(summary.lastPollAt, now)}` : 'never'}`}
             </Fact>
-            <Fact label="Screen">{media(seat?.media ?? null)}</Fact>
+            <Fact label="Screen">
+              {media(seat?.media ?? null)}
+              {summary?.status === 'offline' && seat?.media ? ' (last known)' : ''}
+            </Fact>
             <Fact label="Faults">
               {seat && seat.faults.length > 0 ? (
                 <ul class="fault-list">
