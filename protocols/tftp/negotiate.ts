@@ -3,6 +3,8 @@ import type { RequestOptions } from './codec.js';
 export interface Limits {
   maxBlksize: number;
   maxWindowsize: number;
+  /** Largest burst (windowsize x blksize) granted, in bytes. */
+  maxWindowBytes: number;
   defaultTimeoutMs: number;
 }
 
@@ -17,8 +19,11 @@ export interface Negotiated {
 /**
  * The transfer parameters for a read request. Only options the client asked
  * for are acknowledged (RFC 2347); sizes are clamped to our maxima, so the
- * reply never exceeds what the client offered. `timeout` is honoured as asked:
- * the client times its own retransmissions by it too.
+ * reply never exceeds what the client offered. The window is also held to
+ * maxWindowBytes: a burst larger than the client's socket buffer (208 KiB by
+ * default on Linux, where an 8 KiB datagram takes 16 KiB of it) loses its
+ * tail, and the transfer then crawls from timeout to timeout. `timeout` is
+ * honoured as asked: the client times its own retransmissions by it too.
  */
 export function negotiate(requested: RequestOptions, limits: Limits, fileSize: number): Negotiated {
   const oack: Array<[string, string]> = [];
@@ -35,7 +40,7 @@ export function negotiate(requested: RequestOptions, limits: Limits, fileSize: n
   }
   if (requested.tsize !== undefined) oack.push(['tsize', String(fileSize)]);
   if (requested.windowsize !== undefined) {
-    windowsize = Math.min(requested.windowsize, limits.maxWindowsize);
+    windowsize = Math.max(1, Math.min(requested.windowsize, limits.maxWindowsize, Math.floor(limits.maxWindowBytes / blksize)));
     oack.push(['windowsize', String(windowsize)]);
   }
   return { blksize, windowsize, timeoutMs, oack: oack.length > 0 ? oack : undefined };

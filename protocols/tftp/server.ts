@@ -24,6 +24,8 @@ export interface TftpServerOptions {
   maxBlksize?: number;
   /** Largest windowsize granted (1-64, default 64). */
   maxWindowsize?: number;
+  /** Largest window in bytes (windowsize x blksize) granted (default 64 KiB); see negotiate(). */
+  maxWindowBytes?: number;
   /** Retransmission timeout when the client does not negotiate one (default 1000 ms). */
   defaultTimeoutMs?: number;
   /** Timeouts in a row without progress before a transfer fails (default 5). */
@@ -72,6 +74,7 @@ export class TftpServer {
     this.#o = {
       maxBlksize: MAX_BLKSIZE,
       maxWindowsize: 64,
+      maxWindowBytes: 64 * 1024,
       defaultTimeoutMs: 1000,
       maxRetries: 5,
       maxTransfers: 512,
@@ -81,11 +84,12 @@ export class TftpServer {
     if (isIP(o.host) === 0) throw new Error(`TFTP host must be an IP address, got "${o.host}"`);
     checkRange('maxBlksize', o.maxBlksize, MIN_BLKSIZE, MAX_BLKSIZE);
     checkRange('maxWindowsize', o.maxWindowsize, 1, 64);
+    checkRange('maxWindowBytes', o.maxWindowBytes, MIN_BLKSIZE, 64 * MAX_BLKSIZE);
     checkRange('defaultTimeoutMs', o.defaultTimeoutMs, 1, 255_000);
     checkRange('maxRetries', o.maxRetries, 0, 1000);
     checkRange('maxTransfers', o.maxTransfers, 1, 65_535);
     if (o.maxTransfersPerClient !== undefined) checkRange('maxTransfersPerClient', o.maxTransfersPerClient, 1, o.maxTransfers);
-    this.#limits = { maxBlksize: o.maxBlksize, maxWindowsize: o.maxWindowsize, defaultTimeoutMs: o.defaultTimeoutMs };
+    this.#limits = { maxBlksize: o.maxBlksize, maxWindowsize: o.maxWindowsize, maxWindowBytes: o.maxWindowBytes, defaultTimeoutMs: o.defaultTimeoutMs };
     this.#log = o.logger ?? silent;
     this.#badLog = new RateLimitedWarn(this.#log);
   }

@@ -52,8 +52,13 @@ describe('TFTP server: requests and options', () => {
   });
 
   it('answers blksize 70000 and windowsize 65 with the server maxima', async () => {
-    const p = await ask(port, 'fw/a.img', { blksize: 70000, windowsize: 65 });
-    assert.deepEqual(brief(p), { op: 'oack', options: { blksize: '65464', windowsize: '64' } });
+    assert.deepEqual(brief(await ask(port, 'fw/a.img', { blksize: 70000 })), { op: 'oack', options: { blksize: '65464' } });
+    assert.deepEqual(brief(await ask(port, 'fw/a.img', { blksize: 512, windowsize: 65 })), { op: 'oack', options: { blksize: '512', windowsize: '64' } });
+  });
+
+  it('shrinks the window so one burst stays within 64 KiB', async () => {
+    const p = await ask(port, 'fw/a.img', { blksize: 8192, windowsize: 16 });
+    assert.deepEqual(brief(p), { op: 'oack', options: { blksize: '8192', windowsize: '8' } });
   });
 
   it('answers tsize with the real file size and ignores unknown options', async () => {
