@@ -2,15 +2,16 @@
 // own process. (a) no panels; (b) five live SSE clients plus one real page in
 // Chromium. Six probe seats flip their media state on every poll; the page
 // records when each seat's cell changes, giving poll-to-screen latency.
-// Reports latency p50/p99 and the controller's CPU with and without panels.
+// Reports latency p50/p99 and the controller's CPU with and without panels;
+// then (c) a burst: cabin PA on, until the page shows every seat on PA.
 // PANEL_BENCH_QUICK=1 shortens the windows. Writes bench/results/panel.json.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { deriveLruKey, signBody } from '../protocols/seat-poll/hmac.js';
 import { POLL_PATH, SIGNATURE_HEADER, type PollRequest } from '../protocols/seat-poll/types.js';
 import { buildPanel } from '../src/panel/build.js';
@@ -119,6 +120,23 @@ function sseClient(url: string): { frames: () => number; close(): void } {
   return { frames: () => frames, close: () => req.destroy() };
 }
 
+/** (c) Every seat changes at once: from the PA command to all 300 cells showing PA. Null without the commands feature. */
+async function paBurst(url: string, page: Page): Promise<{ allOnScreenMs: number; cpuPercent: number } | null> {
+  const token = (await readFile(join(stateDir, 'api.token'), 'utf8')).trim();
+  const issue = (cmd: string, args: object) =>
+    fetch(new URL('/api/v1/commands', url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ target: { all: true }, cmd, args }) });
+  const all = () => page.waitForFunction(() => document.querySelectorAll('[data-tone="pa"]').length === 300 - 6, undefined, { timeout: 30_000 });
+  const p0 = sampleProc(controller.pid);
+  const t0 = Date.now();
+  const res = await issue('pa.begin', { source: 'cabin', group: '239.255.20.1:5004' });
+  if (res.status === 404) return null;
+  await all(); // the six probes report their own media state, so 294 simulated seats
+  const allOnScreenMs = Date.now() - t0;
+  const cpu = cpuPercent(p0, sampleProc(controller.pid));
+  await issue('pa.end', { source: 'cabin' });
+  return { allOnScreenMs, cpuPercent: round(cpu) };
+}
+
 async function window(pid: number, url: string, ms: number) {
   await scrapeMetrics(url); // restarts the controller's loop-lag histogram
   const p0 = sampleProc(pid);
@@ -167,6 +185,8 @@ try {
   await sleep(1500); // the last polls' changes reach the page
   const log = await page.evaluate(() => (window as unknown as { toneLog: { seat: string; tone: string; at: number }[] }).toneLog);
   const framesPerClient = round(clients.reduce((n, c) => n + c.frames(), 0) / SSE_CLIENTS, 0);
+  console.log('(c) cabin PA on with the panels connected: until every seat shows PA');
+  const burst = await paBurst(url, page);
   for (const c of clients) c.close();
 
   const latencies: number[] = [];
@@ -182,6 +202,7 @@ try {
     panels: { sseClients: SSE_CLIENTS, pages: 1, framesPerClient },
     noPanels: bare,
     withPanels: { ...withPanels, pollToScreen: latency },
+    paBurst: burst,
     cpuIncreasePoints: round(withPanels.cpuPercent - bare.cpuPercent),
     goals: GOALS,
     met: { p99: latency.p99Ms <= GOALS.p99Ms, cpu: withPanels.cpuPercent - bare.cpuPercent <= GOALS.cpuIncreasePoints },
@@ -195,6 +216,7 @@ try {
       ],
     ),
   );
+  if (burst) console.log(`PA on 294 simulated seats: all on screen ${burst.allOnScreenMs} ms after the command (controller CPU ${burst.cpuPercent} % meanwhile)`);
   console.log(`wrote ${await writeResults('panel', figures)}`);
 } finally {
   await browser.close();
