@@ -34,7 +34,8 @@ interface Measure {
   server: ServerName;
   mibps: number | null;
   seconds: number | null;
-  /** Ours only: CPU of the server process during the transfer (% of one core), its loop lag and retransmissions. */
+  /** Ours only: the window granted (see maxWindowBytes), CPU of the server process during the transfer (% of one core), loop lag, retransmissions. */
+  windowsize?: number;
   cpuPercent?: number;
   lagP99Ms?: number;
   retransmits?: number;
@@ -56,7 +57,7 @@ server.events$.subscribe((e) => {
   if (e.type === 'started') { lag.reset(); lag.enable(); }
   if (e.type === 'completed' || e.type === 'failed') {
     lag.disable();
-    console.log(JSON.stringify({ type: e.type, retransmits: e.retransmits, lagP99Ms: Math.max(0, lag.percentile(99) / 1e6 - 10) }));
+    console.log(JSON.stringify({ type: e.type, windowsize: e.windowsize, retransmits: e.retransmits, lagP99Ms: Math.max(0, lag.percentile(99) / 1e6 - 10) }));
   }
 });
 const { port } = await server.start();
@@ -74,13 +75,20 @@ function freePort(): Promise<number> {
   });
 }
 
+/** What our server says about a finished transfer. */
+interface Report {
+  windowsize: number;
+  retransmits: number;
+  lagP99Ms: number;
+}
+
 interface Server {
   name: ServerName;
   port: number;
   pid: number;
   stop(): Promise<unknown>;
   /** Ours only: the next transfer report. */
-  nextReport?: () => Promise<{ retransmits: number; lagP99Ms: number } | undefined>;
+  nextReport?: () => Promise<Report | undefined>;
 }
 
 /** Resolves once something on `port` answers a TFTP request (with an ERROR for a missing file). */
@@ -142,7 +150,7 @@ async function startOurs(dir: string): Promise<Server> {
     while (reports.length === 0 && performance.now() < deadline) await new Promise<void>((r) => ((waiting = r), setTimeout(r, 1000)));
     const line = reports.shift();
     reports.length = 0;
-    return line === undefined ? undefined : (JSON.parse(line) as { retransmits: number; lagP99Ms: number });
+    return line === undefined ? undefined : (JSON.parse(line) as Report);
   };
   return { name: 'purser', port, pid: ready.pid, stop: () => ready.stop(), nextReport };
 }
@@ -191,7 +199,9 @@ async function measure(c: Case, server: Server, bytes: number): Promise<Measure>
   if (!complete) return { server: server.name, mibps: null, seconds: null, error: r.out.trim().slice(0, 200) || 'failed' };
   const seconds = r.ms / 1000;
   const m: Measure = { server: server.name, mibps: round(MIB / seconds), seconds: round(seconds, 3) };
-  if (before && after && report) Object.assign(m, { cpuPercent: round(cpuPercent(before, after)), lagP99Ms: round(report.lagP99Ms), retransmits: report.retransmits });
+  if (before && after && report) {
+    Object.assign(m, { windowsize: report.windowsize, cpuPercent: round(cpuPercent(before, after)), lagP99Ms: round(report.lagP99Ms), retransmits: report.retransmits });
+  }
   return m;
 }
 
@@ -248,10 +258,10 @@ function report(rows: Array<Case & { results: Measure[] }>): void {
   console.log(`\nTFTP: ${MIB} MiB image over loopback, MiB/s (median of ${RUNS}); CPU and lag are our server's\n`);
   console.log(
     formatTable(
-      ['client', 'blksize', 'window', 'purser', 'in.tftpd', 'atftpd', 'vs best peer', 'purser CPU %', 'lag p99 ms', 'retransmits'],
+      ['client', 'blksize', 'window', 'purser', 'in.tftpd', 'atftpd', 'vs best peer', 'our window', 'purser CPU %', 'lag p99 ms', 'retransmits'],
       table.map((r) => {
         const ours = get(r, 'purser');
-        return [r.client, r.blksize, r.windowsize, fmt(ours.mibps), fmt(get(r, 'in.tftpd').mibps), fmt(get(r, 'atftpd').mibps), fmt(r.vsBestPeer), fmt(ours.cpuPercent), fmt(ours.lagP99Ms), fmt(ours.retransmits)];
+        return [r.client, r.blksize, r.windowsize, fmt(ours.mibps), fmt(get(r, 'in.tftpd').mibps), fmt(get(r, 'atftpd').mibps), fmt(r.vsBestPeer), fmt(ours.windowsize), fmt(ours.cpuPercent), fmt(ours.lagP99Ms), fmt(ours.retransmits)];
       }),
     ),
   );

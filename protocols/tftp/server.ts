@@ -71,14 +71,15 @@ export class TftpServer {
   readonly #running = new Set<Promise<void>>();
 
   constructor(options: TftpServerOptions) {
+    // `??`, not a spread: a config may hold an option as undefined.
     this.#o = {
-      maxBlksize: MAX_BLKSIZE,
-      maxWindowsize: 64,
-      maxWindowBytes: 64 * 1024,
-      defaultTimeoutMs: 1000,
-      maxRetries: 5,
-      maxTransfers: 512,
       ...options,
+      maxBlksize: options.maxBlksize ?? MAX_BLKSIZE,
+      maxWindowsize: options.maxWindowsize ?? 64,
+      maxWindowBytes: options.maxWindowBytes ?? 64 * 1024,
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 1000,
+      maxRetries: options.maxRetries ?? 5,
+      maxTransfers: options.maxTransfers ?? 512,
     };
     const o = this.#o;
     if (isIP(o.host) === 0) throw new Error(`TFTP host must be an IP address, got "${o.host}"`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, encodeAck, encodeError, encodeRequest, type Packet } from '../../../protocols/tftp/codec.js';
 import type { TftpEvent } from '../../../protocols/tftp/events.js';
+import { TftpServer } from '../../../protocols/tftp/server.js';
 import { RawClient, brief, download, ended, makeRoot, sha256, startServer, waitForEvent } from './helpers.js';
 
 type Root = Awaited<ReturnType<typeof makeRoot>>;
@@ -20,6 +21,15 @@ async function ask(port: number, file: string, options: Record<string, string | 
     c.close();
   }
 }
+
+describe('TFTP server: configuration', () => {
+  it('refuses a host name, and limits outside their ranges, at construction', () => {
+    assert.throws(() => new TftpServer({ root: '/', host: 'localhost', port: 0 }), /IP address/);
+    assert.throws(() => new TftpServer({ root: '/', host: '127.0.0.1', port: 0, maxBlksize: 70000 }), /maxBlksize/);
+    assert.throws(() => new TftpServer({ root: '/', host: '127.0.0.1', port: 0, maxWindowsize: 0 }), /maxWindowsize/);
+    assert.doesNotThrow(() => new TftpServer({ root: '/', host: '127.0.0.1', port: 0, maxRetries: undefined }));
+  });
+});
 
 describe('TFTP server: requests and options', () => {
   let root: Root;
