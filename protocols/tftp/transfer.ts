@@ -93,6 +93,8 @@ export class Transfer {
     this.#o.source.load(block).then(
       () => {
         this.#loading = false;
+        // Loaded yet missing would mean pump and load chase each other forever.
+        if (!this.#o.source.packet(block)) return this.#finish('read-error', `block ${block} not readable`, encodeError(ErrorCode.NotDefined, 'read error'));
         this.#pump();
       },
       (err: Error) => this.#finish('read-error', err.message, encodeError(ErrorCode.NotDefined, 'read error')),
