@@ -47,11 +47,13 @@ function toAction(event: string, data: unknown): Action | undefined {
 const SNAPSHOT_RETRY_MS = 2000;
 
 /**
- * Keeps the store in step with the controller: on every (re)connect, frames
- * are held while the full state loads, then replayed on top of it in order, so
- * nothing that happened in between is lost or applied twice.
+ * Keeps the store in step with the controller for the life of the page: on
+ * every (re)connect, frames are held while the full state loads, then applied
+ * in order on top of it. Nothing in between is lost, and since every frame is
+ * a full seat state or an idempotent change, one the snapshot already has
+ * changes nothing.
  */
-export function startSync(store: Store, onAlertOpened: (a: Alert) => void): () => void {
+export function startSync(store: Store, onAlertOpened: (a: Alert) => void): void {
   let held: Action[] | null = null;
   let generation = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
@@ -69,7 +71,7 @@ export function startSync(store: Store, onAlertOpened: (a: Alert) => void): () =
     }
   };
 
-  const stop = connectLive({
+  connectLive({
     open() {
       clearTimeout(retry);
       held = [];
@@ -89,8 +91,4 @@ export function startSync(store: Store, onAlertOpened: (a: Alert) => void): () =
       store.dispatch({ type: 'conn', conn: store.state.layout ? 'reconnecting' : 'connecting' });
     },
   });
-  return () => {
-    clearTimeout(retry);
-    stop();
-  };
 }
