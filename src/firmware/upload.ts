@@ -29,22 +29,29 @@ export async function importUpload(body: Readable, incomingDir: string, catalog:
   if (o.signature !== undefined) assertSignatureText(o.signature, 'the x-firmware-signature header');
   const tmp = join(incomingDir, `upload-${randomBytes(8).toString('hex')}.img`);
   try {
-    await pipeline(body, limit(o.maxBytes), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    const counter = limit(o.maxBytes);
+    await pipeline(body, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    // The catalog would publish an empty file before its row refused it; no image is empty.
+    if (counter.bytes === 0) throw new ApiError(400, 'EMPTY_IMAGE', 'the image is empty', 'image');
     return await catalog.import(tmp, { model: o.model, version: o.version, ...(o.signature ? { signature: o.signature } : {}) });
   } finally {
     await rm(tmp, { force: true });
   }
 }
 
-function limit(maxBytes: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      if (seen > maxBytes) done(new ApiError(413, 'IMAGE_TOO_LARGE', `the image is over firmware.maxImageBytes (${maxBytes} bytes)`));
-      else done(null, chunk);
-    },
-  });
+/** Passes bytes through, counting them, and fails past `maxBytes`. */
+function limit(maxBytes: number): Transform & { bytes: number } {
+  const counter = Object.assign(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        counter.bytes += chunk.length;
+        if (counter.bytes > maxBytes) done(new ApiError(413, 'IMAGE_TOO_LARGE', `the image is over firmware.maxImageBytes (${maxBytes} bytes)`));
+        else done(null, chunk);
+      },
+    }),
+    { bytes: 0 },
+  );
+  return counter;
 }
 
 /** FirmwareError codes as HTTP answers; the message already says what to do. */

@@ -191,6 +191,14 @@ export class SeatModel {
   showMessage(message: Message): void {
     this.#message = message;
   }
+  /** The poll's `update` field, as a firmware update goes (src/sim/firmware). */
+  setUpdate(report: UpdateReport): void {
+    this.#update = report;
+  }
+  /** The unit runs another image from its next boot on. */
+  setFirmware(version: string): void {
+    this.#lru = { ...this.#lru, firmware: version };
+  }
 
   /**
    * Applies each seq once and in order. An expired, unknown or malformed

@@ -85,6 +85,9 @@ describe('firmware API and TFTP wiring', () => {
     assert.equal(clash.body.error?.code, 'VERSION_EXISTS');
     const name = await fc.upload('gp3', '.hidden', Buffer.alloc(100, 4));
     assert.equal(name.status, 400);
+    const empty = await fc.upload('gp3', '3.1.0', Buffer.alloc(0));
+    assert.equal(empty.status, 400);
+    assert.equal(empty.body.error?.code, 'EMPTY_IMAGE');
   });
 
   it('imports only for a technician', async () => {
