@@ -85,7 +85,8 @@ describe('crew panel in Chromium', { timeout: 240_000 }, () => {
     assert.match(await row.innerText(), /ack by crew/);
     assert.equal(await page.locator('[data-testid="calls"].flash').count(), 0, 'an acknowledged call stops flashing');
 
-    await page.locator('[data-seat="23C"]').click();
+    await page.getByTestId('calls').click();
+    await page.getByRole('dialog').getByText('Seat 23C').waitFor(WAIT);
     await page.getByRole('dialog').getByText('Call waiting').waitFor(WAIT);
     await page.getByRole('dialog').getByText('Call button pressed').waitFor(WAIT);
     await page.screenshot({ path: `${SCREENSHOTS}seat-detail.png` });

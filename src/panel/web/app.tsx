@@ -60,7 +60,7 @@ export function App() {
   const stale = s.conn !== 'live';
   return (
     <div class={`app${stale ? ' stale' : ''}`}>
-      <TopBar conn={s.conn} online={online} total={s.layout.seats} alerts={s.alerts} pa={s.pa} paSeats={paSeats} session={session} now={now} onLogin={() => act.askLogin()} onLogout={act.logout} />
+      <TopBar conn={s.conn} online={online} total={s.layout.seats} alerts={s.alerts} pa={s.pa} paSeats={paSeats} session={session} now={now} onLogin={() => act.askLogin()} onLogout={act.logout} onSeat={openSeat} />
       {stale && (
         <div class="reconnecting" role="alert" data-testid="reconnecting">
           Lost the connection to the cabin controller. Reconnecting… The map shows the last known state.

@@ -14,18 +14,24 @@ interface Props {
   now: number;
   onLogin: () => void;
   onLogout: () => void;
+  /** Opens a seat: tapping the calls goes to the passenger waiting longest. */
+  onSeat: (seat: string) => void;
 }
 
 const CONN_TEXT: Record<Conn, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
 
 /** The strip a purser glances at: is it live, how many seats, is anyone calling, is PA on, who is logged in. */
-export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now, onLogin, onLogout }: Props) {
+export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now, onLogin, onLogout, onSeat }: Props) {
   let calls = 0;
   let unacked = 0;
+  let longest: Alert | undefined;
   const newCalls: string[] = [];
   for (const a of alerts.values()) {
-    if (a.kind === 'call') calls++;
-    if (a.kind === 'call' && !a.ackedAt) newCalls.push(a.seat);
+    if (a.kind === 'call') {
+      calls++;
+      if (!longest || a.since < longest.since) longest = a;
+      if (!a.ackedAt) newCalls.push(a.seat);
+    }
     if (!a.ackedAt) unacked++;
   }
   return (
@@ -37,11 +43,11 @@ export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now,
       <span class="stat" data-testid="online">
         <b>{online}</b>/{total} online
       </span>
-      <span class={`stat calls${calls ? ' active' : ''}${newCalls.length ? ' flash' : ''}`} data-testid="calls">
+      <button type="button" class={`stat calls${calls ? ' active' : ''}${newCalls.length ? ' flash' : ''}`} data-testid="calls" disabled={!longest} onClick={() => longest && onSeat(longest.seat)}>
         <Icon name="call" size={22} />
         <b>{calls}</b> {calls === 1 ? 'call' : 'calls'}
         {newCalls.length > 0 && <small>{newCalls.slice(0, 4).join(' ') + (newCalls.length > 4 ? ' …' : '')}</small>}
-      </span>
+      </button>
       <span class={`stat alerts-count${unacked ? ' flash' : ''}`} data-testid="alert-count" aria-live="polite">
         <b>{alerts.size}</b> {alerts.size === 1 ? 'alert' : 'alerts'}
         {unacked > 0 && <small>{unacked} new</small>}
