@@ -44,6 +44,7 @@ const snapshot = (over: Partial<Snapshot> = {}): Snapshot => ({
   alerts: [],
   commands: [],
   pa: null,
+  manualPa: [],
   cabinPaGroup: '239.255.20.1:5004',
   session: { session: null, roles: { crew: true, technician: true } },
   clockOffsetMs: 0,
@@ -92,6 +93,7 @@ describe('page state', () => {
     assert.equal(run([{ type: 'delivery', command: begin }]).manualPa.on, true);
     assert.equal(run([{ type: 'delivery', command: end }, { type: 'delivery', command: begin }]).manualPa.on, false, 'an older begin arriving late changes nothing');
     assert.equal(run([{ type: 'snapshot', snapshot: snapshot({ commands: [end, begin] }) }]).manualPa.on, false);
+    assert.equal(run([{ type: 'snapshot', snapshot: snapshot({ manualPa: ['cabin'] }) }]).manualPa.on, true, 'no command in the recent list: the controller’s word');
     const flightDeck = command({ seq: 9, cmd: 'pa.begin', args: { source: 'flightdeck', group: 'g' } });
     assert.equal(run([{ type: 'delivery', command: flightDeck }]).manualPa.on, false, 'only the cabin source is the crew’s');
   });

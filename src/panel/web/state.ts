@@ -28,6 +28,8 @@ export interface Snapshot {
   alerts: Alert[];
   commands: CommandStatus[];
   pa: PaActive | null;
+  /** PA sources the controller says the crew turned on by hand. */
+  manualPa: string[];
   cabinPaGroup: string | null;
   session: SessionInfo;
   clockOffsetMs: number;
@@ -99,7 +101,8 @@ export function reduce(s: PanelState, a: Action): PanelState {
     case 'snapshot': {
       const n = a.snapshot;
       let commands: ReadonlyMap<number, CommandStatus> = new Map();
-      let manualPa = initialState.manualPa;
+      // The newest cabin PA command in the recent list decides; without one, what the controller says.
+      let manualPa = { on: n.manualPa.includes('cabin'), seq: 0 };
       for (const c of n.commands) {
         commands = withCommand(commands, c);
         manualPa = manualPaAfter(manualPa, c);

@@ -21,12 +21,12 @@ export async function loadSnapshot(): Promise<Snapshot> {
     api.get<{ seats: SeatSummary[] }>('/api/v1/seats'),
     api.get<{ now: number; alerts: Alert[] }>('/api/v1/alerts'),
     optional(api.get<{ commands: CommandStatus[] }>('/api/v1/commands?limit=100'), { commands: [] }),
-    optional(api.get<{ active: PaActive | null }>('/api/v1/pa'), { active: null }),
+    optional(api.get<{ active: PaActive | null; manual?: string[] }>('/api/v1/pa'), { active: null }),
     api.get<{ cabinPaGroup: string | null }>('/api/v1/panel'),
     api.get<SessionInfo>('/api/v1/session'),
   ]);
   const clockOffsetMs = alerts.now - (sent + Date.now()) / 2;
-  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, pa: pa.active, cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs };
+  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, pa: pa.active, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs };
 }
 
 function toAction(event: string, data: unknown): Action | undefined {
