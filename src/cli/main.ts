@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   sim: () => import('./commands/sim.js'),
   seats: () => import('./commands/seats.js'),
   command: () => import('./commands/command.js'),
+  'pin-hash': () => import('./commands/pin-hash.js'),
 };
 
 async function usage(): Promise<string> {

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { ControllerContext } from '../app/context.js';
 import { HealthCell, type Service } from '../core/service.js';
-import { installErrorHandlers } from './errors.js';
+import { installErrorHandlers, sendError } from './errors.js';
 import { eventsSseRoutes } from './routes/events-sse.js';
 import { healthRoutes } from './routes/health.js';
 import { seatPollRoutes } from './routes/seat-poll.js';
@@ -26,6 +26,13 @@ export class HttpService implements Service {
       forceCloseConnections: 'idle',
       ajv: { customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: false } },
       return503OnClosing: true,
+      // Errors fastify raises before routing (a bad URL, a path parameter too long) get our error shape too.
+      frameworkErrors: (err, _req, reply) => {
+        const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+        const code = status === 414 ? 'URI_TOO_LONG' : 'BAD_REQUEST';
+        ctx.metrics.errors.inc({ code });
+        void sendError(reply, status, code, err.message);
+      },
     });
     installErrorHandlers(this.app, (code) => ctx.metrics.errors.inc({ code }));
     for (const plugin of [seatPollRoutes, seatsApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {

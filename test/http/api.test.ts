@@ -112,3 +112,19 @@ describe('API for people', () => {
     assert.match(text, /nodejs_eventloop_lag_p99_seconds/);
   });
 });
+
+describe('errors fastify raises before routing', () => {
+  it('a path parameter over 100 characters and a malformed URL get the error shape', async () => {
+    const tc = await startTestController();
+    try {
+      const long = await fetch(`${tc.url}/api/v1/seats/${'A'.repeat(150)}`);
+      assert.equal(long.status, 414);
+      assert.equal(((await long.json()) as { error: { code: string } }).error.code, 'URI_TOO_LONG');
+      const bad = await fetch(`${tc.url}/api/v1/seats/%E0%A4%A`);
+      assert.equal(bad.status, 400);
+      assert.equal(typeof ((await bad.json()) as { error: { message: string } }).error.message, 'string');
+    } finally {
+      await tc.stop();
+    }
+  });
+});

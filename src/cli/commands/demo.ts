@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Controller } from '../../app/controller.js';
 import { defaultFeatures } from '../../app/features.js';
 import { createLogger } from '../../core/log.js';
+import { demoPanelPins } from '../../http/session/demo-pins.js';
 import { Simulator } from '../../sim/simulator.js';
 import type { CliCommand } from '../command.js';
 import { intOption, parseOptions } from '../options.js';
@@ -23,6 +24,9 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
   async run(args) {
     const { values } = parseOptions(args, { config: { type: 'string', short: 'c' }, seats: { type: 'string' }, port: { type: 'string' } });
     const { config, layout } = await loadConfigOrExit(values.config);
+    // The panel needs PINs: without configured ones the demo makes fresh random ones and prints them.
+    const demoPins = config.panel.crewPinHash || config.panel.technicianPinHash ? undefined : await demoPanelPins();
+    if (demoPins) config.panel = { ...config.panel, ...demoPins.panel };
     const port = intOption(values.port, 'port', 0, 65535);
     if (port !== undefined) config.http.port = port;
     const seats = intOption(values.seats, 'seats', 1, layout.seats.length) ?? layout.seats.length;
@@ -39,7 +43,7 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
     const url = controller.url;
     console.log(`purser: listening on ${url} (${layout.seats.length} seats, ${seats} simulated)
 
-  Control panel   ${url}/
+  Control panel   ${url}/${demoPins ? `   (crew PIN ${demoPins.pins.crew}, technician PIN ${demoPins.pins.technician})` : ''}
   Seats (JSON)    ${url}/api/v1/seats
   Live events     ${url}/api/v1/events
   Health          ${url}/api/v1/health
