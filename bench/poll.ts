@@ -48,6 +48,8 @@ interface Window {
   serverRssMiB: number;
   /** The controller's own event-loop lag (from its /metrics); null for the peer. */
   serverLoopLag: { p99Ms: number | null; maxMs: number | null };
+  /** The controller's write-behind transactions, which run on its event loop; null for the peer. */
+  storeFlush: { count: number; meanMs: number | null; over10Ms: number } | null;
   /** The load generator (this process): if it runs hot or lags, latencies include its own delays. */
   generatorCpuPercent: number;
   generatorLoopLag: { p99Ms: number | null; maxMs: number | null };
@@ -57,21 +59,30 @@ const round = (n: number | null, digits = 2) => (n === null ? null : Number(n.to
 
 /** prom-client samples the controller's loop every 10 ms and, like Node's histogram, counts that period in. */
 const CONTROLLER_LAG_PERIOD_MS = 10;
+const FLUSH = 'purser_store_flush_seconds';
 
-/** The controller's loop lag since the last scrape (a scrape restarts prom-client's histogram). */
-async function serverLoopLag(url: string, hasMetrics: boolean): Promise<Window['serverLoopLag']> {
-  if (!hasMetrics) return { p99Ms: null, maxMs: null };
-  const m = await scrapeMetrics(url);
+/** What the controller's /metrics say about a window, from scrapes at its start and end. */
+function controllerFigures(from: Map<string, number>, to: Map<string, number>): Pick<Window, 'serverLoopLag' | 'storeFlush'> {
   const lag = (name: string) => {
-    const s = m.get(name);
+    const s = to.get(name); // a scrape restarts prom-client's lag histogram: `to` covers just this window
     return s === undefined ? null : round(Math.max(0, s * 1000 - CONTROLLER_LAG_PERIOD_MS));
   };
-  return { p99Ms: lag('nodejs_eventloop_lag_p99_seconds'), maxMs: lag('nodejs_eventloop_lag_max_seconds') };
+  const delta = (name: string) => (to.get(name) ?? 0) - (from.get(name) ?? 0);
+  const count = delta(`${FLUSH}_count`);
+  return {
+    serverLoopLag: { p99Ms: lag('nodejs_eventloop_lag_p99_seconds'), maxMs: lag('nodejs_eventloop_lag_max_seconds') },
+    storeFlush: {
+      count,
+      meanMs: count > 0 ? round((delta(`${FLUSH}_sum`) * 1000) / count) : null,
+      over10Ms: count - delta(`${FLUSH}_bucket{le="0.01"}`),
+    },
+  };
 }
 
 /** One measurement window over a running simulator. */
 async function measure(sim: Simulator, server: Server, hasMetrics: boolean, ms: number): Promise<Window> {
-  await serverLoopLag(server.url, hasMetrics);
+  const scrape = () => (hasMetrics ? scrapeMetrics(server.url) : Promise.resolve(undefined));
+  const metrics0 = await scrape();
   sim.resetStats();
   const proc0 = sampleProc(server.pid);
   const gen0 = process.cpuUsage();
@@ -83,6 +94,7 @@ async function measure(sim: Simulator, server: Server, hasMetrics: boolean, ms: 
   const genMs = performance.now() - t0;
   const lag = genLag.stop();
   const s = sim.stats();
+  const metrics1 = await scrape();
   return {
     seats: sim.players.length,
     answeredPerSec: round((s.ok * 1000) / s.elapsedMs, 1)!,
@@ -93,7 +105,9 @@ async function measure(sim: Simulator, server: Server, hasMetrics: boolean, ms: 
     maxMs: round(s.latencyMs.max),
     serverCpuPercent: round(cpuPercent(proc0, proc1))!,
     serverRssMiB: round(proc1.rssBytes / 2 ** 20, 1)!,
-    serverLoopLag: await serverLoopLag(server.url, hasMetrics),
+    ...(metrics0 && metrics1
+      ? controllerFigures(metrics0, metrics1)
+      : { serverLoopLag: { p99Ms: null, maxMs: null }, storeFlush: null }),
     generatorCpuPercent: round(((gen.user + gen.system) / 1000 / genMs) * 100, 1)!,
     generatorLoopLag: { p99Ms: round(lag.p99Ms), maxMs: round(lag.maxMs) },
   };
@@ -123,7 +137,8 @@ async function step(sim: Simulator, server: Server, hasMetrics: boolean, steps: 
   steps.push(w);
   console.log(
     `  ${w.seats} seats: ${w.answeredPerSec} polls/s, p99 ${w.p99Ms} ms, server CPU ${w.serverCpuPercent} %, ` +
-      `generator CPU ${w.generatorCpuPercent} %, generator lag p99 ${w.generatorLoopLag.p99Ms} ms`,
+      `generator CPU ${w.generatorCpuPercent} %, generator lag p99 ${w.generatorLoopLag.p99Ms} ms` +
+      (w.storeFlush ? `, server lag max ${w.serverLoopLag.maxMs} ms, store flush mean ${w.storeFlush.meanMs} ms` : ''),
   );
   return w;
 }
@@ -202,6 +217,7 @@ console.log(
       ['server CPU, % of a core', a.serverCpuPercent, f.serverCpuPercent, ms(ratios.serverCpu)],
       ['server RSS, MiB', a.serverRssMiB, f.serverRssMiB, ms(ratios.serverRss)],
       ['server loop lag p99 / max, ms', `${ms(a.serverLoopLag.p99Ms)} / ${ms(a.serverLoopLag.maxMs)}`, '-', ''],
+      ['store flushes: mean ms / over 10 ms', a.storeFlush ? `${ms(a.storeFlush.meanMs)} / ${a.storeFlush.over10Ms} of ${a.storeFlush.count}` : '-', '-', ''],
       ['generator CPU, %', a.generatorCpuPercent, f.generatorCpuPercent, ''],
       ['generator loop lag p99 / max, ms', `${ms(a.generatorLoopLag.p99Ms)} / ${ms(a.generatorLoopLag.maxMs)}`, `${ms(f.generatorLoopLag.p99Ms)} / ${ms(f.generatorLoopLag.maxMs)}`, ''],
     ],
