@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { TftpEvent, TftpStats } from '../../protocols/tftp/events.js';
+import type { TftpEvent } from '../../protocols/tftp/events.js';
 
 /** The TFTP server's transfers on the controller's /metrics. */
 export class TftpMetrics {
@@ -9,7 +9,10 @@ export class TftpMetrics {
   readonly #retransmits: Counter;
   readonly #seconds: Histogram;
 
-  constructor(registry: Registry, stats: () => TftpStats | undefined) {
+  /** Transfers started and not yet ended, from the events (the server runs on another thread). */
+  #active = 0;
+
+  constructor(registry: Registry) {
     const registers = [registry];
     this.#transfers = new Counter({ name: 'purser_tftp_transfers_total', help: 'TFTP transfers ended, by outcome', labelNames: ['outcome'] as const, registers });
     this.#refused = new Counter({ name: 'purser_tftp_refused_total', help: 'TFTP requests refused before a transfer began (unknown, quarantined, busy, ...)', registers });
@@ -21,19 +24,29 @@ export class TftpMetrics {
       buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
       registers,
     });
+    const active = () => this.#active;
     new Gauge({
       name: 'purser_tftp_active_transfers',
       help: 'TFTP transfers in progress',
       registers,
       collect() {
-        this.set(stats()?.active ?? 0);
+        this.set(active());
       },
     });
   }
 
+  /** The server went away with its transfers: none is active any more. */
+  serverGone(): void {
+    this.#active = 0;
+  }
+
   observe(e: TftpEvent): void {
-    if (e.type === 'started') return;
+    if (e.type === 'started') {
+      this.#active++;
+      return;
+    }
     if (e.type === 'refused') return this.#refused.inc();
+    this.#active--;
     this.#transfers.inc({ outcome: e.outcome });
     this.#bytes.inc(e.bytes);
     this.#retransmits.inc(e.retransmits);

@@ -1,33 +1,37 @@
 import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import type { Subscription } from 'rxjs';
-import { TftpServer } from '../../protocols/tftp/server.js';
 import type { ControllerContext } from '../app/context.js';
 import { RateLimitedLog } from '../core/log.js';
 import { HealthCell, type Service } from '../core/service.js';
 import type { FirmwareService } from './firmware-service.js';
 import { TftpMetrics } from './tftp-metrics.js';
+import { TftpThread } from './tftp-thread.js';
 
 /**
- * The read-only TFTP server seats fetch images from. Every request goes
- * through the catalog: only ready images (and their manifests) are served, so
- * a quarantined, half-written or unknown file is refused whatever is on disk.
+ * The read-only TFTP server seats fetch images from, on its own thread. Every
+ * request goes through the catalog: only ready images (and their manifests)
+ * are served, so a quarantined, half-written or unknown file is refused
+ * whatever is on disk. A worker that dies is started again.
  */
+const RESTART_DELAY_MS = 1000;
+
 export class TftpService implements Service {
   readonly name = 'tftp';
   readonly #health = new HealthCell();
   readonly health$ = this.#health.health$;
   readonly #metrics: TftpMetrics;
   readonly #refusals: RateLimitedLog;
-  #server: TftpServer | undefined;
+  #thread: TftpThread | undefined;
   #sub: Subscription | undefined;
   #base: string | undefined;
+  #restart: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ControllerContext,
     private readonly firmware: FirmwareService,
   ) {
-    this.#metrics = new TftpMetrics(ctx.metrics.registry, () => this.#server?.stats());
+    this.#metrics = new TftpMetrics(ctx.metrics.registry);
     this.#refusals = new RateLimitedLog(ctx.log.child({ service: 'tftp' }));
   }
 
@@ -47,30 +51,43 @@ export class TftpService implements Service {
       throw new Error(`tftp.host is ${host}: set tftp.advertiseHost to the address seats reach the controller on`);
     }
     await mkdir(this.firmware.root, { recursive: true });
-    const server = new TftpServer({
-      root: this.firmware.root,
-      host,
-      port,
-      maxTransfers,
-      logger: this.ctx.log.child({ service: 'tftp' }),
-      resolveFile: async (path) => this.firmware.catalog?.resolveForServing(path) ?? null,
-    });
-    this.#sub = server.events$.subscribe((e) => {
+    const log = this.ctx.log.child({ service: 'tftp' });
+    const thread = new TftpThread(
+      { root: this.firmware.root, host, port, maxTransfers },
+      (path) => this.firmware.catalog?.resolveForServing(path) ?? null,
+      log,
+      (why) => this.#died(why),
+    );
+    this.#sub?.unsubscribe();
+    this.#sub = thread.events$.subscribe((e) => {
       this.#metrics.observe(e);
       if (e.type === 'refused') this.#refusals.warn(`tftp-refused:${e.address}`, { address: e.address, file: e.file, reason: e.reason }, 'TFTP request refused');
     });
-    const bound = await server.start();
-    this.#server = server;
-    this.#base = `tftp://${isIP(advertised) === 6 ? `[${advertised}]` : advertised}:${bound.port}`;
+    const bound = await thread.start();
+    this.#thread = thread;
+    this.#base = `tftp://${isIP(advertised) === 6 ? `[${advertised}]` : advertised}:${bound}`;
     this.#health.set('ok');
   }
 
   async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
+    clearTimeout(this.#restart);
+    const thread = this.#thread;
+    this.#thread = undefined;
     this.#base = undefined;
-    await server?.stop();
+    await thread?.stop();
     this.#sub?.unsubscribe();
     this.#health.set('down', 'stopped');
+  }
+
+  /** Rollouts hold while it is down; seats mid-download time out and are retried. */
+  #died(why: string): void {
+    this.ctx.log.error({ why }, 'TFTP server died; restarting it');
+    this.#thread = undefined;
+    this.#base = undefined;
+    this.#metrics.serverGone();
+    this.#health.set('down', why);
+    this.#restart = setTimeout(() => {
+      this.start().catch((err: Error) => this.#died(`restart failed: ${err.message}`));
+    }, RESTART_DELAY_MS).unref();
   }
 }

@@ -8,6 +8,7 @@ import { ApiError } from '../../http/errors.js';
 import { control, type ControlAction } from './control.js';
 import { afterRestart, decide, type RolloutEvent } from './decide.js';
 import { IN_FLIGHT, type Decision, type Effect, type Now, type Rollout, type SeatView } from './model.js';
+import { packSeats } from './pack.js';
 import { planRollout } from './plan.js';
 import type { RolloutRequest } from './request.js';
 import { RolloutTable } from './table.js';
@@ -22,8 +23,6 @@ export interface RolloutDeps {
   tickMs?: number;
 }
 
-/** Seats per firmware.update command: 16 seat names and the image's fields stay well inside one 1400-byte datagram. */
-const SEATS_PER_COMMAND = 16;
 const ACTIVE = new Set<Rollout['state']>(['running', 'paused', 'halted']);
 
 /**
@@ -179,28 +178,28 @@ export class RolloutService implements Service {
     if (!ACTIVE.has(r.state) && !r.seats.some((s) => IN_FLIGHT.has(s.state))) this.#open.delete(r.id);
   }
 
+  /** Issues the commands, then commits what came of them at once: one fsync, however many commands. */
   #send(id: number, seats: string[]): void {
     const r = this.#open.get(id);
     if (!r) return;
     const { model, version, size, sha256, signature } = r.image;
     const url = this.deps.imageUrl(model, version);
-    for (let i = 0; i < seats.length; i += SEATS_PER_COMMAND) {
-      const chunk = seats.slice(i, i + SEATS_PER_COMMAND);
+    const args = { model, version, url: url ?? '', size, sha256, signature };
+    let next: Decision = { rollout: r, effects: [] };
+    for (const chunk of packSeats(seats, 'firmware.update', args)) {
       let ev: RolloutEvent;
       try {
         if (!url) throw new Error('the TFTP server is not serving');
-        const status = this.deps.commands().issue(
-          { target: { seats: chunk }, cmd: 'firmware.update', args: { model, version, url, size, sha256, signature } },
-          // A seat must not start an update the rollout has already given up on.
-          { issuer: `rollout:${id}`, ttlMs: r.options.seatTimeoutMs },
-        );
+        // A seat must not start an update the rollout has already given up on: the command expires with the seat's timeout.
+        const status = this.deps.commands().issue({ target: { seats: chunk }, cmd: 'firmware.update', args }, { issuer: `rollout:${id}`, ttlMs: r.options.seatTimeoutMs });
         ev = { type: 'sent', seats: chunk, seq: status.seq };
       } catch (err) {
         ev = { type: 'send-failed', seats: chunk, error: (err as Error).message };
       }
-      const current = this.#open.get(id);
-      if (current) this.#apply(id, decide(current, ev, clock()));
+      const d = decide(next.rollout, ev, clock());
+      next = { rollout: d.rollout, effects: [...next.effects, ...d.effects] };
     }
+    this.#apply(id, next);
   }
 
   #note(e: Extract<Effect, { type: 'note' }>): void {
