@@ -78,6 +78,8 @@ before(async () => {
     const res = await cli('import', path, '--model', 'gp3', '--version', version);
     assert.equal(res.code, 0, res.out);
   }
+  const listed = await cli('list');
+  assert.match(listed.out, /gp3\s+2\.7\.0\s+0\.2 MiB\s+ready/);
   sim = new Simulator({ controller: fc.url, secret: Buffer.from(TEST_SECRET, 'hex'), seats: SEATS, pollIntervalMs: 200 });
   fw = new SimFirmware(sim, { controller: fc.url, timing: { verifyMs: 20, flashMs: 100, rebootingMs: 450, bootMs: 200 }, tftp: { timeoutMs: 300 } });
   sim.start();
@@ -97,10 +99,13 @@ describe('firmware rollout end to end', () => {
     const sub = fc.controller.ctx.registry.events$.subscribe((e) => {
       if (e.type === 'command.sent' && e.cmd === 'firmware.update') told.push((e.target as { seats: string[] }).seats);
     });
-    const started = await fc.api<{ rollout: RolloutDetail }>('POST', '/api/v1/rollouts', { model: 'gp3', version: '2.5.0', target: { all: true }, canary: 2, batchSize: 5, onGround: true });
-    assert.equal(started.status, 201, JSON.stringify(started.body));
-    const r = await waitFor(started.body.rollout.id, stopped);
+    // What the technician types; it follows the rollout until it is over.
+    const typed = await cli('rollout', 'gp3', '2.5.0', '--seats', 'all', '--canary', '2', '--batch', '5', '--on-ground');
     sub.unsubscribe();
+    assert.equal(typed.code, 0, typed.out);
+    assert.match(typed.out, /rollout \d+: gp3 2\.5\.0, COMPLETED/);
+    const id = Number(/rollout (\d+)/.exec(typed.out)![1]);
+    const r = (await fc.api<{ rollout: RolloutDetail }>('GET', `/api/v1/rollouts/${id}`)).body.rollout;
 
     assert.equal(r.state, 'completed', r.reason);
     assert.equal(r.reason, `${SEATS} updated, 0 already on 2.5.0, 0 failed, ${300 - SEATS} skipped`);
@@ -112,9 +117,6 @@ describe('firmware rollout end to end', () => {
     assert.deepEqual(told[0], r.seats.filter((s) => s.state === 'updated').slice(0, 2).map((s) => s.seat), 'the canary is told first, alone');
     assert.equal(told.flat().length, SEATS, 'each seat told once');
     assert.equal(fw.stats().downloads.completed, SEATS);
-
-    const status = await cli('status', String(r.id));
-    assert.match(status.out, /rollout \d+: gp3 2\.5\.0, COMPLETED/);
   });
 
   it('halts by itself on a bad batch, says why, and a retry of only the failed seats finishes it', opts, async () => {
