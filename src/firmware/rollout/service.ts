@@ -165,16 +165,20 @@ export class RolloutService implements Service {
     }
   }
 
+  /**
+   * Durable when anything but progress figures changed; progress alone stays in
+   * memory (the registry has it too), so a busy rollout does not rewrite its
+   * document twice a second. stop() writes the last figures behind.
+   */
   #commit(r: Rollout): void {
     const previous = this.#open.get(r.id);
     this.#open.set(r.id, r);
     const print = fingerprint(r);
-    const durable = this.#committed.get(r.id) !== print;
-    if (durable || previous !== r) {
-      this.#table.save(r, durable);
+    if (this.#committed.get(r.id) !== print) {
+      this.#table.save(r, true);
       this.#committed.set(r.id, print);
-      this.ctx.live.next({ event: 'rollout', data: summarize(r) });
     }
+    if (previous !== r) this.ctx.live.next({ event: 'rollout', data: summarize(r) });
     if (!ACTIVE.has(r.state) && !r.seats.some((s) => IN_FLIGHT.has(s.state))) this.#open.delete(r.id);
   }
 
