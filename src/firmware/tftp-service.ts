@@ -26,6 +26,7 @@ export class TftpService implements Service {
   #sub: Subscription | undefined;
   #base: string | undefined;
   #restart: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -45,6 +46,7 @@ export class TftpService implements Service {
   }
 
   async start(): Promise<void> {
+    this.#stopped = false;
     const { host, port, maxTransfers, advertiseHost } = this.ctx.config.tftp;
     const advertised = advertiseHost ?? host;
     if (advertised === '0.0.0.0' || advertised === '::') {
@@ -70,6 +72,7 @@ export class TftpService implements Service {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearTimeout(this.#restart);
     const thread = this.#thread;
     this.#thread = undefined;
@@ -81,12 +84,14 @@ export class TftpService implements Service {
 
   /** Rollouts hold while it is down; seats mid-download time out and are retried. */
   #died(why: string): void {
+    if (this.#stopped) return;
     this.ctx.log.error({ why }, 'TFTP server died; restarting it');
     this.#thread = undefined;
     this.#base = undefined;
     this.#metrics.serverGone();
     this.#health.set('down', why);
     this.#restart = setTimeout(() => {
+      if (this.#stopped) return;
       this.start().catch((err: Error) => this.#died(`restart failed: ${err.message}`));
     }, RESTART_DELAY_MS).unref();
   }
