@@ -38,7 +38,7 @@ export class RolloutService implements Service {
   readonly #table: RolloutTable;
   /** Rollouts that may still have seats to follow. */
   readonly #open = new Map<number, Rollout>();
-  /** What was last committed durably, per rollout: progress figures alone are written behind. */
+  /** The fingerprint last committed, per rollout: only a change in it is written (see #commit). */
   readonly #committed = new Map<number, string>();
   #timer: NodeJS.Timeout | undefined;
 
@@ -129,14 +129,16 @@ export class RolloutService implements Service {
   };
 
   #tickAll(): void {
+    let trouble: string | undefined;
     for (const id of [...this.#open.keys()]) {
       try {
         this.#tick(id);
       } catch (err) {
         this.ctx.log.error({ rollout: id, err }, 'rollout tick failed');
-        this.#health.set('degraded', `rollout ${id}: ${(err as Error).message}`);
+        trouble = `rollout ${id}: ${(err as Error).message}`;
       }
     }
+    this.#health.set(trouble ? 'degraded' : 'ok', trouble);
   }
 
   #tick(id: number): void {
