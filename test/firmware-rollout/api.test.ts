@@ -74,6 +74,9 @@ describe('firmware API and TFTP wiring', () => {
       const r = await curlTftp(path);
       assert.equal(r.ok, false, path);
     }
+    const metrics = await (await fetch(`${fc.url}/metrics`)).text();
+    assert.match(metrics, /^purser_tftp_transfers_total\{outcome="completed"\} 1$/m, 'the one served image');
+    assert.match(metrics, /^purser_tftp_refused_total 5$/m, 'the quarantined image and the four others');
   });
 
   it('refuses an import with a signature that does not verify, and a second image under the same version', async () => {
