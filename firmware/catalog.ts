@@ -77,6 +77,8 @@ export class FirmwareCatalog {
     if (signature !== undefined) assertSignatureText(signature);
     const staged = await this.#store.stage(src, model, version, onProgress);
     try {
+      // An empty file is a failed copy or a wrong path, never firmware: flashing it would brick the seat.
+      if (staged.size === 0) throw new FirmwareError('invalid', `${src} is empty: not a firmware image`, 'size');
       const manifest = await this.#manifestFor(src, staged, model, version, signature);
       return await this.#exclusive(() => this.#publish(staged.tmp, manifest));
     } finally {

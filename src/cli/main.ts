@@ -7,6 +7,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   run: () => import('./commands/run.js'),
   demo: () => import('./commands/demo.js'),
   sim: () => import('./commands/sim.js'),
+  firmware: () => import('./commands/firmware.js'),
   seats: () => import('./commands/seats.js'),
   command: () => import('./commands/command.js'),
   'pin-hash': () => import('./commands/pin-hash.js'),

@@ -61,6 +61,12 @@ export const ACTIONS: Readonly<Record<string, Spec>> = {
     help: 'lose each poll with probability P (0..1)',
     parse: (v) => ({ do: 'drop', probability: number(v, 'drop probability', 0, 1) }),
   },
+  'lose-datagrams': {
+    bare: 'value',
+    usage: 'P[@SEATS]',
+    help: 'lose each command datagram copy with probability P (0..1)',
+    parse: (v) => ({ do: 'lose-datagrams', probability: number(v, 'datagram loss', 0, 1) }),
+  },
   silent: {
     bare: 'value',
     usage: 'MS[@SEATS]',

@@ -4,6 +4,7 @@ import type { SeatPlayer } from './seat-player.js';
 /** One injectable behaviour, the same for the Simulator API, `purser sim` flags and its stdin. */
 export type SeatAction =
   | { do: 'drop'; probability: number }
+  | { do: 'lose-datagrams'; probability: number }
   | { do: 'silent'; ms: number }
   | { do: 'reboot'; downMs: number }
   | { do: 'skew'; ms: number }
@@ -21,6 +22,8 @@ export function perform(player: SeatPlayer, action: SeatAction, spareLru: () => 
   switch (action.do) {
     case 'drop':
       return player.setDropProbability(action.probability);
+    case 'lose-datagrams':
+      return player.setDatagramLoss(action.probability);
     case 'silent':
       return player.goSilent(action.ms);
     case 'reboot':

@@ -26,7 +26,15 @@ export const commandHandlers = new Map<string, CommandHandler>([
       return 'applied';
     },
   ],
-  ['pa.end', always((seat) => seat.setPa(null))],
+  [
+    'pa.end',
+    // Ends only the PA it names: a cabin PA ending must not cut off the flight deck that took over.
+    (seat, { source }) => {
+      if (typeof source !== 'string') return 'rejected';
+      if (seat.pa?.source === source) seat.setPa(null);
+      return 'applied';
+    },
+  ],
   ['seat.lock', always((seat) => seat.setLocked(true))],
   ['seat.unlock', always((seat) => seat.setLocked(false))],
   ['media.pause', always((seat) => seat.pauseMedia())],

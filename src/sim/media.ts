@@ -28,6 +28,10 @@ export class Media {
     return this.#volume;
   }
 
+  get pa(): PaOverride | null {
+    return this.#pa;
+  }
+
   get imposed(): boolean {
     return this.#pa !== null || this.#locked || this.#channel !== null;
   }

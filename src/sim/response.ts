@@ -25,16 +25,19 @@ export function parsePollResponse(text: string): Parsed<PollResponse> {
     return { ok: false, reason: 'not JSON' };
   }
   if (!isObj(json)) return { ok: false, reason: 'not an object' };
-  const { serverAt, pollIntervalMs, commands } = json;
+  const { serverAt, pollIntervalMs, commands, zone } = json;
   if (typeof serverAt !== 'number' || !Number.isFinite(serverAt)) return { ok: false, reason: 'serverAt' };
   if (typeof pollIntervalMs !== 'number' || !Number.isInteger(pollIntervalMs) || pollIntervalMs <= 0) {
     return { ok: false, reason: 'pollIntervalMs' };
   }
   if (!Array.isArray(commands)) return { ok: false, reason: 'commands' };
+  if (zone !== undefined && !(typeof zone === 'string' && /^[A-Za-z0-9_-]{1,16}$/.test(zone))) return { ok: false, reason: 'zone' };
   const desired = parseDesired(json.desired);
   if (!desired.ok) return { ok: false, reason: `desired.${desired.reason}` };
   const interval = Math.min(MAX_POLL_INTERVAL_MS, Math.max(MIN_POLL_INTERVAL_MS, pollIntervalMs));
-  return { ok: true, value: { serverAt, pollIntervalMs: interval, desired: desired.value, commands } };
+  const value: PollResponse = { serverAt, pollIntervalMs: interval, desired: desired.value, commands };
+  if (zone !== undefined) value.zone = zone;
+  return { ok: true, value };
 }
 
 function parseDesired(d: unknown): Parsed<DesiredState> {

@@ -8,6 +8,14 @@ import type {
   PollResponse,
   UpdateReport,
 } from '../../protocols/seat-poll/types.js';
+import {
+  initialReceiverState,
+  onMulticast,
+  onPollResponse,
+  type ReceiverState,
+  type ReceiverStep,
+} from '../../protocols/seat-command/receiver-state.js';
+import type { CommandBody, Target } from '../../protocols/seat-command/types.js';
 import { commandHandlers, type CommandResult } from './command-handlers.js';
 import { Media, type Channel, type PaOverride } from './media.js';
 import { isObj } from './response.js';
@@ -24,6 +32,8 @@ export interface CommandOutcome {
   seq?: number;
   cmd?: string;
   result: CommandResult | 'expired' | 'unknown' | 'malformed';
+  /** How the command reached the seat. */
+  via?: 'multicast' | 'poll';
 }
 
 export type Message = DesiredState['message'];
@@ -47,7 +57,11 @@ export class SeatModel {
   #bootId = '';
   #bootAt = 0;
   #seq = 0;
-  #ackCmd = 0;
+  #rx: ReceiverState = initialReceiverState();
+  /** The seat's zone, as the controller's answers tell it; zone-targeted datagrams are judged by it. */
+  #zone: string | undefined;
+  /** Controller clock minus this seat's wall clock (skew included), from the last answer: expiry is judged on it. */
+  #clockOffsetMs = 0;
   #media = new Media(BOOT_VOLUME);
   #message: Message = null;
   #call = { on: false, changedAt: 0 };
@@ -73,7 +87,18 @@ export class SeatModel {
     return this.#seq;
   }
   get ackCmd(): number {
-    return this.#ackCmd;
+    return this.#rx.ackCmd;
+  }
+  /** The highest seq heard by multicast: snapshot it when a poll is sent, and hand it to applyResponse. */
+  get heard(): number {
+    return this.#rx.heard;
+  }
+  get zone(): string | undefined {
+    return this.#zone;
+  }
+  /** The PA the seat is carrying, if any. */
+  get pa(): PaOverride | null {
+    return this.#media.pa;
   }
   get message(): Message {
     return this.#message;
@@ -94,7 +119,7 @@ export class SeatModel {
       lru: this.#lru,
       bootId: this.#bootId,
       seq: ++this.#seq,
-      ackCmd: this.#ackCmd,
+      ackCmd: this.#rx.ackCmd,
       uptimeMs: age(now, this.#bootAt),
       clockAt: Math.max(0, Math.round(this.clock.wall() + this.skewMs)),
       media: this.#media.report(now),
@@ -104,13 +129,34 @@ export class SeatModel {
     };
   }
 
-  /** Commands first, then `desired`: desired is the level-triggered truth, so it has the last word. */
-  applyResponse(res: PollResponse): CommandOutcome[] {
-    const outcomes: CommandOutcome[] = [];
+  /**
+   * A verified datagram from the command group (any of its copies), settled by
+   * the receiver rules (docs/protocol-commands.md). Until the first answer has
+   * told the seat its zone it ignores datagrams: that poll brings them anyway.
+   */
+  onDatagram(body: CommandBody): CommandOutcome[] {
+    if (this.#zone === undefined) return [];
+    const step = onMulticast(this.#rx, body, { id: this.seat, zone: this.#zone }, this.#controllerNow());
+    return this.#take(step, [body], 'multicast');
+  }
+
+  /**
+   * Commands first, then `desired`: desired is the level-triggered truth, so it
+   * has the last word. `heardAtRequest` is `heard` as it was when the poll was sent.
+   */
+  applyResponse(res: PollResponse, heardAtRequest = this.#rx.heard): CommandOutcome[] {
+    this.#clockOffsetMs = res.serverAt - this.#ownWall();
+    if (res.zone !== undefined) this.#zone = res.zone;
+    const bodies: CommandBody[] = [];
+    let malformed = 0;
     for (const raw of res.commands) {
-      const outcome = this.#applyCommand(raw);
-      if (outcome) outcomes.push(outcome);
+      const body = commandOf(raw);
+      if (body) bodies.push(body);
+      else malformed++;
     }
+    const step = onPollResponse(this.#rx, bodies, heardAtRequest, { id: this.seat, zone: this.#zone ?? '' }, this.#controllerNow());
+    const outcomes = this.#take(step, bodies, 'poll');
+    for (let i = 0; i < malformed; i++) outcomes.push({ result: 'malformed', via: 'poll' });
     const d = res.desired;
     this.setPa(d.paOverride);
     this.setLocked(d.locked);
@@ -135,13 +181,15 @@ export class SeatModel {
     this.#call = { on: false, changedAt: now };
     for (const f of this.#faults.values()) f.since = now;
     this.#update = { state: 'idle' };
+    // Only ackCmd is kept in flash; what waited behind a gap comes back in a poll.
+    this.#rx = initialReceiverState(this.#rx.ackCmd);
   }
 
   /** Another unit takes the seat: fresh hardware has no faults and has applied no commands. */
   swapLru(lru: LruInfo): void {
     this.#lru = lru;
     this.#faults.clear();
-    this.#ackCmd = 0;
+    this.#rx = initialReceiverState(0);
     this.reboot();
   }
 
@@ -200,30 +248,75 @@ export class SeatModel {
     this.#lru = { ...this.#lru, firmware: version };
   }
 
-  /**
-   * Applies each seq once and in order. An expired, unknown or malformed
-   * command that has a seq is still acknowledged: resending it cannot help.
-   */
-  #applyCommand(raw: unknown): CommandOutcome | undefined {
-    const seq = isObj(raw) ? raw.seq : undefined;
-    if (!isObj(raw) || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return { result: 'malformed' };
-    if (seq <= this.#ackCmd) return undefined;
-    this.#ackCmd = seq;
-    const { cmd, args = {}, expiresAt } = raw;
-    if (typeof cmd !== 'string' || !isObj(args) || (expiresAt !== undefined && typeof expiresAt !== 'number')) {
-      return { seq, result: 'malformed' };
-    }
-    // Judged by the seat's own clock, skew and all, as real firmware would.
-    if (expiresAt !== undefined && expiresAt <= this.clock.wall() + this.skewMs) return { seq, cmd, result: 'expired' };
-    const handler = commandHandlers.get(cmd);
-    if (!handler) return { seq, cmd, result: 'unknown' };
-    const result = handler(this, args);
-    if (result === 'applied') {
-      this.applied.push(seq);
-      if (this.applied.length > APPLIED_KEPT) this.applied.shift();
-    }
-    return { seq, cmd, result };
+  /** The seat's own wall clock, skew and all, as firmware reads it. */
+  #ownWall(): number {
+    return this.clock.wall() + this.skewMs;
   }
+
+  /** The seat's clock corrected by the last answer's serverAt: expiresAt is on the controller's clock. */
+  #controllerNow(): number {
+    return this.#ownWall() + this.#clockOffsetMs;
+  }
+
+  /**
+   * Takes a receiver step: the new state first (a command may reboot the
+   * seat), then each command to apply, in order. An expired, unknown or
+   * malformed command is still settled: resending it cannot help.
+   */
+  #take(step: ReceiverStep, incoming: readonly CommandBody[], via: 'multicast' | 'poll'): CommandOutcome[] {
+    const known = new Map([...this.#rx.pending, ...incoming].map((c) => [c.seq, c]));
+    this.#rx = step.state;
+    const outcomes: CommandOutcome[] = [];
+    for (const s of step.skipped) {
+      if (s.reason === 'expired') outcomes.push({ seq: s.seq, cmd: known.get(s.seq)?.cmd, result: 'expired', via });
+    }
+    for (const body of step.apply) {
+      const { seq, cmd, args } = body as { seq: number; cmd: string; args: unknown };
+      const handler = commandHandlers.get(cmd);
+      let result: CommandOutcome['result'];
+      if (MALFORMED.has(body) || !isObj(args)) result = 'malformed';
+      else if (!handler) result = 'unknown';
+      else result = handler(this, args);
+      if (result === 'applied') {
+        this.applied.push(seq);
+        if (this.applied.length > APPLIED_KEPT) this.applied.shift();
+      }
+      outcomes.push({ seq, cmd, result, via });
+    }
+    return outcomes.sort((a, b) => a.seq! - b.seq!);
+  }
+}
+
+/** Poll-listed bodies whose seq is sound but the rest is not: settled (acknowledged) and reported malformed. */
+const MALFORMED = new WeakSet<object>();
+const TO_ME: Target = { all: true };
+
+/**
+ * A poll-listed command as the receiver rules need it. The controller lists
+ * only commands for this seat, so a missing target means this seat and a
+ * missing expiry never. Without a usable seq it cannot be settled at all.
+ */
+function commandOf(raw: unknown): CommandBody | undefined {
+  if (!isObj(raw)) return undefined;
+  const { seq, cmd, args = {}, expiresAt, at, target } = raw;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return undefined;
+  const body = {
+    seq,
+    at: typeof at === 'number' ? at : 0,
+    expiresAt: typeof expiresAt === 'number' ? expiresAt : Number.POSITIVE_INFINITY,
+    target: isTarget(target) ? target : TO_ME,
+    cmd,
+    args,
+  } as CommandBody;
+  if (typeof cmd !== 'string' || !isObj(args) || (expiresAt !== undefined && typeof expiresAt !== 'number')) MALFORMED.add(body);
+  return body;
+}
+
+function isTarget(t: unknown): t is Target {
+  if (!isObj(t)) return false;
+  if (t.all === true) return true;
+  const list = t.zones ?? t.seats;
+  return Array.isArray(list) && list.every((x) => typeof x === 'string');
 }
 
 const age = (now: number, since: number): number => Math.max(0, Math.floor(now - since));

@@ -1,10 +1,11 @@
 import type { Agent } from 'node:http';
+import type { CommandBody } from '../../protocols/seat-command/types.js';
 import { deriveLruKey, signBody } from '../../protocols/seat-poll/hmac.js';
 import type { FaultSeverity, LruInfo, PollRequest, PollResponse } from '../../protocols/seat-poll/types.js';
 import type { SeatEvent } from './events.js';
 import { postPoll, type PollAnswer } from './poll-client.js';
 import { parsePollResponse } from './response.js';
-import { SeatModel, type Message, type SeatClock } from './seat-model.js';
+import { SeatModel, type CommandOutcome, type Message, type SeatClock } from './seat-model.js';
 import type { PollStats } from './stats.js';
 
 /** What all seats of one simulator share: one keep-alive agent, one clock, one set of counters. */
@@ -36,6 +37,7 @@ export class SeatPlayer {
   #key: Buffer;
   #badSigner = false;
   #dropProbability = 0;
+  #datagramLoss = 0;
   #silentUntil = -Infinity;
   #intervalMs: number;
   #nextAt = 0;
@@ -78,6 +80,23 @@ export class SeatPlayer {
   setDropProbability(p: number): void {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`drop probability ${p} is outside 0..1`);
     this.#dropProbability = p;
+  }
+
+  /** Each command datagram copy is lost with this probability, independently: the polls must make up for it. */
+  setDatagramLoss(p: number): void {
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`datagram loss ${p} is outside 0..1`);
+    this.#datagramLoss = p;
+  }
+
+  /** A verified datagram from the command group (the simulator's one receiver fans each out to every seat). */
+  hearDatagram(body: CommandBody): void {
+    if (!this.#running) return;
+    if (this.#datagramLoss > 0 && this.#ctx.random() < this.#datagramLoss) {
+      this.#ctx.stats.countDatagramLost();
+      return;
+    }
+    this.#ctx.stats.countDatagramHeard();
+    this.#applied(() => this.model.onDatagram(body));
   }
 
   /** Loses every poll for `ms` from now, as an unplugged cable would; seq keeps counting. */
@@ -176,6 +195,8 @@ export class SeatPlayer {
 
   async #send(poll: PollRequest): Promise<void> {
     const { stats, emit } = this.#ctx;
+    // Every seq up to this was published before the poll left: the answer vouches for the gaps below it.
+    const heardAtRequest = this.model.heard;
     const body = JSON.stringify(poll);
     stats.countSent();
     const fail = (error: string, latencyMs?: number) => {
@@ -196,18 +217,23 @@ export class SeatPlayer {
     const parsed = parsePollResponse(answer.body);
     if (!parsed.ok) return fail('bad-response', latencyMs);
     stats.countOk();
-    this.#apply(parsed.value);
+    this.#apply(parsed.value, heardAtRequest);
     emit({ type: 'poll', seat: this.seat, seq: poll.seq, outcome: 'ok', latencyMs });
   }
 
-  #apply(res: PollResponse): void {
-    const { model } = this;
-    const before = { state: model.mediaState, message: model.message, bootId: model.bootId };
-    const outcomes = model.applyResponse(res);
+  #apply(res: PollResponse, heardAtRequest: number): void {
+    this.#applied(() => this.model.applyResponse(res, heardAtRequest));
     if (res.pollIntervalMs !== this.#intervalMs) {
       this.#nextAt += res.pollIntervalMs - this.#intervalMs;
       this.#intervalMs = res.pollIntervalMs;
     }
+  }
+
+  /** Runs a change to the model and tells observers what it came to. */
+  #applied(change: () => CommandOutcome[]): void {
+    const { model } = this;
+    const before = { state: model.mediaState, message: model.message, bootId: model.bootId };
+    const outcomes = change();
     const emit = this.#ctx.emit;
     for (const o of outcomes) emit({ type: 'command', seat: this.seat, ...o });
     if (model.bootId !== before.bootId) this.#emitBoot();

@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import { Subject, type Observable } from 'rxjs';
 import { POLL_PATH } from '../../protocols/seat-poll/types.js';
 import { perform, type SeatAction } from './actions.js';
+import { SimCommandListener, type SimCommandOptions } from './command-listener.js';
 import type { SeatEvent } from './events.js';
 import { DEFAULT_SEATS, MAX_SEATS, seatIdAt } from './layout.js';
 import { SPARE_UNIT_BASE, lruFor } from './lru.js';
@@ -22,6 +23,8 @@ export interface SimulatorOptions {
   requestTimeoutMs?: number;
   clock?: SeatClock;
   random?: () => number;
+  /** Hear commands on the multicast group too (else the seats learn them from polls only). */
+  commands?: SimCommandOptions;
 }
 
 /** Which seats an action applies to: all, one or more seat ids, or an evenly spread fraction (0..1] of the cabin. */
@@ -50,6 +53,8 @@ export class Simulator {
   #ctx: PlayerContext;
   #running = false;
   #nextSpare = SPARE_UNIT_BASE;
+  #listener: SimCommandListener | undefined;
+  #joined: Promise<void> = Promise.resolve();
 
   constructor(opts: SimulatorOptions) {
     if (!URL.canParse(opts.controller)) throw new RangeError(`controller ${JSON.stringify(String(opts.controller))} is not a URL`);
@@ -71,6 +76,11 @@ export class Simulator {
       pollIntervalMs: opts.pollIntervalMs ?? 1000,
     };
     this.addSeats(opts.seats ?? DEFAULT_SEATS);
+    if (opts.commands) {
+      this.#listener = new SimCommandListener(pollUrl, opts.commands, (body) => {
+        for (const p of this.#players) p.hearDatagram(body);
+      });
+    }
   }
 
   get players(): readonly SeatPlayer[] {
@@ -80,11 +90,30 @@ export class Simulator {
   start(): void {
     this.#running = true;
     this.#players.forEach((p, i) => p.start(phaseOf(i)));
+    if (this.#listener) {
+      this.#joined = this.#listener.start();
+      // Marked handled here; joined() still rejects for whoever waits on it.
+      this.#joined.catch(() => undefined);
+    }
+  }
+
+  /**
+   * Resolves once the seats listen on the command group (at once without
+   * `commands`); rejects if the group cannot be joined. The seats poll meanwhile.
+   */
+  joined(): Promise<void> {
+    return this.#joined;
+  }
+
+  /** Datagrams the cabin's receiver took in, verified and refused (undefined until it has joined). */
+  multicastStats() {
+    return this.#listener?.stats;
   }
 
   /** Stops every seat, closes the shared connections and completes events$. */
   async stop(): Promise<void> {
     this.#running = false;
+    await this.#listener?.stop();
     const settled = this.#players.map((p) => p.stop());
     // Polls in flight fail at once instead of running out their timeout.
     this.#agent.destroy();

@@ -17,6 +17,8 @@ export interface StatsSnapshot {
   ok: number;
   /** Polls a seat lost on purpose (drop probability, silence). */
   dropped: number;
+  /** Command datagram copies heard and verified (counted once per seat), and those a seat lost on purpose. */
+  datagrams: { heard: number; lost: number };
   /** Sum of `errors`. */
   failed: number;
   /** Failed polls by kind: an HTTP status ("401"), "bad-response", or a socket error code ("ECONNRESET", "ETIMEDOUT"). */
@@ -30,6 +32,8 @@ export class PollStats {
   #sent = 0;
   #ok = 0;
   #dropped = 0;
+  #heard = 0;
+  #lost = 0;
   #errors = new Map<string, number>();
   // HDR histogram in microseconds: constant memory and cost however many polls.
   #latency = createHistogram();
@@ -48,6 +52,12 @@ export class PollStats {
   countDropped(): void {
     this.#dropped++;
   }
+  countDatagramHeard(): void {
+    this.#heard++;
+  }
+  countDatagramLost(): void {
+    this.#lost++;
+  }
   countError(kind: string): void {
     this.#errors.set(kind, (this.#errors.get(kind) ?? 0) + 1);
   }
@@ -64,6 +74,7 @@ export class PollStats {
       sent: this.#sent,
       ok: this.#ok,
       dropped: this.#dropped,
+      datagrams: { heard: this.#heard, lost: this.#lost },
       failed: Object.values(errors).reduce((a, b) => a + b, 0),
       errors,
       latencyMs: { count: h.count, p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) },
@@ -71,7 +82,7 @@ export class PollStats {
   }
 
   reset(): void {
-    this.#sent = this.#ok = this.#dropped = 0;
+    this.#sent = this.#ok = this.#dropped = this.#heard = this.#lost = 0;
     this.#errors.clear();
     this.#latency.reset();
     this.#since = this.now();

@@ -48,11 +48,16 @@ describe('purser CLI', () => {
   it('`purser seats` prints a readable table and filters', async () => {
     // Keep the two seats online (3 missed intervals is offline) while the CLI starts up.
     let seq = 10;
-    const keepAlive = setInterval(() => {
+    const pollBoth = () => {
       seq++;
-      void postPoll(tc.url, pollBody('1A', { seq, inputs: { call: { on: true, sinceMs: 5 } } }));
-      void postPoll(tc.url, pollBody('2B', { seq, faults: [{ code: 'DISK_SMART', severity: 'warn', sinceMs: 0 }] }));
-    }, 500);
+      return Promise.all([
+        postPoll(tc.url, pollBody('1A', { seq, inputs: { call: { on: true, sinceMs: 5 } } })),
+        postPoll(tc.url, pollBody('2B', { seq, faults: [{ code: 'DISK_SMART', severity: 'warn', sinceMs: 0 }] })),
+      ]);
+    };
+    // Both are online before the CLI asks, not only after the first tick.
+    await pollBoth();
+    const keepAlive = setInterval(() => void pollBoth(), 500);
     after(() => clearInterval(keepAlive));
     const j = await purser(['seats', '--controller', tc.url, '--zone', 'j']);
     assert.equal(j.code, 0, j.stderr);

@@ -110,6 +110,14 @@ test('a signature shipped beside the image is found: <image>.sig, or a manifest 
   await assert.rejects(f.catalog.import(srcB, { model: 'gp4', version: '3.1' }), /is for gp3 3\.1, not gp4 3\.1/);
 });
 
+test('an empty file is refused as an image and leaves nothing in the catalog or on disk', async () => {
+  const f = await setup();
+  await assert.rejects(f.catalog.import(await f.source('empty.img', Buffer.alloc(0)), { model: 'gp3', version: '2.5.0' }), refused('invalid'));
+  assert.deepEqual(f.catalog.list(), []);
+  assert.equal(f.catalog.resolveForServing('firmware/gp3/2.5.0.img'), null);
+  assert.deepEqual((await tree(f.root)).filter((p) => p.includes('2.5.0')), []);
+});
+
 test('the same version twice: identical bytes are a no-op, other bytes are refused and the served image is untouched', async () => {
   const f = await setup();
   const bytes = randomBytes(5000);

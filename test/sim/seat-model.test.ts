@@ -13,8 +13,8 @@ function seat() {
   return { clock, model };
 }
 
-function answer(desired: Partial<DesiredState> = {}, commands: unknown[] = []): PollResponse {
-  return { serverAt: 0, pollIntervalMs: 1000, desired: { ...DEFAULT_DESIRED, ...desired }, commands };
+function answer(desired: Partial<DesiredState> = {}, commands: unknown[] = [], serverAt = new FakeClock().w): PollResponse {
+  return { serverAt, pollIntervalMs: 1000, zone: 'Y', desired: { ...DEFAULT_DESIRED, ...desired }, commands };
 }
 
 test('every poll a seat can send matches the wire schema', () => {
@@ -128,30 +128,84 @@ test('a volume cap lowers the volume, and a later higher cap does not raise it a
 test('commands apply once and in order and raise ackCmd; expired and unknown ones are acknowledged, not applied', () => {
   const { clock, model } = seat();
   model.play('movie-3');
-  model.skewMs = 60_000; // the seat's clock runs a minute fast, so it thinks seq 5 has expired
+  // The seat's clock runs a minute fast; expiry is judged on the controller's clock (serverAt), so seq 7 still counts.
+  model.skewMs = 60_000;
   const outcomes = model.applyResponse(
-    answer({}, [
-      { seq: 1, cmd: 'media.pause', at: clock.w, expiresAt: clock.w + 120_000, target: { all: true }, args: {} },
-      { seq: 2, cmd: 'volume.cap', args: { max: 2 } },
-      { seq: 2, cmd: 'volume.cap', args: { max: 0 } },
-      { seq: 4, cmd: 'firmware.update', args: {} },
-      { seq: 5, cmd: 'media.resume', expiresAt: clock.w + 30_000 },
-      { seq: 6, cmd: 'volume.cap', args: { max: 'loud' } },
-      'not a command',
-    ]),
+    answer(
+      {},
+      [
+        { seq: 1, cmd: 'media.pause', at: clock.w, expiresAt: clock.w + 120_000, target: { all: true }, args: {} },
+        { seq: 2, cmd: 'volume.cap', args: { max: 2 } },
+        { seq: 2, cmd: 'volume.cap', args: { max: 0 } },
+        { seq: 4, cmd: 'firmware.update', args: {} },
+        { seq: 5, cmd: 'media.resume', expiresAt: clock.w - 1 },
+        { seq: 6, cmd: 'volume.cap', args: { max: 'loud' } },
+        { seq: 7, cmd: 'volume.cap', args: { max: 1 }, expiresAt: clock.w + 30_000 },
+        'not a command',
+      ],
+      clock.w,
+    ),
   );
   assert.deepEqual(
     outcomes.map((o) => `${o.seq}:${o.result}`),
-    ['1:applied', '2:applied', '4:unknown', '5:expired', '6:rejected', 'undefined:malformed'],
+    ['1:applied', '2:applied', '4:unknown', '5:expired', '6:rejected', '7:applied', 'undefined:malformed'],
   );
-  assert.deepEqual(model.applied, [1, 2]);
+  assert.deepEqual(model.applied, [1, 2, 7]);
   const poll = model.nextPoll();
-  assert.equal(poll.ackCmd, 6);
+  assert.equal(poll.ackCmd, 7, 'seq 3, never listed, was not for this seat and is stepped over');
   assert.equal(poll.media.state, 'paused');
-  assert.equal(poll.media.volume, 2);
+  assert.equal(poll.media.volume, 1);
 
   assert.deepEqual(model.applyResponse(answer({}, [{ seq: 1, cmd: 'media.resume' }])), [], 'an old seq is a repeat, not a command');
   assert.equal(model.nextPoll().media.state, 'paused');
+});
+
+const datagram = (seq: number, cmd: string, args: object, target: object = { all: true }) =>
+  ({ seq, at: 0, expiresAt: new FakeClock().w + 60_000, target, cmd, args }) as never;
+
+test('datagrams: ignored until the first answer gives the zone; then each seq once, in order, judged by zone', () => {
+  const { model } = seat();
+  assert.deepEqual(model.onDatagram(datagram(1, 'volume.cap', { max: 4 })), [], 'no zone yet: the poll brings it');
+  assert.equal(model.ackCmd, 0);
+  model.applyResponse(answer({}, [{ seq: 1, cmd: 'volume.cap', args: { max: 4 } }]));
+  assert.equal(model.ackCmd, 1);
+
+  assert.deepEqual(model.onDatagram(datagram(2, 'seat.lock', { reason: 'x' }, { zones: ['J'] })), [], 'zone J is not this seat');
+  assert.equal(model.ackCmd, 2);
+  // 3 is lost; 4 waits above the gap, and its copies are replays.
+  assert.deepEqual(model.onDatagram(datagram(4, 'volume.cap', { max: 2 })), []);
+  assert.deepEqual(model.onDatagram(datagram(4, 'volume.cap', { max: 2 })), []);
+  const late = model.onDatagram(datagram(3, 'volume.cap', { max: 3 }, { zones: ['Y'] }));
+  assert.deepEqual(late.map((o) => `${o.seq}:${o.result}:${o.via}`), ['3:applied:multicast', '4:applied:multicast']);
+  assert.equal(model.nextPoll().media.volume, 2);
+  assert.deepEqual(model.applied, [1, 3, 4]);
+});
+
+test('a lost datagram is settled by the next answer: an unlisted gap up to what was heard was not for this seat', () => {
+  const { model } = seat();
+  model.applyResponse(answer());
+  model.onDatagram(datagram(1, 'volume.cap', { max: 5 }));
+  // 2 (for zone J) is lost; 3 (all) is heard and waits.
+  model.onDatagram(datagram(3, 'volume.cap', { max: 1 }));
+  assert.equal(model.ackCmd, 1);
+  const heardAtRequest = model.heard;
+  assert.equal(heardAtRequest, 3);
+  model.nextPoll();
+  const outcomes = model.applyResponse(answer({}, [{ ...(datagram(3, 'volume.cap', { max: 1 }) as object) }]), heardAtRequest);
+  assert.deepEqual(outcomes.map((o) => `${o.seq}:${o.result}`), ['3:applied']);
+  assert.equal(model.ackCmd, 3);
+});
+
+test('pa.end ends only the PA it names', () => {
+  const { model } = seat();
+  model.applyResponse(answer());
+  model.onDatagram(datagram(1, 'pa.begin', { source: 'cabin', group: '239.255.20.1:5004' }));
+  model.onDatagram(datagram(2, 'pa.begin', { source: 'flightdeck', group: '239.255.20.2:5004' }));
+  model.onDatagram(datagram(3, 'pa.end', { source: 'cabin' }));
+  assert.deepEqual(model.pa, { source: 'flightdeck', group: '239.255.20.2:5004' });
+  assert.equal(model.nextPoll().media.state, 'pa');
+  model.onDatagram(datagram(4, 'pa.end', { source: 'flightdeck' }));
+  assert.equal(model.pa, null);
 });
 
 test('desired has the last word over a command in the same answer', () => {

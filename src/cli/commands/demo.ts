@@ -3,6 +3,7 @@ import { Controller } from '../../app/controller.js';
 import { defaultFeatures } from '../../app/features.js';
 import { createLogger } from '../../core/log.js';
 import { demoPanelPins } from '../../http/session/demo-pins.js';
+import { SimFirmware } from '../../sim/firmware/sim-firmware.js';
 import { Simulator } from '../../sim/simulator.js';
 import type { CliCommand } from '../command.js';
 import { intOption, parseOptions } from '../options.js';
@@ -33,13 +34,22 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
     const log = createLogger(process.env.PURSER_LOG_LEVEL ?? 'warn');
     const controller = new Controller(config, layout, log, defaultFeatures());
     let sim: Simulator | undefined;
+    let firmware: SimFirmware | undefined;
     stopOnSignals(async () => {
+      firmware?.stop();
       await sim?.stop();
       await controller.stop();
     });
     await controller.start();
-    sim = new Simulator({ controller: controller.url, secret: controller.ctx.cabinSecret, seats });
+    sim = new Simulator({
+      controller: controller.url,
+      secret: controller.ctx.cabinSecret,
+      seats,
+      commands: { group: config.commands.group, port: config.commands.port, interface: config.multicast.interface },
+    });
+    firmware = new SimFirmware(sim, { controller: controller.url });
     sim.start();
+    await sim.joined().catch((err: Error) => console.error(`purser demo: simulated seats hear commands by polls only: ${err.message}`));
     const url = controller.url;
     console.log(`purser: listening on ${url} (${layout.seats.length} seats, ${seats} simulated)
 

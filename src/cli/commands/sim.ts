@@ -4,6 +4,8 @@ import { defaultStateDir } from '../../config/load.js';
 import { ACTIONS, ActionSyntaxError, parseAction } from '../../sim/action-text.js';
 import { DEFAULT_SEATS, MAX_SEATS } from '../../sim/layout.js';
 import { readSecretFile, secretFromHex } from '../../sim/secret.js';
+import { DEFAULT_COMMAND_GROUP } from '../../sim/command-listener.js';
+import { SimFirmware } from '../../sim/firmware/sim-firmware.js';
 import { Simulator } from '../../sim/simulator.js';
 import type { StatsSnapshot } from '../../sim/stats.js';
 import { UsageError, type CliCommand } from '../command.js';
@@ -24,6 +26,8 @@ Options:
   --secret HEX                        the cabin secret
   --secret-file PATH                  read it from a file (default: cabin.secret in $PURSER_STATE_DIR
                                       or ~/.local/state/purser, where \`purser run\` creates it)
+  --command-group ADDR:PORT           the command multicast group (default ${DEFAULT_COMMAND_GROUP.group}:${DEFAULT_COMMAND_GROUP.port}; "none": polls only)
+  --multicast-interface ADDR          the interface to join it on (default ${DEFAULT_COMMAND_GROUP.interface})
   --status-ms MS                      status line interval (default 5000; 0: none)
   --stdin                             also read behaviours from stdin, one "NAME ARG" per line (e.g. "call 12A")
 
@@ -47,28 +51,49 @@ export const command: CliCommand = {
       secret: { type: 'string' },
       'secret-file': { type: 'string' },
       'status-ms': { type: 'string' },
+      'command-group': { type: 'string' },
+      'multicast-interface': { type: 'string' },
       stdin: { type: 'boolean' },
       ...actionOptions,
     });
     const seats = intOption(values.seats, 'seats', 1, MAX_SEATS) ?? DEFAULT_SEATS;
     const statusMs = intOption(values['status-ms'], 'status-ms', 0, 3_600_000) ?? 5000;
     const secret = await secretOf(values.secret, values['secret-file']);
-    const sim = usage(() => new Simulator({ controller: controllerUrl(values.controller), secret, seats }));
+    const commands = commandGroup(values['command-group'], values['multicast-interface']);
+    const controller = controllerUrl(values.controller);
+    const sim = usage(() => new Simulator({ controller, secret, seats, commands }));
+    const firmware = new SimFirmware(sim, { controller });
     for (const name of Object.keys(ACTIONS)) {
       for (const arg of (values as Record<string, string[] | undefined>)[name] ?? []) usage(() => act(sim, name, arg));
     }
 
     sim.start();
+    sim.joined().catch((err: Error) => process.stderr.write(`purser sim: cannot join the command group, seats hear commands by polls only: ${err.message}\n`));
     const status = statusMs > 0 ? setInterval(() => printStatus(sim), statusMs) : undefined;
     const stdin = values.stdin ? readStdinActions(sim) : undefined;
     await untilSignal();
     clearInterval(status);
     stdin?.close();
+    firmware.stop();
     await sim.stop();
     printStatus(sim);
     return 0;
   },
 };
+
+/** `--command-group ADDR:PORT` (or none) and the interface to join it on. */
+export function commandGroup(spec: string | undefined, iface: string | undefined) {
+  if (spec === 'none') return undefined;
+  const m = spec === undefined ? undefined : /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(spec);
+  if (spec !== undefined && (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)) {
+    throw new UsageError(`--command-group takes ADDR:PORT such as 239.255.10.1:5700, or none; not ${JSON.stringify(spec)}`);
+  }
+  return {
+    group: m?.[1] ?? DEFAULT_COMMAND_GROUP.group,
+    port: m ? Number(m[2]) : DEFAULT_COMMAND_GROUP.port,
+    interface: iface ?? DEFAULT_COMMAND_GROUP.interface,
+  };
+}
 
 /** Runs `fn`, turning a bad value into a UsageError. */
 function usage<T>(fn: () => T): T {
@@ -143,5 +168,6 @@ export function formatStatus(seats: number, s: StatsSnapshot): string {
     `errors ${s.failed}${kinds ? ` (${kinds})` : ''}`,
     `p50 ${ms(s.latencyMs.p50)}`,
     `p99 ${ms(s.latencyMs.p99)}`,
+    `datagrams ${s.datagrams.heard}${s.datagrams.lost ? ` (lost ${s.datagrams.lost})` : ''}`,
   ].join('  ');
 }
