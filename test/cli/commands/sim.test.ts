@@ -28,7 +28,7 @@ test('bad command lines are usage errors that say what is wrong', async () => {
 });
 
 test('the help names every option and behaviour the command accepts', () => {
-  const flags = ['--controller', '--seats', '--secret', '--secret-file', '--status-ms', '--stdin'];
+  const flags = ['--controller', '--seats', '--secret', '--secret-file', '--command-group', '--multicast-interface', '--status-ms', '--stdin'];
   for (const flag of [...flags, ...Object.keys(ACTIONS).map((a) => `--${a} `)]) {
     assert.ok(command.help.includes(flag), `the help does not mention ${flag}`);
   }
