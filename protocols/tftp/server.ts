@@ -9,7 +9,7 @@ import { emptyStats, type TftpEvent, type TftpStats, type TransferInfo } from '.
 import { negotiate, type Limits } from './negotiate.js';
 import { openConfined } from './open-file.js';
 import { normalizeRequestPath } from './paths.js';
-import { RateLimitedWarn, type TftpLogger } from './rate-limited-warn.js';
+import { RateLimitedWarn, type WarnLogger as TftpLogger } from '../rate-limited-warn.js';
 import { Transfer } from './transfer.js';
 import { bindUdp } from './udp.js';
 
