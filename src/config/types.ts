@@ -1,3 +1,4 @@
+import type { RolloutOptions } from '../firmware/rollout/model.js';
 import type { LayoutConfig } from './layout.js';
 
 export type PaSourceName = 'flightdeck' | 'cabin' | 'recorded';
@@ -25,13 +26,5 @@ export interface PurserConfig {
   rollout: RolloutDefaults;
 }
 
-/** Rollout parameters a request may leave out (docs/rollout.md). */
-export interface RolloutDefaults {
-  canary: number;
-  batchSize: number;
-  maxConcurrent: number;
-  successThreshold: number;
-  errorThreshold: { percent: number; seats: number };
-  seatTimeoutMs: number;
-  retries: number;
-}
+/** Rollout parameters a request may leave out (docs/rollout.md): every option of a rollout has a configured default. */
+export type RolloutDefaults = RolloutOptions;
