@@ -15,6 +15,7 @@ import { CabinStore } from '../store/cabin-store.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { CORE_MIGRATIONS, type Migration } from '../store/migrations.js';
 import { loadOrCreateSecret } from '../store/secret-file.js';
+import { WRITE_BEHIND_DEFAULTS, WriteBehind } from '../store/write-behind.js';
 import type { ControllerContext, LiveFrame } from './context.js';
 
 /** A part of the controller that plugs in after the spine: migrations, routes, services. */
@@ -28,7 +29,6 @@ export interface Feature {
   essential?: boolean;
 }
 
-const FLUSH_INTERVAL_MS = 1000;
 const LIVENESS_INTERVAL_MS = 250;
 
 /**
@@ -45,6 +45,7 @@ export class Controller {
   #health = new Map<string, Health>();
   #subs: Subscription[] = [];
   #timers: NodeJS.Timeout[] = [];
+  #writeBehind: WriteBehind | undefined;
   readonly #abort = new AbortController();
 
   constructor(
@@ -98,7 +99,16 @@ export class Controller {
         metrics.cabinEvents.inc({ type: ev.type });
       }),
     );
-    this.#every(FLUSH_INTERVAL_MS, () => this.#flush());
+    const writeBehind = (this.#writeBehind = new WriteBehind(registry, store, {
+      ...WRITE_BEHIND_DEFAULTS,
+      onCommit: (ms, rows) => {
+        metrics.storeFlushSeconds.observe(ms / 1000);
+        if (rows.seats > 0) metrics.storeRowsWritten.inc({ table: 'seats' }, rows.seats);
+        if (rows.events > 0) metrics.storeRowsWritten.inc({ table: 'events' }, rows.events);
+      },
+      onError: (e) => log.error({ err: e.message }, 'store flush failed'),
+    }));
+    this.#every(WRITE_BEHIND_DEFAULTS.intervalMs, () => writeBehind.flush());
     this.#every(LIVENESS_INTERVAL_MS, () => registry.tick({ mono: performance.now(), wall: Date.now() }));
 
     for (const f of this.#features) {
@@ -126,18 +136,6 @@ export class Controller {
     this.#timers.push(t);
   }
 
-  #flush(): void {
-    const ctx = this.#ctx;
-    if (!ctx) return;
-    const t0 = performance.now();
-    try {
-      ctx.store.flush(ctx.registry.takeDirty());
-    } catch (e) {
-      ctx.log.error({ err: (e as Error).message }, 'store flush failed');
-    }
-    ctx.metrics.storeFlushSeconds.observe((performance.now() - t0) / 1000);
-  }
-
   /** Stops services in reverse order, then flushes and closes the store. */
   async stop(): Promise<void> {
     this.#abort.abort();
@@ -147,7 +145,12 @@ export class Controller {
       await s.stop().catch((e: Error) => this.log.warn({ service: s.name, err: e.message }, 'service stop failed'));
     }
     this.#services = [];
-    this.#flush();
+    try {
+      this.#writeBehind?.flushAll();
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'store flush failed');
+    }
+    this.#writeBehind = undefined;
     for (const sub of this.#subs) sub.unsubscribe();
     this.#subs = [];
     this.#ctx?.registry.complete();

@@ -1,7 +1,7 @@
 import type { PollRequest } from '../../protocols/seat-poll/types.js';
 import type { CabinEvent } from './events.js';
 import { edgesSeen, isFlapping, recordEdges } from './flapping.js';
-import type { FaultSnapshot, InputSnapshot, SeatRecord } from './seat-record.js';
+import { sameLastKnownState, type FaultSnapshot, type InputSnapshot, type SeatRecord } from './seat-record.js';
 
 export interface Now {
   /** Monotonic ms (performance.now()): gaps and windows. */
@@ -17,6 +17,12 @@ export interface PollOutcome {
   stale: boolean;
   /** Something a person watching the cabin would see changed (status, media, call, faults, LRU, update). */
   visibleChange: boolean;
+  /**
+   * The seat's last-known state changed (anything but per-poll churn such as
+   * uptime, seq, clock skew, media position, update progress): the store
+   * writes it at its next flush. See sameLastKnownState.
+   */
+  stateChange: boolean;
 }
 
 const FLAPPING = 'INPUT_FLAPPING';
@@ -34,7 +40,7 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
   const sameLru = p.lru?.serial === poll.lru.serial;
   const sameBoot = sameLru && p.bootId === poll.bootId;
 
-  if (sameBoot && poll.seq <= p.seq) return { next: prev, events, stale: true, visibleChange: false };
+  if (sameBoot && poll.seq <= p.seq) return { next: prev, events, stale: true, visibleChange: false, stateChange: false };
 
   if (p.status !== 'online') events.push({ type: 'seat.online', seat, at });
 
@@ -103,7 +109,8 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
     p.media?.state !== poll.media.state ||
     p.media?.item !== poll.media.item ||
     p.update?.progress !== poll.update.progress;
-  return { next, events, stale: false, visibleChange };
+  const stateChange = events.length > 0 || !sameLastKnownState(p, next.snap);
+  return { next, events, stale: false, visibleChange, stateChange };
 }
 
 function wasFlapping(faults: FaultSnapshot[], input: string): boolean {

@@ -26,8 +26,10 @@ export class SeatRegistry {
   readonly #events = new Subject<CabinEvent>();
   readonly #changes = new Subject<SeatSnapshot>();
   readonly #polls = new Subject<AcceptedPoll>();
-  /** Seats whose snapshot changed since the store last took them. */
+  /** Seats whose last-known state changed since the store last took them. */
   readonly #dirty = new Set<string>();
+  /** Seats whose snapshot changed only in per-poll churn (uptime, seq, position...) since the store last took them; oldest first. */
+  readonly #churned = new Set<string>();
 
   readonly events$: Observable<CabinEvent> = this.#events.asObservable();
   /** Snapshots of seats whose visible state changed (for live views). */
@@ -76,7 +78,8 @@ export class SeatRegistry {
       return accepted;
     }
     this.#records.set(poll.seat, out.next);
-    this.#dirty.add(poll.seat);
+    if (out.stateChange) this.#dirty.add(poll.seat);
+    else if (!this.#dirty.has(poll.seat)) this.#churned.add(poll.seat);
     for (const ev of out.events) {
       if (ev.type === 'lru.installed') this.#moveSerial(ev.serial, poll.seat, now);
       this.#events.next(ev);
@@ -98,11 +101,31 @@ export class SeatRegistry {
     }
   }
 
-  /** Hands the store every changed snapshot since the last call. */
-  takeDirty(): SeatSnapshot[] {
-    const out = [...this.#dirty].map((id) => this.#records.get(id)!.snap);
+  /**
+   * Hands the store the snapshots to write: every seat whose last-known state
+   * changed since the last call, then at most `churnLimit` of the seats that
+   * only churned (the longest-unwritten first; the rest wait for a later call).
+   * Without a limit: every changed snapshot.
+   */
+  takeDirty(churnLimit = Number.POSITIVE_INFINITY): SeatSnapshot[] {
+    const out: SeatSnapshot[] = [];
+    for (const id of this.#dirty) {
+      out.push(this.#records.get(id)!.snap);
+      this.#churned.delete(id);
+    }
     this.#dirty.clear();
+    let churn = 0;
+    for (const id of this.#churned) {
+      if (churn++ >= churnLimit) break;
+      out.push(this.#records.get(id)!.snap);
+      this.#churned.delete(id);
+    }
     return out;
+  }
+
+  /** How many seats wait to be written: with a state change, and with churn only. */
+  get unwritten(): { changed: number; churned: number } {
+    return { changed: this.#dirty.size, churned: this.#churned.size };
   }
 
   /** Publishes an event that did not come from a poll (crew actions, commands, PA). */

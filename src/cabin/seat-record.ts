@@ -68,3 +68,51 @@ export function recordFromSnapshot(snap: SeatSnapshot): SeatRecord {
   // After a restart nothing has been heard yet: offline until the seat polls again.
   return { snap: { ...snap, status: 'offline' }, lastPollMono: Number.NEGATIVE_INFINITY, edges: {} };
 }
+
+/**
+ * Whether two snapshots of a seat hold the same last-known state, ignoring
+ * what changes on every poll: lastPollAt, seq, uptimeMs, skewMs,
+ * media.positionMs and update.progress. The store writes a seat at the next
+ * flush when this is false, and the churn only now and then (see WriteBehind).
+ */
+export function sameLastKnownState(a: SeatSnapshot, b: SeatSnapshot): boolean {
+  if (a === b) return true;
+  if (a.status !== b.status || a.zone !== b.zone || a.bootId !== b.bootId || a.ackCmd !== b.ackCmd) return false;
+  if (!sameLru(a.lru, b.lru)) return false;
+  if (a.media !== b.media && (a.media === null || b.media === null || a.media.state !== b.media.state || (a.media.item ?? null) !== (b.media.item ?? null) || a.media.volume !== b.media.volume)) {
+    return false;
+  }
+  if (a.update !== b.update && (a.update === null || b.update === null || a.update.state !== b.update.state || a.update.version !== b.update.version || a.update.error !== b.update.error)) {
+    return false;
+  }
+  return sameInputs(a.inputs, b.inputs) && sameFaults(a.faults, b.faults);
+}
+
+function sameLru(a: SeatSnapshot['lru'], b: SeatSnapshot['lru']): boolean {
+  if (a === b) return true;
+  return a !== null && b !== null && a.serial === b.serial && a.model === b.model && a.firmware === b.firmware && a.mac === b.mac;
+}
+
+function sameInputs(a: Record<string, InputSnapshot>, b: Record<string, InputSnapshot>): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const name in a) {
+    const x = a[name]!;
+    const y = b[name];
+    if (y === undefined || (x !== y && (x.on !== y.on || x.since !== y.since))) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+function sameFaults(a: FaultSnapshot[], b: FaultSnapshot[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x.code !== y.code || x.severity !== y.severity || x.since !== y.since || x.source !== y.source || x.detail !== y.detail)) return false;
+  }
+  return true;
+}

@@ -20,6 +20,12 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
     registers: [this.registry],
   });
+  readonly storeRowsWritten = new Counter({
+    name: 'purser_store_rows_written_total',
+    help: 'Rows committed by the write-behind store, by table (seats: snapshots; events: history)',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     // Includes nodejs_eventloop_lag_* from monitorEventLoopDelay.

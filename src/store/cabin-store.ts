@@ -20,9 +20,18 @@ export interface LruHistoryRow {
 /** How many events history keeps; older ones are pruned at flush. */
 export const EVENT_HISTORY_LIMIT = 200_000;
 
+/** What the store has written since it was opened (for metrics and tests). */
+export interface StoreWriteCounts {
+  transactions: number;
+  seatRows: number;
+  eventRows: number;
+}
+
 /**
- * Last-known cabin state in SQLite, written behind: snapshots and events are
- * queued and committed together about once a second in one transaction.
+ * Last-known cabin state in SQLite, written behind: seat snapshots and events
+ * are queued and committed about once a second (see WriteBehind for which
+ * snapshots and how many rows per transaction). A seat queued twice before a
+ * commit is written once, with its latest snapshot.
  */
 export class CabinStore {
   readonly #upsertSeat;
@@ -30,8 +39,11 @@ export class CabinStore {
   readonly #upsertLru;
   readonly #unseatLru;
   readonly #insertLruHistory;
+  readonly #lruFirmware;
   #pendingEvents: CabinEvent[] = [];
-  #flushes = 0;
+  /** Queued snapshots by seat, in the order first queued. */
+  readonly #pendingSeats = new Map<string, SeatSnapshot>();
+  readonly #written: StoreWriteCounts = { transactions: 0, seatRows: 0, eventRows: 0 };
 
   constructor(private readonly db: Db) {
     this.#upsertSeat = db.prepare('INSERT INTO seats (seat, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(seat) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at');
@@ -42,30 +54,64 @@ export class CabinStore {
     );
     this.#unseatLru = db.prepare('UPDATE lrus SET seat = NULL, last_seen = ? WHERE serial = ? AND seat = ?');
     this.#insertLruHistory = db.prepare('INSERT INTO lru_history (serial, seat, action, at) VALUES (?, ?, ?, ?)');
+    this.#lruFirmware = db.prepare('UPDATE lrus SET firmware = ?, last_seen = ? WHERE serial = ?');
   }
 
   queueEvent(ev: CabinEvent): void {
     this.#pendingEvents.push(ev);
   }
 
+  /** Queues snapshots for the next commit; a later snapshot of a queued seat replaces the earlier one. */
+  queueSnapshots(snaps: Iterable<SeatSnapshot>): void {
+    for (const s of snaps) this.#pendingSeats.set(s.seat, s);
+  }
+
   get pendingEvents(): number {
     return this.#pendingEvents.length;
   }
 
-  /** Commits the given snapshots and every queued event in one transaction. */
-  flush(snaps: SeatSnapshot[], now = Date.now()): void {
-    const events = this.#pendingEvents;
-    if (snaps.length === 0 && events.length === 0) return;
-    this.#pendingEvents = [];
+  /** Rows queued and not yet committed: events plus seat snapshots. */
+  get pendingRows(): number {
+    return this.#pendingEvents.length + this.#pendingSeats.size;
+  }
+
+  /** Transactions and rows committed since the store was opened. */
+  get written(): Readonly<StoreWriteCounts> {
+    return { ...this.#written };
+  }
+
+  /**
+   * Queues `snaps`, then commits in one transaction everything queued, or with
+   * `maxRows` at most that many rows: events first, in order, then seats in the
+   * order they were queued. Returns how many rows stay queued for a later call.
+   * What a failed transaction took is not queued again (it throws).
+   */
+  flush(snaps: Iterable<SeatSnapshot> = [], opts: { now?: number; maxRows?: number } = {}): number {
+    this.queueSnapshots(snaps);
+    const budget = opts.maxRows ?? Number.POSITIVE_INFINITY;
+    let events = this.#pendingEvents;
+    if (events.length <= budget) this.#pendingEvents = [];
+    else events = this.#pendingEvents.splice(0, budget);
+    const seats: SeatSnapshot[] = [];
+    for (const [id, s] of this.#pendingSeats) {
+      if (events.length + seats.length >= budget) break;
+      seats.push(s);
+      this.#pendingSeats.delete(id);
+    }
+    if (seats.length === 0 && events.length === 0) return this.pendingRows;
+    const now = opts.now ?? Date.now();
     this.db.transaction(() => {
-      for (const s of snaps) this.#upsertSeat.run(s.seat, JSON.stringify(s), now);
+      for (const s of seats) this.#upsertSeat.run(s.seat, JSON.stringify(s), now);
       for (const ev of events) {
         const { type, seat, at, ...data } = ev;
         this.#insertEvent.run(at, seat, type, JSON.stringify(data));
         this.#applyInventory(ev);
       }
-      if (++this.#flushes % 60 === 0) this.#prune();
+      if (++this.#written.transactions % 60 === 0) this.#prune();
     })();
+    this.#written.seatRows += seats.length;
+    this.#written.eventRows += events.length;
+    return this.pendingRows;
   }
 
   #applyInventory(ev: CabinEvent): void {
@@ -76,7 +122,7 @@ export class CabinStore {
       this.#unseatLru.run(ev.at, ev.serial, ev.seat);
       this.#insertLruHistory.run(ev.serial, ev.seat, 'removed', ev.at);
     } else if (ev.type === 'lru.firmware') {
-      this.db.prepare('UPDATE lrus SET firmware = ?, last_seen = ? WHERE serial = ?').run(ev.to, ev.at, ev.serial);
+      this.#lruFirmware.run(ev.to, ev.at, ev.serial);
     }
   }
 
