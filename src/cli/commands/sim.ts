@@ -5,6 +5,8 @@ import { ACTIONS, ActionSyntaxError, parseAction } from '../../sim/action-text.j
 import { DEFAULT_SEATS, MAX_SEATS } from '../../sim/layout.js';
 import { readSecretFile, secretFromHex } from '../../sim/secret.js';
 import { DEFAULT_COMMAND_GROUP } from '../../sim/command-listener.js';
+import { playPa } from '../../sim/pa-player.js';
+import { PaSpecError, parsePaSpec, type PaSpec } from '../../sim/pa-spec.js';
 import { SimFirmware } from '../../sim/firmware/sim-firmware.js';
 import { Simulator } from '../../sim/simulator.js';
 import type { StatsSnapshot } from '../../sim/stats.js';
@@ -28,8 +30,13 @@ Options:
                                       or ~/.local/state/purser, where \`purser run\` creates it)
   --command-group ADDR:PORT           the command multicast group (default ${DEFAULT_COMMAND_GROUP.group}:${DEFAULT_COMMAND_GROUP.port}; "none": polls only)
   --multicast-interface ADDR          the interface to join it on (default ${DEFAULT_COMMAND_GROUP.interface})
+  --play-pa WHERE[:S][:CODEC][:silence]
+                                      play a PA as RTP into cabin, flightdeck (the default groups) or
+                                      ADDR/PORT: a voice for S seconds (default 8), L16 or PCMU;
+                                      "silence" sends line hiss, which must not begin a PA (repeatable)
   --status-ms MS                      status line interval (default 5000; 0: none)
-  --stdin                             also read behaviours from stdin, one "NAME ARG" per line (e.g. "call 12A")
+  --stdin                             also read behaviours from stdin, one "NAME ARG" per line
+                                      (e.g. "call 12A", "play-pa cabin:5")
 
 Behaviours (repeatable; SEATS is all, 12A,14C or 10% of the seats, spread evenly):
 ${actionLines.join('\n')}
@@ -53,6 +60,7 @@ export const command: CliCommand = {
       'status-ms': { type: 'string' },
       'command-group': { type: 'string' },
       'multicast-interface': { type: 'string' },
+      'play-pa': { type: 'string', multiple: true },
       stdin: { type: 'boolean' },
       ...actionOptions,
     });
@@ -60,6 +68,8 @@ export const command: CliCommand = {
     const statusMs = intOption(values['status-ms'], 'status-ms', 0, 3_600_000) ?? 5000;
     const secret = await secretOf(values.secret, values['secret-file']);
     const commands = commandGroup(values['command-group'], values['multicast-interface']);
+    const pas = (values['play-pa'] ?? []).map((spec) => usage(() => parsePaSpec(spec)));
+    const paInterface = values['multicast-interface'] ?? DEFAULT_COMMAND_GROUP.interface;
     const controller = controllerUrl(values.controller);
     const sim = usage(() => new Simulator({ controller, secret, seats, commands }));
     const firmware = new SimFirmware(sim, { controller });
@@ -70,7 +80,9 @@ export const command: CliCommand = {
     sim.start();
     sim.joined().catch((err: Error) => process.stderr.write(`purser sim: cannot join the command group, seats hear commands by polls only: ${err.message}\n`));
     const status = statusMs > 0 ? setInterval(() => printStatus(sim), statusMs) : undefined;
-    const stdin = values.stdin ? readStdinActions(sim) : undefined;
+    const pa = (spec: PaSpec) => startPa(spec, paInterface);
+    for (const spec of pas) pa(spec);
+    const stdin = values.stdin ? readStdinActions(sim, pa) : undefined;
     await untilSignal();
     clearInterval(status);
     stdin?.close();
@@ -100,7 +112,7 @@ function usage<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof ActionSyntaxError || err instanceof RangeError) throw new UsageError(err.message);
+    if (err instanceof ActionSyntaxError || err instanceof RangeError || err instanceof PaSpecError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -121,15 +133,26 @@ async function secretOf(hex: string | undefined, file: string | undefined): Prom
   }
 }
 
-/** Lines like "call 12A" or "drop 0.2@10%": a bad one is reported, never fatal. */
-function readStdinActions(sim: Simulator) {
+/** Plays a PA into its group on the given interface (keep loopback off an aircraft) and says so. */
+function startPa(spec: PaSpec, interfaceAddress: string): void {
+  const where = `${spec.group}:${spec.port}`;
+  process.stdout.write(`PA: playing ${spec.signal === 'voice' ? 'a voice' : 'line hiss'} into ${where} for ${spec.durationMs / 1000} s (${spec.codec})\n`);
+  playPa({ ...spec, interfaceAddress }).done.then(
+    ({ packets }) => process.stdout.write(`PA: ${where} done, ${packets} RTP packets\n`),
+    (err: Error) => process.stderr.write(`purser sim: PA into ${where} failed: ${err.message}\n`),
+  );
+}
+
+/** Lines like "call 12A", "drop 0.2@10%" or "play-pa cabin:5": a bad one is reported, never fatal. */
+function readStdinActions(sim: Simulator, pa: (spec: PaSpec) => void) {
   const lines = createInterface({ input: process.stdin, terminal: false });
   lines.on('line', (line) => {
     const [name, arg = '', ...extra] = line.trim().split(/\s+/);
     if (!name) return;
     try {
       if (extra.length > 0) throw new ActionSyntaxError('one NAME ARG per line');
-      act(sim, name, arg);
+      if (name === 'play-pa') pa(parsePaSpec(arg));
+      else act(sim, name, arg);
       process.stdout.write(`ok: ${line.trim()}\n`);
     } catch (err) {
       process.stderr.write(`purser sim: ${(err as Error).message}\n`);

@@ -7,6 +7,10 @@ import { test } from 'node:test';
 import { UsageError } from '../../../src/cli/command.js';
 import { command } from '../../../src/cli/commands/sim.js';
 import { ACTIONS } from '../../../src/sim/action-text.js';
+import { commandsFeature } from '../../../src/commands/feature.js';
+import { paFeature } from '../../../src/pa/feature.js';
+import { randomPort, TEST_TOKEN } from '../../helpers/commands.js';
+import { startTestController, TEST_SECRET } from '../../helpers/controller.js';
 import { startFakeController } from '../../sim/fake-controller.js';
 
 const secret = randomBytes(32);
@@ -71,3 +75,48 @@ test('purser sim polls the controller, reports status, takes behaviours on stdin
   assert.equal(code, 0, output().stderr);
   assert.ok(!fake.polls.some((p) => p.seat === '1A'), 'the bad signer got through');
 });
+
+test('purser sim --play-pa: the controller hears the voice, and the simulated seats go to PA and come back when it ends', { timeout: 30_000 }, async (t) => {
+  const cmdPort = randomPort();
+  const paPort = randomPort();
+  const commands = commandsFeature();
+  const tc = await startTestController(
+    {
+      cabin: { secret: TEST_SECRET },
+      api: { token: TEST_TOKEN },
+      commands: { port: cmdPort },
+      pa: { hangoverMs: 400, sources: [{ name: 'cabin', group: '239.255.20.1', port: paPort }] },
+    },
+    [commands, paFeature(commands.service)],
+  );
+  t.after(() => tc.stop());
+  const { registry } = tc.controller.ctx;
+  const seats = ['1A', '1B', '1C', '1D', '1E', '1F'];
+  const states = () => seats.map((s) => registry.get(s)?.media?.state);
+  const { child, until, output } = runSim([
+    '--controller', tc.url, '--secret', TEST_SECRET, '--seats', '6', '--status-ms', '0',
+    '--command-group', `239.255.10.1:${cmdPort}`, '--stdin',
+  ]);
+  t.after(() => child.kill('SIGKILL'));
+  await waitUntil(() => states().every((s) => s !== undefined));
+
+  child.stdin.write(`play-pa 239.255.20.1/${paPort}:2:PCMU\n`);
+  await until('stdout', /PA: playing a voice into 239\.255\.20\.1:\d+ for 2 s \(PCMU\)/);
+  await waitUntil(() => states().every((s) => s === 'pa'));
+  const pa = (await (await fetch(`${tc.url}/api/v1/pa`)).json()) as { inUse: boolean; active: { source: string } | null };
+  assert.equal(pa.active?.source, 'cabin');
+  await until('stdout', /PA: 239\.255\.20\.1:\d+ done, \d+ RTP packets/);
+  await waitUntil(() => states().every((s) => s !== 'pa'));
+
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0, output().stderr);
+});
+
+async function waitUntil(cond: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
