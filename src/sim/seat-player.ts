@@ -96,6 +96,8 @@ export class SeatPlayer {
       return;
     }
     this.#ctx.stats.countDatagramHeard();
+    // The second and third copies of a settled seq change nothing: skip the before/after comparison for them.
+    if (body.seq <= this.model.ackCmd) return;
     this.#applied(() => this.model.onDatagram(body));
   }
 
