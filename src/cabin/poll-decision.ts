@@ -127,6 +127,8 @@ function nextFaults(
   seat: string,
   events: CabinEvent[],
 ): FaultSnapshot[] {
+  // The usual poll: no faults before, none now. Keeping the same array also tells sameLastKnownState nothing changed.
+  if (prev.length === 0 && poll.faults.length === 0 && flappingNow.size === 0) return prev;
   const out: FaultSnapshot[] = [];
   const prevSeat = new Map(prev.filter((f) => f.source === 'seat').map((f) => [f.code, f]));
   for (const f of poll.faults) {

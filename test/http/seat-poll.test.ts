@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { postPoll, pollBody } from '../helpers/poll.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
+import { scrapeMetrics } from '../../bench/lib/prometheus.js';
 
 describe('POST /seat/v1/poll', () => {
   let tc: TestController;
@@ -81,5 +82,50 @@ describe('POST /seat/v1/poll', () => {
     await postPoll(tc.url, pollBody('20B', { clockAt: Date.now() + 60_000 }));
     const skew = tc.controller.ctx.registry.get('20B')?.skewMs ?? 0;
     assert.ok(skew > 59_000 && skew < 61_000, `skew ${skew}`);
+  });
+
+  it('answers commands and desired state whole: the response schema drops no field, however nested or new', async () => {
+    const ctx = tc.controller.ctx;
+    const command = {
+      seq: 41,
+      cmd: 'future.thing',
+      at: 1_763_800_000_000,
+      expiresAt: 1_763_800_060_000,
+      target: { seats: ['14C'], zones: null },
+      args: { text: 'héllo "quoted"\n', level: 3.5, on: false, none: null, list: [1, 'two', { three: [3] }], deep: { a: { b: { c: 'd' } } } },
+      extra: 'a field v1 does not know',
+    };
+    const desired = {
+      paOverride: { source: 'cockpit', group: '239.255.20.1:5004', priority: 1 },
+      locked: true,
+      channel: { channel: 'news', group: '239.255.30.1:5004', safety: true, language: 'fr' },
+      message: null,
+      volumeCap: 7,
+      brightness: 0.5,
+    };
+    const saved = ctx.responder;
+    ctx.responder = { respond: () => ({ desired: structuredClone(desired), commands: [structuredClone(command), 'a bare string', 12] }) };
+    try {
+      const { status, body } = await postPoll(tc.url, pollBody('14C'));
+      assert.equal(status, 200);
+      assert.deepEqual(body.commands, [command, 'a bare string', 12]);
+      assert.deepEqual(body.desired, desired);
+      assert.equal(body.zone, 'Y');
+    } finally {
+      ctx.responder = saved;
+    }
+  });
+
+  it('counts every poll by outcome and its duration on /metrics, whatever the batch', async () => {
+    const series = ['purser_seat_polls_total{outcome="ok"}', 'purser_seat_polls_total{outcome="unauthorized"}', 'purser_seat_poll_duration_seconds_count'];
+    const read = async () => {
+      const m = await scrapeMetrics(tc.url);
+      return series.map((k) => m.get(k) ?? 0);
+    };
+    const [ok0, unauth0, n0] = await read();
+    for (let i = 1; i <= 300; i++) await postPoll(tc.url, pollBody('40A', { seq: 100 + i }));
+    await postPoll(tc.url, pollBody('40B'), { signature: '00'.repeat(32) });
+    const [ok1, unauth1, n1] = await read();
+    assert.deepEqual([ok1! - ok0!, unauth1! - unauth0!, n1! - n0!], [300, 1, 300]);
   });
 });
