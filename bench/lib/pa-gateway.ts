@@ -1,0 +1,203 @@
+// The PA benchmark's gateway: a quiet process of its own that plays each PA
+// into the cabin group as real RTP (as the aircraft's PA gateway would) and
+// listens on the seats' command group as one more seat would, verifying every
+// datagram. It reports when each pa.begin / pa.end was first heard, so the
+// controller's latency is known apart from the delays of the process that
+// simulates the 300 seats. Run by startPaGateway(); times are monoMs().
+import { fork, type ChildProcess } from 'node:child_process';
+import { commandKeyFromBase64 } from '../../protocols/seat-command/keys.js';
+import { MulticastCommandReceiver } from '../../protocols/seat-command/multicast-receiver.js';
+import { IDENTITY_PATH } from '../../protocols/seat-poll/types.js';
+import { playPa } from '../../src/sim/pa-player.js';
+import { measureLoopLag, type LoopLag } from './loop-lag.js';
+
+const CHILD_FLAG = '--pa-gateway-child';
+/** Every socket stays on loopback: multicast leaves by 127.0.0.1 and is joined there. */
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * CLOCK_MONOTONIC in ms. Unlike performance.now(), whose origin is each
+ * process's start, it is the same clock in every process of the machine, so
+ * the gateway's times and the bench's can be subtracted.
+ */
+export function monoMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+export interface GatewayOptions {
+  controller: string;
+  commands: { group: string; port: number };
+  pa: { group: string; port: number };
+}
+
+/** A pa.begin or pa.end as the gateway first heard it (the later copies of a datagram are not reported). */
+export interface Heard {
+  cmd: 'pa.begin' | 'pa.end';
+  seq: number;
+  at: number;
+}
+
+export interface Played {
+  /** When the first audible packet was sent (monoMs), null if none was. */
+  firstAudibleAt: number | null;
+  packets: number;
+}
+
+type ToChild = { type: 'play'; id: number; durationMs: number; seed: number } | { type: 'lag' };
+type FromChild =
+  | { type: 'ready' }
+  | ({ type: 'heard' } & Heard)
+  | ({ type: 'played'; id: number } & Played)
+  | { type: 'lag'; lag: LoopLag }
+  | { type: 'failed'; message: string };
+
+export interface PaGateway {
+  readonly pid: number;
+  /** Plays a voice for `durationMs`; resolves once its last packet is sent. */
+  play(durationMs: number, seed: number): Promise<Played>;
+  /** The first pa.begin / pa.end heard with a seq above `after` that `match` accepts, waiting up to `timeoutMs`; null on timeout. */
+  next(match: (h: Heard) => boolean, after: number, timeoutMs: number): Promise<Heard | null>;
+  /** The highest seq heard so far (0 before any). */
+  maxSeq(): number;
+  /** Every pa.begin / pa.end heard with a seq above `after`, in seq order. */
+  heardAfter(after: number): Heard[];
+  /** The gateway's own event-loop lag since the previous call (or its start). */
+  loopLag(): Promise<LoopLag>;
+  stop(): Promise<void>;
+}
+
+if (process.argv[2] === CHILD_FLAG) await gatewayChild(JSON.parse(process.argv[3]!) as GatewayOptions);
+
+/** Starts the gateway as its own process (node + tsx, as the controller runs) and waits until it listens. */
+export async function startPaGateway(opts: GatewayOptions): Promise<PaGateway> {
+  const child = fork(new URL(import.meta.url).pathname, [CHILD_FLAG, JSON.stringify(opts)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const heard = new Map<number, Heard>();
+  const waiters = new Set<() => void>();
+  const plays = new Map<number, { resolve: (p: Played) => void; reject: (e: Error) => void }>();
+  let failure: Error | undefined;
+  let lagWaiter: { resolve: (l: LoopLag) => void; reject: (e: Error) => void } | undefined;
+  let nextId = 0;
+
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const p of plays.values()) p.reject(failure);
+    plays.clear();
+    lagWaiter?.reject(failure);
+    lagWaiter = undefined;
+  };
+  child.once('exit', (code) => fail(new Error(`PA gateway exited (${code})`)));
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`PA gateway exited (${code}) before it was ready`)));
+    child.on('message', (m: FromChild) => {
+      if (m.type === 'ready') {
+        resolve();
+      } else if (m.type === 'failed') {
+        fail(new Error(`PA gateway: ${m.message}`));
+        reject(failure);
+      } else if (m.type === 'heard') {
+        heard.set(m.seq, { cmd: m.cmd, seq: m.seq, at: m.at });
+        for (const w of [...waiters]) w();
+      } else if (m.type === 'played') {
+        plays.get(m.id)?.resolve({ firstAudibleAt: m.firstAudibleAt, packets: m.packets });
+        plays.delete(m.id);
+      } else if (m.type === 'lag') {
+        lagWaiter?.resolve(m.lag);
+        lagWaiter = undefined;
+      }
+    });
+  });
+  const send = (m: ToChild) => child.send(m);
+
+  return {
+    pid: child.pid!,
+    play(durationMs, seed) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        if (failure) return reject(failure);
+        plays.set(id, { resolve, reject });
+        send({ type: 'play', id, durationMs, seed });
+      });
+    },
+    next(match, after, timeoutMs) {
+      const find = () => [...heard.values()].find((h) => h.seq > after && match(h)) ?? null;
+      return new Promise((resolve) => {
+        const found = find();
+        if (found) return resolve(found);
+        const check = () => {
+          const h = find();
+          if (!h) return;
+          done(h);
+        };
+        const timer = setTimeout(() => done(null), timeoutMs);
+        const done = (h: Heard | null) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(h);
+        };
+        waiters.add(check);
+      });
+    },
+    maxSeq: () => Math.max(0, ...heard.keys()),
+    heardAfter: (after) => [...heard.values()].filter((h) => h.seq > after).sort((a, b) => a.seq - b.seq),
+    loopLag() {
+      return new Promise((resolve, reject) => {
+        if (failure) return reject(failure);
+        lagWaiter = { resolve, reject };
+        send({ type: 'lag' });
+      });
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function gatewayChild(opts: GatewayOptions): Promise<void> {
+  const send = (m: FromChild) => process.send!(m);
+  try {
+    const res = await fetch(new URL(IDENTITY_PATH, opts.controller));
+    const { commandKey } = (await res.json()) as { commandKey: string };
+    const quiet = { info: () => undefined, warn: () => undefined };
+    const rx = new MulticastCommandReceiver({ ...opts.commands, interface: LOOPBACK, publicKey: commandKeyFromBase64(commandKey), log: quiet });
+    const reported = new Set<number>();
+    rx.commands$.subscribe((c) => {
+      const at = monoMs();
+      if ((c.cmd !== 'pa.begin' && c.cmd !== 'pa.end') || reported.has(c.seq)) return;
+      reported.add(c.seq);
+      send({ type: 'heard', cmd: c.cmd, seq: c.seq, at });
+    });
+    await rx.start();
+    let lag = measureLoopLag();
+    process.on('message', (m: ToChild) => {
+      if (m.type === 'lag') {
+        send({ type: 'lag', lag: lag.stop() });
+        lag = measureLoopLag();
+        return;
+      }
+      const playback = playPa({ ...opts.pa, durationMs: m.durationMs, seed: m.seed, codec: 'L16', interfaceAddress: LOOPBACK, now: monoMs });
+      playback.done.then(
+        (r) => send({ type: 'played', id: m.id, firstAudibleAt: r.firstAudibleAt, packets: r.packets }),
+        (err: Error) => send({ type: 'failed', message: err.message }),
+      );
+    });
+    process.on('SIGTERM', () => void rx.stop().then(() => process.exit(0)));
+    process.on('disconnect', () => void rx.stop().then(() => process.exit(0)));
+    send({ type: 'ready' });
+  } catch (err) {
+    send({ type: 'failed', message: (err as Error).message });
+    process.exit(1);
+  }
+}
