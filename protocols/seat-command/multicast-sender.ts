@@ -43,6 +43,15 @@ export class MulticastCommandSender {
       socket.setMulticastInterface(iface);
       socket.setMulticastTTL(ttl);
       socket.setMulticastLoopback(true);
+      // Connected to the group, a send skips the address lookup that would
+      // defer it to the next tick: the first copy leaves inside send().
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(this.options.port, this.options.group, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
     } catch (err) {
       socket.close();
       throw err;
@@ -80,7 +89,7 @@ export class MulticastCommandSender {
   }
 
   #sendCopy(socket: Socket, datagram: Buffer): void {
-    socket.send(datagram, this.options.port, this.options.group, (err) => {
+    socket.send(datagram, (err) => {
       if (err) this.#failed(err);
       else this.stats.sends++;
     });

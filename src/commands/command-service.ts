@@ -85,8 +85,10 @@ export class CommandService implements Service {
     }
     const { body, checked: datagram } = logged;
     // Committed: from here the seats will get it, by multicast now or by their next poll.
-    const seats = this.book.add(body, at);
+    // The datagram goes first, the PA's latency is in it; poll answers see the
+    // book updated all the same, as no poll is answered before this returns.
     const sent = this.sender.send(datagram);
+    const seats = this.book.add(body, at);
     this.ctx.registry.publish({ type: 'command.sent', seat: null, at, seq: body.seq, cmd: body.cmd, args: body.args, target: body.target, by: opts.issuer });
     if (!sent) this.ctx.log.warn({ seq: body.seq }, 'multicast sender down: command goes by poll only');
     this.#apply(this.tracker.track(body, opts.issuer, seats.map((s) => s.id), at, (s) => this.ctx.registry.get(s)?.ackCmd ?? 0));
