@@ -1,6 +1,7 @@
 import { SEAT_ID_PATTERN } from '../../protocols/seat-poll/schema.js';
 import { FAULT_SEVERITIES, type FaultSeverity } from '../../protocols/seat-poll/types.js';
 import type { SeatAction } from './actions.js';
+import { FIRMWARE_FAULTS, isFirmwareFault } from './firmware/faults.js';
 import { FAULT_CODE } from './seat-model.js';
 import type { Target } from './simulator.js';
 
@@ -127,6 +128,12 @@ export const ACTIONS: Readonly<Record<string, Spec>> = {
     help: 'fit a spare unit (new serial, new boot): the controller should record an LRU swap',
     parse: (v) => (none(v, 'swap-lru'), { do: 'swap-lru' }),
   },
+  'firmware-fault': {
+    bare: 'value',
+    usage: 'KIND[:N][@SEATS]',
+    help: `spoil the next N firmware updates (default all): ${FIRMWARE_FAULTS.join('|')}, or none to clear`,
+    parse: firmwareFault,
+  },
   'bad-signer': {
     bare: 'seats',
     usage: '[on|off@]SEATS',
@@ -134,6 +141,15 @@ export const ACTIONS: Readonly<Record<string, Spec>> = {
     parse: (v) => ({ do: 'bad-signer', on: onOff(v) }),
   },
 };
+
+function firmwareFault(v: string | undefined): SeatAction {
+  const [kind = '', n, ...rest] = (v ?? '').split(':');
+  if (kind === 'none' && n === undefined) return { do: 'firmware-fault', fault: null };
+  if (!isFirmwareFault(kind) || rest.length > 0) {
+    throw new ActionSyntaxError(`firmware-fault takes KIND[:N], KIND one of ${FIRMWARE_FAULTS.join(', ')} or none; not ${JSON.stringify(v ?? '')}`);
+  }
+  return { do: 'firmware-fault', fault: kind, attempts: n === undefined ? undefined : number(n, 'attempts', 1, 1000, true) };
+}
 
 function onOff(v: string | undefined): boolean {
   if (v === undefined || v === 'on') return true;

@@ -1,4 +1,5 @@
 import type { FaultSeverity, LruInfo } from '../../protocols/seat-poll/types.js';
+import type { FirmwareFault } from './firmware/faults.js';
 import type { SeatPlayer } from './seat-player.js';
 
 /** One injectable behaviour, the same for the Simulator API, `purser sim` flags and its stdin. */
@@ -15,7 +16,9 @@ export type SeatAction =
   | { do: 'fault'; code: string; severity: FaultSeverity }
   | { do: 'clear-fault'; code: string }
   | { do: 'swap-lru' }
-  | { do: 'bad-signer'; on: boolean };
+  | { do: 'bad-signer'; on: boolean }
+  /** Carried out by SimFirmware (null clears); a simulator without it refuses the action. */
+  | { do: 'firmware-fault'; fault: FirmwareFault | null; attempts?: number };
 
 /** Applies an action to one seat; `spareLru` hands out a unit no other seat has. */
 export function perform(player: SeatPlayer, action: SeatAction, spareLru: () => LruInfo): void {
@@ -46,5 +49,7 @@ export function perform(player: SeatPlayer, action: SeatAction, spareLru: () => 
       return player.swapLru(spareLru());
     case 'bad-signer':
       return player.setBadSigner(action.on);
+    case 'firmware-fault':
+      throw new RangeError('firmware faults need simulated firmware (SimFirmware.inject)');
   }
 }

@@ -20,6 +20,10 @@ test('VALUE@SEATS names both; SEATS may be a share of the cabin', () => {
   assert.deepEqual(parseAction('fault', 'FAN_STALL'), { target: 'all', action: { do: 'fault', code: 'FAN_STALL', severity: 'warn' } });
   assert.deepEqual(parseAction('bad-signer', 'off@all'), { target: 'all', action: { do: 'bad-signer', on: false } });
   assert.deepEqual(parseAction('reboot', '30000@5%'), { target: { fraction: 0.05 }, action: { do: 'reboot', downMs: 30000 } });
+  assert.deepEqual(parseAction('lose-datagrams', '0.3@10%'), { target: { fraction: 0.1 }, action: { do: 'lose-datagrams', probability: 0.3 } });
+  assert.deepEqual(parseAction('firmware-fault', 'fail-boot:1@12A'), { target: ['12A'], action: { do: 'firmware-fault', fault: 'fail-boot', attempts: 1 } });
+  assert.deepEqual(parseAction('firmware-fault', 'corrupt'), { target: 'all', action: { do: 'firmware-fault', fault: 'corrupt', attempts: undefined } });
+  assert.deepEqual(parseAction('firmware-fault', 'none@all'), { target: 'all', action: { do: 'firmware-fault', fault: null } });
 });
 
 test('mistakes are refused with a message that says what is wrong', () => {
@@ -34,6 +38,9 @@ test('mistakes are refused with a message that says what is wrong', () => {
   refused('clear-fault', 'disk', /fault code looks like DISK_SMART/);
   refused('silent', '100@0%', /share of seats/);
   refused('toString', '1A', /unknown action "toString"/);
+  refused('firmware-fault', 'melt@12A', /KIND one of corrupt, timeout, crash, fail-boot or none/);
+  refused('firmware-fault', 'crash:0', /attempts must be an integer in 1\.\.1000/);
+  refused('lose-datagrams', '1.5', /datagram loss must be a number in 0\.\.1/);
 });
 
 test('no text makes the parser throw anything but an ActionSyntaxError', () => {

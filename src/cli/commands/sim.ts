@@ -74,7 +74,7 @@ export const command: CliCommand = {
     const sim = usage(() => new Simulator({ controller, secret, seats, commands }));
     const firmware = new SimFirmware(sim, { controller });
     for (const name of Object.keys(ACTIONS)) {
-      for (const arg of (values as Record<string, string[] | undefined>)[name] ?? []) usage(() => act(sim, name, arg));
+      for (const arg of (values as Record<string, string[] | undefined>)[name] ?? []) usage(() => act(sim, firmware, name, arg));
     }
 
     sim.start();
@@ -82,7 +82,7 @@ export const command: CliCommand = {
     const status = statusMs > 0 ? setInterval(() => printStatus(sim), statusMs) : undefined;
     const pa = (spec: PaSpec) => startPa(spec, paInterface);
     for (const spec of pas) pa(spec);
-    const stdin = values.stdin ? readStdinActions(sim, pa) : undefined;
+    const stdin = values.stdin ? readStdinActions(sim, firmware, pa) : undefined;
     await untilSignal();
     clearInterval(status);
     stdin?.close();
@@ -117,9 +117,11 @@ function usage<T>(fn: () => T): T {
   }
 }
 
-function act(sim: Simulator, name: string, arg: string): void {
+function act(sim: Simulator, firmware: SimFirmware, name: string, arg: string): void {
   const { target, action } = parseAction(name, arg);
-  sim.act(target, action);
+  if (action.do !== 'firmware-fault') sim.act(target, action);
+  else if (action.fault === null) firmware.clear(target);
+  else firmware.inject(target, action.fault, action.attempts);
 }
 
 async function secretOf(hex: string | undefined, file: string | undefined): Promise<Buffer> {
@@ -144,7 +146,7 @@ function startPa(spec: PaSpec, interfaceAddress: string): void {
 }
 
 /** Lines like "call 12A", "drop 0.2@10%" or "play-pa cabin:5": a bad one is reported, never fatal. */
-function readStdinActions(sim: Simulator, pa: (spec: PaSpec) => void) {
+function readStdinActions(sim: Simulator, firmware: SimFirmware, pa: (spec: PaSpec) => void) {
   const lines = createInterface({ input: process.stdin, terminal: false });
   lines.on('line', (line) => {
     const [name, arg = '', ...extra] = line.trim().split(/\s+/);
@@ -152,7 +154,7 @@ function readStdinActions(sim: Simulator, pa: (spec: PaSpec) => void) {
     try {
       if (extra.length > 0) throw new ActionSyntaxError('one NAME ARG per line');
       if (name === 'play-pa') pa(parsePaSpec(arg));
-      else act(sim, name, arg);
+      else act(sim, firmware, name, arg);
       process.stdout.write(`ok: ${line.trim()}\n`);
     } catch (err) {
       process.stderr.write(`purser sim: ${(err as Error).message}\n`);
