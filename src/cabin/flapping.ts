@@ -13,8 +13,10 @@ export function edgesSeen(prevOn: boolean | undefined, on: boolean, sinceMs: num
   return sinceMs < gapMs ? 2 : 0;
 }
 
-/** Drops edges older than the window and appends `count` new ones at `now`. Pure. */
-export function recordEdges(edges: readonly number[], count: number, now: number, windowMs = FLAP_WINDOW_MS): number[] {
+/** Drops edges older than the window and appends `count` new ones at `now`. Pure: `edges` itself when nothing changes. */
+export function recordEdges(edges: readonly number[], count: number, now: number, windowMs = FLAP_WINDOW_MS): readonly number[] {
+  // Edges are in time order: if the oldest is in the window, all are.
+  if (count === 0 && (edges.length === 0 || now - edges[0]! < windowMs)) return edges;
   const kept = edges.filter((t) => now - t < windowMs);
   for (let i = 0; i < count; i++) kept.push(now);
   return kept;

@@ -42,7 +42,7 @@ export interface SeatRecord {
   /** Monotonic ms of the last accepted poll; -Infinity when never heard since start. */
   lastPollMono: number;
   /** Monotonic times of recent edges per input, for flap detection. */
-  edges: Record<string, number[]>;
+  edges: Record<string, readonly number[]>;
 }
 
 export function emptySnapshot(seat: string, zone: string): SeatSnapshot {
@@ -78,7 +78,7 @@ export function recordFromSnapshot(snap: SeatSnapshot): SeatRecord {
 export function sameLastKnownState(a: SeatSnapshot, b: SeatSnapshot): boolean {
   if (a === b) return true;
   if (a.status !== b.status || a.zone !== b.zone || a.bootId !== b.bootId || a.ackCmd !== b.ackCmd) return false;
-  if (!sameLru(a.lru, b.lru)) return false;
+  if (a.lru !== b.lru && (a.lru === null || b.lru === null || !sameLruInfo(a.lru, b.lru))) return false;
   if (a.media !== b.media && (a.media === null || b.media === null || a.media.state !== b.media.state || (a.media.item ?? null) !== (b.media.item ?? null) || a.media.volume !== b.media.volume)) {
     return false;
   }
@@ -88,9 +88,8 @@ export function sameLastKnownState(a: SeatSnapshot, b: SeatSnapshot): boolean {
   return sameInputs(a.inputs, b.inputs) && sameFaults(a.faults, b.faults);
 }
 
-function sameLru(a: SeatSnapshot['lru'], b: SeatSnapshot['lru']): boolean {
-  if (a === b) return true;
-  return a !== null && b !== null && a.serial === b.serial && a.model === b.model && a.firmware === b.firmware && a.mac === b.mac;
+export function sameLruInfo(a: LruInfo, b: LruInfo): boolean {
+  return a === b || (a.serial === b.serial && a.model === b.model && a.firmware === b.firmware && a.mac === b.mac);
 }
 
 function sameInputs(a: Record<string, InputSnapshot>, b: Record<string, InputSnapshot>): boolean {

@@ -152,4 +152,33 @@ describe('seat registry decisions (virtual time)', () => {
     assert.equal(reg2.get('12A')?.status, 'offline');
     assert.equal(reg2.get('12A')?.lru?.serial, 'GP3-12A');
   });
+
+  it('keeps the previous objects for what did not change, and takes the poll\'s for what did', () => {
+    const h = harness();
+    const media = { state: 'playing' as const, item: 'm1', positionMs: 1000, volume: 5 };
+    h.poll('40A', { media: { ...media } });
+    h.advance(1000);
+    h.poll('40A', { media: { ...media } });
+    const a = h.reg.get('40A')!;
+    h.advance(1000);
+    h.poll('40A', { media: { ...media }, uptimeMs: 9000 });
+    const b = h.reg.get('40A')!;
+    assert.notEqual(a, b);
+    assert.equal(b.uptimeMs, 9000);
+    for (const k of ['lru', 'media', 'inputs', 'faults', 'update'] as const) assert.equal(b[k], a[k], `${k} kept`);
+
+    h.advance(1000);
+    h.poll('40A', { media: { ...media, positionMs: 4000 }, inputs: { call: { on: true, sinceMs: 10 } }, update: { state: 'downloading', version: '2.5.0', progress: 0.2 } });
+    const c = h.reg.get('40A')!;
+    assert.equal(c.media?.positionMs, 4000);
+    assert.equal(c.inputs.call?.on, true);
+    assert.equal(c.update?.state, 'downloading');
+    assert.equal(c.lru, a.lru);
+    h.advance(1000);
+    h.poll('40A', { media: { ...media, positionMs: 4000 }, inputs: { call: { on: true, sinceMs: 1010 } }, update: { state: 'downloading', version: '2.5.0', progress: 0.6 } });
+    const d = h.reg.get('40A')!;
+    assert.equal(d.inputs, c.inputs, 'a held button is the same input state');
+    assert.equal(d.media, c.media);
+    assert.equal(d.update?.progress, 0.6);
+  });
 });
