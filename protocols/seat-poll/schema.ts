@@ -92,7 +92,8 @@ export const pollRequestSchema = {
  * compiles it with fast-json-stringify). It is for speed, not a filter:
  * every object allows additional properties, and a command body is any JSON
  * value, serialized as it is, so nothing the controller puts in an answer is
- * dropped.
+ * dropped. Nothing is required either: a missing property is left out, as
+ * JSON.stringify would.
  */
 const openObject = (properties: Record<string, unknown>) => ({ type: 'object', additionalProperties: true, properties }) as const;
 const nullableObject = (properties: Record<string, unknown>) => ({ type: ['object', 'null'], additionalProperties: true, properties }) as const;
@@ -100,21 +101,17 @@ const nullableObject = (properties: Record<string, unknown>) => ({ type: ['objec
 export const pollResponseSchema = {
   type: 'object',
   additionalProperties: true,
-  required: ['serverAt', 'pollIntervalMs', 'desired', 'commands'],
   properties: {
     serverAt: { type: 'number' },
     pollIntervalMs: { type: 'number' },
     zone: { type: 'string' },
-    desired: {
-      ...openObject({
-        paOverride: nullableObject({ source: { type: 'string' }, group: { type: 'string' } }),
-        locked: { type: 'boolean' },
-        channel: nullableObject({ channel: { type: 'string' }, group: { type: 'string' }, safety: { type: 'boolean' } }),
-        message: nullableObject({ text: { type: 'string' }, level: { type: 'string' } }),
-        volumeCap: { type: 'number' },
-      }),
-      required: ['paOverride', 'locked', 'channel', 'message', 'volumeCap'],
-    },
+    desired: openObject({
+      paOverride: nullableObject({ source: { type: 'string' }, group: { type: 'string' } }),
+      locked: { type: 'boolean' },
+      channel: nullableObject({ channel: { type: 'string' }, group: { type: 'string' }, safety: { type: 'boolean' } }),
+      message: nullableObject({ text: { type: 'string' }, level: { type: 'string' } }),
+      volumeCap: { type: 'number' },
+    }),
     commands: { type: 'array', items: {} },
   },
 } as const;
