@@ -48,8 +48,8 @@ interface Window {
   serverRssMiB: number;
   /** The controller's own event-loop lag (from its /metrics); null for the peer. */
   serverLoopLag: { p99Ms: number | null; maxMs: number | null };
-  /** The controller's write-behind transactions, which run on its event loop; null for the peer. */
-  storeFlush: { count: number; meanMs: number | null; over10Ms: number } | null;
+  /** The controller's write-behind transactions, which run on its event loop, and the seat and event rows they wrote; null for the peer. */
+  storeFlush: { count: number; meanMs: number | null; over10Ms: number; seatRows: number; eventRows: number } | null;
   /** The load generator (this process): if it runs hot or lags, latencies include its own delays. */
   generatorCpuPercent: number;
   generatorLoopLag: { p99Ms: number | null; maxMs: number | null };
@@ -60,6 +60,7 @@ const round = (n: number | null, digits = 2) => (n === null ? null : Number(n.to
 /** prom-client samples the controller's loop every 10 ms and, like Node's histogram, counts that period in. */
 const CONTROLLER_LAG_PERIOD_MS = 10;
 const FLUSH = 'purser_store_flush_seconds';
+const ROWS = 'purser_store_rows_written_total';
 
 /** What the controller's /metrics say about a window, from scrapes at its start and end. */
 function controllerFigures(from: Map<string, number>, to: Map<string, number>): Pick<Window, 'serverLoopLag' | 'storeFlush'> {
@@ -75,6 +76,8 @@ function controllerFigures(from: Map<string, number>, to: Map<string, number>): 
       count,
       meanMs: count > 0 ? round((delta(`${FLUSH}_sum`) * 1000) / count) : null,
       over10Ms: count - delta(`${FLUSH}_bucket{le="0.01"}`),
+      seatRows: delta(`${ROWS}{table="seats"}`),
+      eventRows: delta(`${ROWS}{table="events"}`),
     },
   };
 }
@@ -138,7 +141,7 @@ async function step(sim: Simulator, server: Server, hasMetrics: boolean, steps: 
   console.log(
     `  ${w.seats} seats: ${w.answeredPerSec} polls/s, p99 ${w.p99Ms} ms, server CPU ${w.serverCpuPercent} %, ` +
       `generator CPU ${w.generatorCpuPercent} %, generator lag p99 ${w.generatorLoopLag.p99Ms} ms` +
-      (w.storeFlush ? `, server lag max ${w.serverLoopLag.maxMs} ms, store flush mean ${w.storeFlush.meanMs} ms` : ''),
+      (w.storeFlush ? `, server lag max ${w.serverLoopLag.maxMs} ms, store flush mean ${w.storeFlush.meanMs} ms (${w.storeFlush.count}, ${w.storeFlush.seatRows} seat rows)` : ''),
   );
   return w;
 }
@@ -218,6 +221,7 @@ console.log(
       ['server RSS, MiB', a.serverRssMiB, f.serverRssMiB, ms(ratios.serverRss)],
       ['server loop lag p99 / max, ms', `${ms(a.serverLoopLag.p99Ms)} / ${ms(a.serverLoopLag.maxMs)}`, '-', ''],
       ['store flushes: mean ms / over 10 ms', a.storeFlush ? `${ms(a.storeFlush.meanMs)} / ${a.storeFlush.over10Ms} of ${a.storeFlush.count}` : '-', '-', ''],
+      ['store rows written: seats / events', a.storeFlush ? `${a.storeFlush.seatRows} / ${a.storeFlush.eventRows}` : '-', '-', ''],
       ['generator CPU, %', a.generatorCpuPercent, f.generatorCpuPercent, ''],
       ['generator loop lag p99 / max, ms', `${ms(a.generatorLoopLag.p99Ms)} / ${ms(a.generatorLoopLag.maxMs)}`, `${ms(f.generatorLoopLag.p99Ms)} / ${ms(f.generatorLoopLag.maxMs)}`, ''],
     ],
