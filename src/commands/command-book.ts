@@ -1,7 +1,7 @@
 import { targets } from '../../protocols/seat-command/target.js';
 import type { CommandBody } from '../../protocols/seat-command/types.js';
 import { MAX_COMMANDS_PER_POLL, type DesiredState } from '../../protocols/seat-poll/types.js';
-import type { PollResponder } from '../cabin/poll-responder.js';
+import type { PollAnswerParts, PollResponder } from '../cabin/poll-responder.js';
 import type { Layout, SeatDef } from '../config/layout.js';
 import { applyToDesired, desiredAt, initialSeatDesired, type SeatDesired } from './desired.js';
 
@@ -10,12 +10,20 @@ import { applyToDesired, desiredAt, initialSeatDesired, type SeatDesired } from 
  * poll's level-triggered half. `active` holds unexpired commands in seq order;
  * a poll finds its first unacknowledged one by binary search, so a caught-up
  * seat costs one comparison however many commands are live.
+ *
+ * A seat that gets a command by poll (it lost every datagram, or holds a later
+ * one behind the gap) could only acknowledge it a whole interval later: the
+ * answer that first offers it a command asks it to poll again after
+ * `catchUpPollMs`. Only the first offer of each seq does, so a seat that never
+ * applies its commands is not made to poll fast for ever.
  */
 export class CommandBook implements PollResponder {
   readonly #desired = new Map<string, SeatDesired>();
+  /** Per seat, the highest seq a poll answer has offered it. */
+  readonly #offered = new Map<string, number>();
   #active: CommandBody[] = [];
 
-  constructor(private readonly layout: Layout) {
+  constructor(private readonly layout: Layout, private readonly catchUpPollMs?: number) {
     for (const s of layout.seats) this.#desired.set(s.id, initialSeatDesired());
   }
 
@@ -41,14 +49,20 @@ export class CommandBook implements PollResponder {
     return desiredAt(this.#desired.get(seat) ?? initialSeatDesired(), now);
   }
 
-  respond(seat: SeatDef, ackCmd: number, now: number): { desired: DesiredState; commands: unknown[] } {
+  respond(seat: SeatDef, ackCmd: number, now: number): PollAnswerParts {
     const commands: CommandBody[] = [];
     const list = this.#active;
     for (let i = firstAbove(list, ackCmd); i < list.length && commands.length < MAX_COMMANDS_PER_POLL; i++) {
       const c = list[i]!;
       if (c.expiresAt >= now && targets(c.target, { id: seat.id, zone: seat.zone })) commands.push(c);
     }
-    return { desired: this.desiredFor(seat.id, now), commands };
+    const answer: PollAnswerParts = { desired: this.desiredFor(seat.id, now), commands };
+    const newest = commands.at(-1)?.seq;
+    if (newest !== undefined && newest > (this.#offered.get(seat.id) ?? 0)) {
+      this.#offered.set(seat.id, newest);
+      if (this.catchUpPollMs !== undefined) answer.pollSoonerMs = this.catchUpPollMs;
+    }
+    return answer;
   }
 }
 

@@ -45,7 +45,7 @@ export class CommandService implements Service {
     private readonly keys: CommandKeys,
     private readonly sender: CommandSenderService,
   ) {
-    this.book = new CommandBook(ctx.layout);
+    this.book = new CommandBook(ctx.layout, ctx.config.commands.catchUpPollMs);
     this.tracker = new DeliveryTracker(ctx.config.commands.deliveryTimeoutMs);
     this.#log = new CommandLog(ctx.db);
   }

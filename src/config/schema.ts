@@ -71,6 +71,8 @@ export const configSchema = {
         defaultTtlMs: { type: 'integer', minimum: 1000, maximum: 86_400_000, default: 600_000 },
         /** After this, a command some seats have not acknowledged is reported incomplete. */
         deliveryTimeoutMs: { type: 'integer', minimum: 1000, maximum: 3_600_000, default: 15_000 },
+        /** A poll answer that brings a seat a command it has not been offered before asks it to poll again this soon, to acknowledge. */
+        catchUpPollMs: { type: 'integer', minimum: 50, maximum: 60_000, default: 250 },
       },
     },
     api: {

@@ -9,7 +9,7 @@ export interface PurserConfig {
   http: { host: string; port: number };
   cabin: { secret?: string; pollIntervalMs: number; layout?: LayoutConfig };
   multicast: { interface: string; ttl: number };
-  commands: { group: string; port: number; defaultTtlMs: number; deliveryTimeoutMs: number };
+  commands: { group: string; port: number; defaultTtlMs: number; deliveryTimeoutMs: number; catchUpPollMs: number };
   api: { token?: string };
   panel: { crewPinHash?: string; technicianPinHash?: string };
   pa: {

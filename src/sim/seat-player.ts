@@ -58,6 +58,11 @@ export class SeatPlayer {
     return this.model.seat;
   }
 
+  /** The interval the last poll answer asked for (the controller may ask for a sooner poll). */
+  get intervalMs(): number {
+    return this.#intervalMs;
+  }
+
   /** Starts polling `phase` (0..1) of an interval from now, so a cabin's polls spread over the interval. */
   start(phase: number): void {
     if (this.#running) return;

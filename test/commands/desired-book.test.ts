@@ -69,6 +69,20 @@ describe('command book (poll answers)', () => {
     assert.ok(capped.every((c, i) => i === 0 || c.seq > capped[i - 1]!.seq));
     assert.equal(all.respond(seat('30C'), 0, 1000 + 60_001).commands.length, 0, 'expired commands are not resent');
   });
+
+  it('asks a seat to poll again soon only when an answer first offers it a command', () => {
+    const book = new CommandBook(layout, 250);
+    const first = book.add(cmd({ cmd: 'media.pause', args: {} }, 1000), 1000) && seq;
+    const acked = first - 1;
+    assert.equal(book.respond(seat('7C'), acked, 2000).pollSoonerMs, 250, 'a missed command: poll again soon to acknowledge it');
+    assert.equal(book.respond(seat('7C'), acked, 2250).pollSoonerMs, undefined, 'offered before: a seat that does not apply it is not hurried again');
+    assert.equal(book.respond(seat('8C'), acked, 2000).pollSoonerMs, 250, 'each seat on its own');
+    book.add(cmd({ cmd: 'media.resume', args: {} }, 3000), 3000);
+    assert.equal(book.respond(seat('7C'), acked, 3100).pollSoonerMs, 250, 'a newer command is a new offer');
+    assert.equal(book.respond(seat('7C'), seq, 3200).commands.length, 0);
+    assert.equal(book.respond(seat('7C'), seq, 3200).pollSoonerMs, undefined, 'a caught-up seat keeps the interval');
+    assert.equal(new CommandBook(layout).respond(seat('7C'), acked, 3300).pollSoonerMs, undefined, 'no catch-up interval configured');
+  });
 });
 
 describe('delivery tracking', () => {

@@ -107,3 +107,32 @@ test('seats that lose every datagram catch up through their next poll; the rest 
     sim.act('all', { do: 'lose-datagrams', probability: 0 });
   }
 });
+
+test('a seat that got a command by poll is asked back within catchUpPollMs and acknowledges then, not a whole interval later', opts, async () => {
+  const deaf = new Set(sim.act({ fraction: 0.2 }, { do: 'lose-datagrams', probability: 1 }).map((p) => p.seat));
+  const appliedAt = new Map<string, number>();
+  const ackedAt = new Map<string, number>();
+  let seq = Infinity;
+  const subs = [
+    sim.events$.subscribe((e) => {
+      if (e.type === 'command' && e.result === 'applied' && e.via === 'poll' && deaf.has(e.seat)) appliedAt.set(e.seat, performance.now());
+    }),
+    tc.controller.ctx.registry.polls$.subscribe((p) => {
+      if (deaf.has(p.seat) && p.ackCmd >= seq && !ackedAt.has(p.seat)) ackedAt.set(p.seat, performance.now());
+    }),
+  ];
+  try {
+    const r = await postCommand(tc.url, { target: { all: true }, cmd: 'message.show', args: { text: 'Seat belts, please', level: 'info' } });
+    seq = r.body.command!.seq;
+    await waitFor(() => ackedAt.size === deaf.size);
+    for (const s of deaf) {
+      const gap = ackedAt.get(s)! - appliedAt.get(s)!;
+      // The default catch-up is 250 ms; the cabin's interval is 1000 ms.
+      assert.ok(gap < 600, `${s} acknowledged ${gap.toFixed(0)} ms after applying by poll`);
+    }
+    await waitFor(() => sim.players.every((p) => p.intervalMs === 1000)); // every seat back on the cabin interval
+  } finally {
+    for (const sub of subs) sub.unsubscribe();
+    sim.act('all', { do: 'lose-datagrams', probability: 0 });
+  }
+});

@@ -75,8 +75,10 @@ export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContex
       const wall = Date.now();
       const accepted = registry.accept(poll, { mono: started, wall });
       meter.count(accepted.stale ? 'stale' : 'ok');
-      const { desired, commands } = ctx.responder.respond(seatDef, poll.ackCmd, wall);
-      const body: PollResponse = { serverAt: wall, pollIntervalMs: config.cabin.pollIntervalMs, zone: seatDef.zone, desired, commands };
+      const { desired, commands, pollSoonerMs } = ctx.responder.respond(seatDef, poll.ackCmd, wall);
+      const interval = config.cabin.pollIntervalMs;
+      const pollIntervalMs = pollSoonerMs === undefined ? interval : Math.min(pollSoonerMs, interval);
+      const body: PollResponse = { serverAt: wall, pollIntervalMs, zone: seatDef.zone, desired, commands };
       reply.header('cache-control', 'no-store');
       meter.observe((performance.now() - started) / 1000);
       return body;
