@@ -3,7 +3,8 @@
 // listens on the seats' command group as one more seat would, verifying every
 // datagram. It reports when each pa.begin / pa.end was first heard, so the
 // controller's latency is known apart from the delays of the process that
-// simulates the 300 seats. Run by startPaGateway(); times are monoMs().
+// simulates the 300 seats. The commands bench runs it as that quiet seat only
+// (no PA, every command reported). Run by startPaGateway(); times are monoMs().
 import { fork, type ChildProcess } from 'node:child_process';
 import { commandKeyFromBase64 } from '../../protocols/seat-command/keys.js';
 import { MulticastCommandReceiver } from '../../protocols/seat-command/multicast-receiver.js';
@@ -27,12 +28,15 @@ export function monoMs(): number {
 export interface GatewayOptions {
   controller: string;
   commands: { group: string; port: number };
-  pa: { group: string; port: number };
+  /** Where play() sends the PA; without it the gateway only listens. */
+  pa?: { group: string; port: number };
+  /** Which commands to report: pa.begin and pa.end (the default), or all. */
+  hear?: 'pa' | 'all';
 }
 
-/** A pa.begin or pa.end as the gateway first heard it (the later copies of a datagram are not reported). */
+/** A command as the gateway first heard it (the later copies of a datagram are not reported). */
 export interface Heard {
-  cmd: 'pa.begin' | 'pa.end';
+  cmd: string;
   seq: number;
   at: number;
 }
@@ -173,9 +177,10 @@ async function gatewayChild(opts: GatewayOptions): Promise<void> {
     const quiet = { info: () => undefined, warn: () => undefined };
     const rx = new MulticastCommandReceiver({ ...opts.commands, interface: LOOPBACK, publicKey: commandKeyFromBase64(commandKey), log: quiet });
     const reported = new Set<number>();
+    const wanted = opts.hear === 'all' ? () => true : (cmd: string) => cmd === 'pa.begin' || cmd === 'pa.end';
     rx.commands$.subscribe((c) => {
       const at = monoMs();
-      if ((c.cmd !== 'pa.begin' && c.cmd !== 'pa.end') || reported.has(c.seq)) return;
+      if (!wanted(c.cmd) || reported.has(c.seq)) return;
       reported.add(c.seq);
       send({ type: 'heard', cmd: c.cmd, seq: c.seq, at });
     });
@@ -187,6 +192,7 @@ async function gatewayChild(opts: GatewayOptions): Promise<void> {
         lag = measureLoopLag();
         return;
       }
+      if (!opts.pa) return send({ type: 'failed', message: 'play asked of a gateway without a PA group' });
       const playback = playPa({ ...opts.pa, durationMs: m.durationMs, seed: m.seed, codec: 'L16', interfaceAddress: LOOPBACK, now: monoMs });
       playback.done.then(
         (r) => send({ type: 'played', id: m.id, firstAudibleAt: r.firstAudibleAt, packets: r.packets }),
