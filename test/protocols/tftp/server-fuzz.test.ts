@@ -80,7 +80,10 @@ describe('TFTP server: fuzzed packets on live sockets', () => {
       const answers = clients.reduce((n, c) => n + checkAnswers(c), 0);
       assert.ok(answers > 1000, `the server answered (seed ${seed})`);
       const stats = server.stats();
-      assert.ok(stats.badPackets > 1000 && stats.started > 50, `bad packets counted, transfers started (seed ${seed})`);
+      // 40-60 of the 4,000 start a transfer, depending on the sample: the valid
+      // requests for the file that come from a port with no transfer running.
+      assert.ok(stats.badPackets > 1000, `bad packets counted (seed ${seed})`);
+      assert.ok(stats.started > 20, `valid requests among the garbage still start transfers (seed ${seed})`);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
