@@ -22,7 +22,7 @@ import { startController, type RunningController } from './lib/controller.js';
 import { monoMs, startPaGateway, type PaGateway } from './lib/pa-gateway.js';
 import { measureLoopLag } from './lib/loop-lag.js';
 import { percentile } from './lib/percentile.js';
-import { scrapeMetrics } from './lib/prometheus.js';
+import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';
 import { writeResults } from './lib/results.js';
 import { formatTable } from './lib/table.js';
@@ -37,8 +37,6 @@ const PHASES: readonly Phase[] = [
 ];
 const PLAN = { seats: SEATS, pollIntervalMs: POLL_INTERVAL_MS, warmupCommands: 10, phases: PHASES, settleTimeoutMs: 10_000 };
 const GOALS = { receiveP99Ms: 5, allAckedWithinMs: 2 * POLL_INTERVAL_MS };
-/** prom-client samples the controller's loop every 10 ms and, like Node's histogram, counts that period in. */
-const CONTROLLER_LAG_PERIOD_MS = 10;
 
 interface Phase {
   name: string;
@@ -398,10 +396,6 @@ async function runPhase(sim: Simulator, controller: RunningController, quiet: Pa
       controllerElapsed.push(d.controllerElapsedMs);
     }
   }
-  const lagOf = (name: string) => {
-    const s = metrics1.get(name);
-    return s === undefined ? null : round(Math.max(0, s * 1000 - CONTROLLER_LAG_PERIOD_MS));
-  };
   const overTarget = allAcked.filter((ms) => ms >= GOALS.allAckedWithinMs).length;
   return {
     name: phase.name,
@@ -439,8 +433,8 @@ async function runPhase(sim: Simulator, controller: RunningController, quiet: Pa
     controller: {
       cpuPercent: round(cpuPercent(proc0, proc1), 1),
       rssMiB: round(proc1.rssBytes / 2 ** 20, 1),
-      loopLagP99Ms: lagOf('nodejs_eventloop_lag_p99_seconds'),
-      loopLagMaxMs: lagOf('nodejs_eventloop_lag_max_seconds'),
+      loopLagP99Ms: round(controllerLoopLagMs(metrics1, 'p99')),
+      loopLagMaxMs: round(controllerLoopLagMs(metrics1, 'max')),
       cabinEvents: (metrics1.get('purser_cabin_events_total{type="command.delivered"}') ?? 0) - (metrics0.get('purser_cabin_events_total{type="command.delivered"}') ?? 0),
     },
     generator: {

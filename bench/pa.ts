@@ -27,7 +27,7 @@ import { measureLoopLag } from './lib/loop-lag.js';
 import { monoMs, startPaGateway, type PaGateway } from './lib/pa-gateway.js';
 import { cpuShare, cpuTimes, fsyncCommitMs } from './lib/pa-machine.js';
 import { percentile } from './lib/percentile.js';
-import { scrapeMetrics } from './lib/prometheus.js';
+import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';
 import { writeResults } from './lib/results.js';
 import { formatTable } from './lib/table.js';
@@ -47,8 +47,6 @@ const PLAN = {
 const GOALS = { p99Ms: 30, maxMs: 100 };
 /** Imported before phase 1. Should a rollout finish while phase 2 still runs, the next version's rollout follows it, so downloads go on. */
 const VERSIONS = ['2.5.0', '2.5.1', '2.5.2'];
-/** prom-client samples the controller's loop every 10 ms and counts that period in. */
-const CONTROLLER_LAG_PERIOD_MS = 10;
 
 /** A pa.begin or pa.end as one simulated seat applied it, timed in this process. */
 interface Delivery {
@@ -233,10 +231,6 @@ try {
       return s.length ? [Math.max(...s)] : [];
     });
     const reference = detected.flatMap((r) => (r.referenceMs === null ? [] : [r.referenceMs]));
-    const lagMs = (name: string) => {
-      const s = m.after.get(name);
-      return s === undefined ? null : round(Math.max(0, s * 1000 - CONTROLLER_LAG_PERIOD_MS));
-    };
     const controllerCpu = cpuPercent(m.proc0, m.proc1);
     const generatorCpu = ((m.gen.user + m.gen.system) / 1000 / m.elapsedMs) * 100;
     const gatewayCpu = cpuPercent(m.gw0, m.gw1);
@@ -260,8 +254,8 @@ try {
       controller: {
         cpuPercent: round(controllerCpu, 1),
         rssMiB: round(m.proc1.rssBytes / 2 ** 20, 1),
-        loopLagP99Ms: lagMs('nodejs_eventloop_lag_p99_seconds'),
-        loopLagMaxMs: lagMs('nodejs_eventloop_lag_max_seconds'),
+        loopLagP99Ms: round(controllerLoopLagMs(m.after, 'p99')),
+        loopLagMaxMs: round(controllerLoopLagMs(m.after, 'max')),
       },
       generator: {
         cpuPercent: round(generatorCpu, 1),

@@ -19,7 +19,7 @@ import { defaultWebRoot } from '../src/panel/paths.js';
 import { Simulator } from '../src/sim/simulator.js';
 import { percentile } from './lib/percentile.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';
-import { scrapeMetrics } from './lib/prometheus.js';
+import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { writeResults } from './lib/results.js';
 import { spawnReady } from './lib/spawn-ready.js';
 import { formatTable } from './lib/table.js';
@@ -142,8 +142,8 @@ async function window(pid: number, url: string, ms: number) {
   const p0 = sampleProc(pid);
   await sleep(ms);
   const p1 = sampleProc(pid);
-  const lag = (await scrapeMetrics(url)).get('nodejs_eventloop_lag_p99_seconds');
-  return { cpuPercent: round(cpuPercent(p0, p1)), rssMiB: round(p1.rssBytes / 2 ** 20), loopLagP99Ms: lag === undefined ? null : round(lag * 1000, 2) };
+  const lag = controllerLoopLagMs(await scrapeMetrics(url), 'p99');
+  return { cpuPercent: round(cpuPercent(p0, p1)), rssMiB: round(p1.rssBytes / 2 ** 20), loopLagP99Ms: lag === null ? null : round(lag, 2) };
 }
 
 const stateDir = await mkdtemp(join(tmpdir(), 'purser-bench-panel-'));

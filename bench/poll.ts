@@ -10,7 +10,7 @@ import { Simulator } from '../src/sim/simulator.js';
 import { startController } from './lib/controller.js';
 import { startFastifyHello } from './lib/fastify-hello.js';
 import { measureLoopLag } from './lib/loop-lag.js';
-import { scrapeMetrics } from './lib/prometheus.js';
+import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';
 import { writeResults } from './lib/results.js';
 import { formatTable } from './lib/table.js';
@@ -57,21 +57,17 @@ interface Window {
 
 const round = (n: number | null, digits = 2) => (n === null ? null : Number(n.toFixed(digits)));
 
-/** prom-client samples the controller's loop every 10 ms and, like Node's histogram, counts that period in. */
-const CONTROLLER_LAG_PERIOD_MS = 10;
 const FLUSH = 'purser_store_flush_seconds';
 const ROWS = 'purser_store_rows_written_total';
 
 /** What the controller's /metrics say about a window, from scrapes at its start and end. */
 function controllerFigures(from: Map<string, number>, to: Map<string, number>): Pick<Window, 'serverLoopLag' | 'storeFlush'> {
-  const lag = (name: string) => {
-    const s = to.get(name); // a scrape restarts prom-client's lag histogram: `to` covers just this window
-    return s === undefined ? null : round(Math.max(0, s * 1000 - CONTROLLER_LAG_PERIOD_MS));
-  };
+
   const delta = (name: string) => (to.get(name) ?? 0) - (from.get(name) ?? 0);
   const count = delta(`${FLUSH}_count`);
   return {
-    serverLoopLag: { p99Ms: lag('nodejs_eventloop_lag_p99_seconds'), maxMs: lag('nodejs_eventloop_lag_max_seconds') },
+    // A scrape restarts prom-client's lag histogram: `to` covers just this window.
+    serverLoopLag: { p99Ms: round(controllerLoopLagMs(to, 'p99')), maxMs: round(controllerLoopLagMs(to, 'max')) },
     storeFlush: {
       count,
       meanMs: count > 0 ? round((delta(`${FLUSH}_sum`) * 1000) / count) : null,

@@ -31,7 +31,7 @@ import { postPoll } from '../src/sim/poll-client.js';
 import { SeatModel, systemClock } from '../src/sim/seat-model.js';
 import { Simulator } from '../src/sim/simulator.js';
 import { measureLoopLag } from './lib/loop-lag.js';
-import { scrapeMetrics } from './lib/prometheus.js';
+import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';
 import { writeResults } from './lib/results.js';
 import { spawnReady } from './lib/spawn-ready.js';
@@ -212,7 +212,7 @@ async function bench(): Promise<void> {
         retransmits: delta('purser_tftp_retransmits_total'),
         cpuPercent: round(cpuPercent(proc0, proc1), 1),
         rssMiB: round(proc1.rssBytes / 2 ** 20, 1),
-        loopLagP99Ms: round((after.get('nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000, 2),
+        loopLagP99Ms: round(controllerLoopLagMs(after, 'p99') ?? 0, 2),
         pollHandlingP99Ms: histogramP99Ms(before, after, 'purser_seat_poll_duration_seconds'),
       },
       probePolls: { answered: probed.count, failed: probed.failed, p50Ms: round(probed.p50Ms), p99Ms: round(probed.p99Ms), maxMs: round(probed.maxMs) },

@@ -1,3 +1,5 @@
+import { LOOP_LAG_SAMPLE_MS } from '../../src/http/metrics.js';
+
 /**
  * Samples from a Prometheus text exposition, keyed by series as written
  * (`name` or `name{label="v"}`). Comments and unparseable lines are skipped.
@@ -9,6 +11,15 @@ export function parseMetrics(text: string): Map<string, number> {
     if (m && !Number.isNaN(Number(m[2]))) samples.set(m[1]!, Number(m[2]));
   }
   return samples;
+}
+
+/**
+ * The controller's event-loop lag (`p99` or `max`) in ms from a scrape, null if
+ * absent. prom-client's histogram counts the sampling period in: it is taken off.
+ */
+export function controllerLoopLagMs(samples: Map<string, number>, which: 'p99' | 'max'): number | null {
+  const s = samples.get(`nodejs_eventloop_lag_${which}_seconds`);
+  return s === undefined ? null : Math.max(0, s * 1000 - LOOP_LAG_SAMPLE_MS);
 }
 
 /** GET <base>/metrics. Note prom-client resets its event-loop-lag histogram on every scrape. */

@@ -1,5 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/**
+ * How often the event-loop lag is sampled. Every sample wakes the process: at
+ * 10 ms the sampler alone was a third of an idle controller's CPU; a stall
+ * longer than this period is still caught whole.
+ */
+export const LOOP_LAG_SAMPLE_MS = 20;
+
 /** The controller's Prometheus metrics (GET /metrics). One registry per controller instance. */
 export class Metrics {
   readonly registry = new Registry();
@@ -38,7 +45,7 @@ export class Metrics {
 
   constructor() {
     // Includes nodejs_eventloop_lag_* from monitorEventLoopDelay.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LOOP_LAG_SAMPLE_MS });
   }
 }
 
