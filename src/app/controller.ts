@@ -13,6 +13,7 @@ import { Metrics } from '../http/metrics.js';
 import { HttpService, type RoutePlugin } from '../http/server.js';
 import { CabinStore } from '../store/cabin-store.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { CORE_MIGRATIONS, type Migration } from '../store/migrations.js';
 import { loadOrCreateSecret } from '../store/secret-file.js';
 import { WRITE_BEHIND_DEFAULTS, WriteBehind } from '../store/write-behind.js';
@@ -40,6 +41,7 @@ export class Controller {
   readonly #features: Feature[];
   #ctx: ControllerContext | undefined;
   #db: Db | undefined;
+  #checkpointer: WalCheckpointer | undefined;
   #http: HttpService | undefined;
   #services: Service[] = [];
   #health = new Map<string, Health>();
@@ -73,7 +75,9 @@ export class Controller {
     // The bearer token for the CLI and automation: generated beside the database when the config names none.
     config.api.token ??= (await loadOrCreateSecret(join(config.stateDir, 'api.token'), () => randomBytes(24).toString('base64url'))).value;
     const migrations = [...CORE_MIGRATIONS, ...this.#features.flatMap((f) => f.migrations ?? [])];
-    const db = (this.#db = openDatabase(join(config.stateDir, 'purser.db'), migrations));
+    const dbPath = join(config.stateDir, 'purser.db');
+    const db = (this.#db = openDatabase(dbPath, migrations));
+    (this.#checkpointer = new WalCheckpointer(db, dbPath, { log })).start();
     const store = new CabinStore(db);
     const registry = new SeatRegistry(layout, config.cabin.pollIntervalMs);
     registry.restore(store.loadSnapshots());
@@ -155,6 +159,8 @@ export class Controller {
     this.#subs = [];
     this.#ctx?.registry.complete();
     this.#ctx?.live.complete();
+    await this.#checkpointer?.stop();
+    this.#checkpointer = undefined;
     this.#db?.close();
     this.#db = undefined;
     this.log.info('purser controller stopped');

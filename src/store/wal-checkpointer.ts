@@ -1,0 +1,74 @@
+import { Piscina } from 'piscina';
+import type { Logger } from '../core/log.js';
+import type { CheckpointResult, CheckpointTask } from './checkpoint-worker.js';
+import type { Db } from './database.js';
+
+// From source (tsx: tests, dev) this module is .ts and so is its worker; compiled to dist/, both are .js.
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './checkpoint-worker.ts' : './checkpoint-worker.js', import.meta.url);
+
+/** SQLite's own default: a checkpoint once the WAL holds this many pages. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+
+export interface WalCheckpointerOptions {
+  /** How often the worker checkpoints. */
+  intervalMs?: number;
+  log: Logger;
+}
+
+/**
+ * Keeps WAL checkpoints off the event loop. Left to SQLite, the commit that
+ * fills the WAL to 1,000 pages also copies them into the database and fsyncs
+ * it: milliseconds on the controller's loop, on whichever commit comes, a
+ * command's or a PA's included. Here the controller's connection never
+ * checkpoints; a worker thread does, every `intervalMs`. Durability is the
+ * same: a commit is durable once its WAL frames are, checkpointed or not. If
+ * the worker fails, SQLite's own checkpoints come back, so the WAL never
+ * grows without bound.
+ */
+export class WalCheckpointer {
+  readonly #pool = new Piscina<CheckpointTask, CheckpointResult>({ filename: WORKER.href, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
+  readonly #intervalMs: number;
+  readonly #log: Logger;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+
+  constructor(private readonly db: Db, private readonly path: string, { intervalMs = 5_000, log }: WalCheckpointerOptions) {
+    this.#intervalMs = intervalMs;
+    this.#log = log;
+  }
+
+  start(): void {
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.#timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  /** One checkpoint on the worker (none if one is running); falls back to SQLite's own on failure. */
+  async checkpoint(): Promise<CheckpointResult | undefined> {
+    if (this.#running || !this.#timer) return undefined;
+    const run = this.#pool.run({ path: this.path });
+    this.#running = run;
+    try {
+      return await run;
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'WAL checkpoint on the worker failed: SQLite checkpoints on commit again');
+      this.#fallBack();
+      throw err;
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  /** Waits for a running checkpoint, ends the worker and hands checkpoints back to SQLite (close checkpoints too). */
+  async stop(): Promise<void> {
+    this.#fallBack();
+    await this.#running?.catch(() => undefined);
+    await this.#pool.close();
+  }
+
+  #fallBack(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+  }
+}

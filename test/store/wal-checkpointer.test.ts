@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { createLogger } from '../../src/core/log.js';
+import { openDatabase, writeAhead, type Db } from '../../src/store/database.js';
+import { WalCheckpointer } from '../../src/store/wal-checkpointer.js';
+
+const log = createLogger('silent');
+let dir: string;
+before(async () => (dir = await mkdtemp(join(tmpdir(), 'purser-wal-'))));
+after(() => rm(dir, { recursive: true, force: true }));
+
+function openWith(name: string): { db: Db; path: string } {
+  const path = join(dir, name);
+  const db = openDatabase(path, [{ version: 1, name: 'rows', sql: 'CREATE TABLE rows (id INTEGER PRIMARY KEY, v TEXT NOT NULL)' }]);
+  return { db, path };
+}
+const autocheckpoint = (db: Db) => db.pragma('wal_autocheckpoint', { simple: true });
+
+test('commits never checkpoint on the event loop; the worker copies the WAL into the database file', async () => {
+  const { db, path } = openWith('a.db');
+  const cp = new WalCheckpointer(db, path, { intervalMs: 60_000, log });
+  cp.start();
+  try {
+    assert.equal(autocheckpoint(db), 0);
+    const insert = db.prepare('INSERT INTO rows (v) VALUES (?)');
+    // Far past SQLite's 1,000-page trigger: left to SQLite, some of these commits would checkpoint.
+    for (let i = 0; i < 1500; i++) writeAhead(db, () => insert.run('x'.repeat(3000)));
+    const before = await stat(path);
+    assert.ok(before.size < 1_000_000, `nothing copied into the database file yet (${before.size} bytes)`);
+    const r = await cp.checkpoint();
+    assert.ok(r && r.log > 1000 && r.checkpointed === r.log, `every WAL frame checkpointed: ${JSON.stringify(r)}`);
+    // The database file alone, without its WAL, now holds every row.
+    const copy = join(dir, 'a-copy.db');
+    await copyFile(path, copy);
+    const alone = new Database(copy, { readonly: true });
+    assert.deepEqual(alone.prepare('SELECT count(*) AS n FROM rows').get(), { n: 1500 });
+    alone.close();
+  } finally {
+    await cp.stop();
+    db.close();
+  }
+});
+
+test('stop hands checkpoints back to SQLite, and a failing worker does too, at once', async () => {
+  const { db, path } = openWith('b.db');
+  const cp = new WalCheckpointer(db, path, { intervalMs: 60_000, log });
+  cp.start();
+  await cp.stop();
+  assert.equal(autocheckpoint(db), 1000);
+  db.close();
+
+  const { db: db2 } = openWith('c.db');
+  const broken = new WalCheckpointer(db2, join(dir, 'no-such.db'), { intervalMs: 60_000, log });
+  broken.start();
+  await assert.rejects(broken.checkpoint());
+  assert.equal(autocheckpoint(db2), 1000, 'SQLite checkpoints again, so the WAL cannot grow without bound');
+  assert.equal(await broken.checkpoint(), undefined, 'no more worker runs after the failure');
+  await broken.stop();
+  db2.close();
+});
