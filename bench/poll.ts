@@ -62,7 +62,6 @@ const ROWS = 'purser_store_rows_written_total';
 
 /** What the controller's /metrics say about a window, from scrapes at its start and end. */
 function controllerFigures(from: Map<string, number>, to: Map<string, number>): Pick<Window, 'serverLoopLag' | 'storeFlush'> {
-
   const delta = (name: string) => (to.get(name) ?? 0) - (from.get(name) ?? 0);
   const count = delta(`${FLUSH}_count`);
   return {
