@@ -16,14 +16,16 @@ export interface HashPoolOptions {
   maxThreads?: number;
   /** Idle threads exit after this long; none are kept when there is nothing to hash. */
   idleTimeoutMs?: number;
+  /** Node flags for the threads (default: this process's). */
+  execArgv?: string[];
 }
 
 /** SHA-256 of files on worker threads: hashing never runs on the event loop. */
 export class HashPool {
   readonly #pool: Piscina<HashTask, HashResult>;
 
-  constructor({ maxThreads = Math.max(1, availableParallelism() - 1), idleTimeoutMs = 30_000 }: HashPoolOptions = {}) {
-    this.#pool = new Piscina({ filename: WORKER.href, minThreads: 0, maxThreads, idleTimeout: idleTimeoutMs });
+  constructor({ maxThreads = Math.max(1, availableParallelism() - 1), idleTimeoutMs = 30_000, execArgv }: HashPoolOptions = {}) {
+    this.#pool = new Piscina({ filename: WORKER.href, minThreads: 0, maxThreads, idleTimeout: idleTimeoutMs, ...(execArgv ? { execArgv } : {}) });
   }
 
   hashFile(path: string, onProgress?: ProgressFn): Promise<HashResult> {

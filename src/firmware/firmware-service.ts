@@ -6,6 +6,7 @@ import { FirmwareKeys } from '../../firmware/keys.js';
 import type { ControllerContext } from '../app/context.js';
 import type { PurserConfig } from '../config/types.js';
 import { HealthCell, type Service } from '../core/service.js';
+import { workerExecArgv } from '../core/worker-exec-argv.js';
 
 /** Where uploads wait while they are imported; never served. */
 export const INCOMING_DIR = 'firmware-incoming';
@@ -48,7 +49,7 @@ export class FirmwareService implements Service {
   async start(): Promise<void> {
     const { config, db, log } = this.ctx;
     const keys = await loadKeys(config);
-    const pool = (this.#pool = new HashPool());
+    const pool = (this.#pool = new HashPool({ execArgv: workerExecArgv() }));
     const catalog = new FirmwareCatalog({ db, root: this.root, keys, pool, log: log.child({ service: 'firmware' }) });
     const plan = await catalog.startupCheck();
     const repaired = plan.quarantineRows.length + plan.quarantineFiles.length + plan.removeTemp.length + plan.rewriteManifests.length;

@@ -4,6 +4,7 @@ import { Subject } from 'rxjs';
 import type { TftpEvent } from '../../protocols/tftp/events.js';
 import type { TftpServerOptions } from '../../protocols/tftp/server.js';
 import type { Logger } from '../core/log.js';
+import { workerExecArgv } from '../core/worker-exec-argv.js';
 
 /** What the worker is started with: the server's options that survive a structured clone. */
 export type TftpThreadOptions = Omit<TftpServerOptions, 'logger' | 'resolveFile'>;
@@ -23,8 +24,9 @@ const WORKER = new URL(FROM_SOURCE ? './tftp-worker.ts' : './tftp-worker.js', im
 
 /** Compiled, the worker is plain ESM; from source it goes through a CommonJS shim (see there). */
 function spawnWorker(options: TftpThreadOptions): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER, { workerData: options });
-  return new Worker(new URL('./tftp-worker-from-source.cjs', import.meta.url), { workerData: { ...options, entry: fileURLToPath(WORKER) } });
+  const execArgv = workerExecArgv();
+  if (!FROM_SOURCE) return new Worker(WORKER, { workerData: options, execArgv });
+  return new Worker(new URL('./tftp-worker-from-source.cjs', import.meta.url), { workerData: { ...options, entry: fileURLToPath(WORKER) }, execArgv });
 }
 
 /**

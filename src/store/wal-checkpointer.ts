@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import type { Logger } from '../core/log.js';
+import { workerExecArgv } from '../core/worker-exec-argv.js';
 import type { CheckpointResult, CheckpointTask } from './checkpoint-worker.js';
 import type { Db } from './database.js';
 
@@ -26,15 +27,26 @@ export interface WalCheckpointerOptions {
  * grows without bound.
  */
 export class WalCheckpointer {
-  readonly #pool = new Piscina<CheckpointTask, CheckpointResult>({ filename: WORKER.href, minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
+  readonly #pool = new Piscina<CheckpointTask, CheckpointResult>({
+    filename: WORKER.href,
+    minThreads: 0,
+    maxThreads: 1,
+    idleTimeout: 60_000,
+    execArgv: workerExecArgv(),
+  });
   readonly #intervalMs: number;
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
+  /** Rejects when the pool reports a worker that failed outside any task (its task would never settle). */
+  readonly #broken: Promise<never>;
 
   constructor(private readonly db: Db, private readonly path: string, { intervalMs = 5_000, log }: WalCheckpointerOptions) {
     this.#intervalMs = intervalMs;
     this.#log = log;
+    // A worker that cannot start is reported on the pool, not by the task: unheard, it would end the process.
+    this.#broken = new Promise((_, reject) => this.#pool.on('error', reject));
+    this.#broken.catch(() => undefined);
   }
 
   start(): void {
@@ -46,7 +58,7 @@ export class WalCheckpointer {
   /** One checkpoint on the worker (none if one is running); falls back to SQLite's own on failure. */
   async checkpoint(): Promise<CheckpointResult | undefined> {
     if (this.#running || !this.#timer) return undefined;
-    const run = this.#pool.run({ path: this.path });
+    const run = Promise.race([this.#pool.run({ path: this.path }), this.#broken]);
     this.#running = run;
     try {
       return await run;
@@ -63,7 +75,7 @@ export class WalCheckpointer {
   async stop(): Promise<void> {
     this.#fallBack();
     await this.#running?.catch(() => undefined);
-    await this.#pool.close();
+    await this.#pool.destroy();
   }
 
   #fallBack(): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import Database from 'better-sqlite3';
 import { createLogger } from '../../src/core/log.js';
 import { openDatabase, writeAhead, type Db } from '../../src/store/database.js';
 import { WalCheckpointer } from '../../src/store/wal-checkpointer.js';
+import { workerExecArgv } from '../../src/core/worker-exec-argv.js';
 
 const log = createLogger('silent');
 let dir: string;
@@ -61,4 +63,31 @@ test('stop hands checkpoints back to SQLite, and a failing worker does too, at o
   assert.equal(await broken.checkpoint(), undefined, 'no more worker runs after the failure');
   await broken.stop();
   db2.close();
+});
+
+test('worker threads inherit the Node flags but --input-type, which a worker running a file refuses', () => {
+  assert.deepEqual(workerExecArgv(['--import', 'tsx', '--input-type=module', '--max-old-space-size=512']), ['--import', 'tsx', '--max-old-space-size=512']);
+  assert.deepEqual(workerExecArgv(['--input-type', 'module', '--import', 'tsx']), ['--import', 'tsx']);
+});
+
+test('a controller process whose code came from -e (as the panel bench starts one) still checkpoints on the worker', () => {
+  const path = join(dir, 'eval.db');
+  const code = `
+    import { openDatabase } from '${new URL('../../src/store/database.ts', import.meta.url).pathname}';
+    import { WalCheckpointer } from '${new URL('../../src/store/wal-checkpointer.ts', import.meta.url).pathname}';
+    import { createLogger } from '${new URL('../../src/core/log.ts', import.meta.url).pathname}';
+    const db = openDatabase(${JSON.stringify(path)}, [{ version: 1, name: 'rows', sql: 'CREATE TABLE rows (v TEXT)' }]);
+    const cp = new WalCheckpointer(db, ${JSON.stringify(path)}, { intervalMs: 60_000, log: createLogger('silent') });
+    cp.start();
+    db.prepare('INSERT INTO rows VALUES (?)').run('x');
+    const r = await cp.checkpoint().catch((e) => ({ error: e.message }));
+    console.log(JSON.stringify({ r, autocheckpoint: db.pragma('wal_autocheckpoint', { simple: true }) }));
+    await cp.stop();
+    db.close();`;
+  const out = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(out.status, 0, out.stderr);
+  const { r, autocheckpoint } = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { r: { log?: number; checkpointed?: number; error?: string }; autocheckpoint: number };
+  assert.equal(r.error, undefined);
+  assert.ok(r.log! > 0 && r.checkpointed === r.log, JSON.stringify(r));
+  assert.equal(autocheckpoint, 0, 'the worker ran: no fallback to SQLite\'s own checkpoints');
 });
