@@ -23,9 +23,14 @@ export interface HashPoolOptions {
 /** SHA-256 of files on worker threads: hashing never runs on the event loop. */
 export class HashPool {
   readonly #pool: Piscina<HashTask, HashResult>;
+  /** Rejects when the pool reports a worker that failed outside any task (its task would never settle). */
+  readonly #broken: Promise<never>;
 
   constructor({ maxThreads = Math.max(1, availableParallelism() - 1), idleTimeoutMs = 30_000, execArgv }: HashPoolOptions = {}) {
     this.#pool = new Piscina({ filename: WORKER.href, minThreads: 0, maxThreads, idleTimeout: idleTimeoutMs, ...(execArgv ? { execArgv } : {}) });
+    // Unheard, the pool's 'error' would end the process; heard, it fails the tasks waiting on it.
+    this.#broken = new Promise((_, reject) => this.#pool.on('error', reject));
+    this.#broken.catch(() => undefined);
   }
 
   hashFile(path: string, onProgress?: ProgressFn): Promise<HashResult> {
@@ -42,7 +47,7 @@ export class HashPool {
   }
 
   async #run(task: HashTask, onProgress: ProgressFn | undefined): Promise<HashResult> {
-    if (!onProgress) return this.#pool.run(task);
+    if (!onProgress) return Promise.race([this.#pool.run(task), this.#broken]);
     const { port1, port2 } = new MessageChannel();
     // Progress and the result travel on different ports: drop any progress that arrives after the result.
     let last = -1;
@@ -50,7 +55,7 @@ export class HashPool {
       if (last < done) onProgress((last = done), total);
     });
     try {
-      const result = await this.#pool.run({ ...task, progress: port2 }, { transferList: [port2] });
+      const result = await Promise.race([this.#pool.run({ ...task, progress: port2 }, { transferList: [port2] }), this.#broken]);
       if (last < result.size) onProgress((last = result.size), result.size);
       return result;
     } finally {

@@ -72,3 +72,14 @@ test('the compiled build (.js, no tsx) finds and runs its worker', async () => {
   });
   assert.equal(stdout.trim(), sha256(bytes));
 });
+
+test('a worker that cannot start fails the hash with its reason, neither hanging nor ending the process', async () => {
+  // A worker running a file refuses --input-type: it dies before it takes the task.
+  const broken = new HashPool({ maxThreads: 1, execArgv: [...process.execArgv, '--input-type=module'] });
+  await writeFile(join(dir, 'any'), 'x');
+  try {
+    await assert.rejects(broken.hashFile(join(dir, 'any')), /input-type/);
+  } finally {
+    await broken.close();
+  }
+});
