@@ -21,27 +21,30 @@ export interface WalCheckpointerOptions {
  * fills the WAL to 1,000 pages also copies them into the database and fsyncs
  * it: milliseconds on the controller's loop, on whichever commit comes, a
  * command's or a PA's included. Here the controller's connection never
- * checkpoints; a worker thread does, every `intervalMs`. Durability is the
- * same: a commit is durable once its WAL frames are, checkpointed or not. If
- * the worker fails, SQLite's own checkpoints come back, so the WAL never
- * grows without bound.
+ * checkpoints; a worker thread does, every `intervalMs` (10 s), on a
+ * connection it keeps. Durability is the same: a commit is durable once its
+ * WAL frames are, checkpointed or not. If the worker fails, SQLite's own
+ * checkpoints come back, so the WAL never grows without bound.
  */
 export class WalCheckpointer {
-  readonly #pool = new Piscina<CheckpointTask, CheckpointResult>({
+  readonly #pool = new Piscina<CheckpointTask, CheckpointResult | undefined>({
     filename: WORKER.href,
     minThreads: 0,
     maxThreads: 1,
-    idleTimeout: 60_000,
+    // The thread keeps its connection between runs: it must outlive the interval.
+    idleTimeout: Number.POSITIVE_INFINITY,
     execArgv: workerExecArgv(),
   });
   readonly #intervalMs: number;
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
+  /** Whether the worker may hold a connection to close. */
+  #ran = false;
   /** Rejects when the pool reports a worker that failed outside any task (its task would never settle). */
   readonly #broken: Promise<never>;
 
-  constructor(private readonly db: Db, private readonly path: string, { intervalMs = 5_000, log }: WalCheckpointerOptions) {
+  constructor(private readonly db: Db, private readonly path: string, { intervalMs = 10_000, log }: WalCheckpointerOptions) {
     this.#intervalMs = intervalMs;
     this.#log = log;
     // A worker that cannot start is reported on the pool, not by the task: unheard, it would end the process.
@@ -60,6 +63,7 @@ export class WalCheckpointer {
     if (this.#running || !this.#timer) return undefined;
     const run = Promise.race([this.#pool.run({ path: this.path }), this.#broken]);
     this.#running = run;
+    this.#ran = true;
     try {
       return await run;
     } catch (err) {
@@ -71,10 +75,12 @@ export class WalCheckpointer {
     }
   }
 
-  /** Waits for a running checkpoint, ends the worker and hands checkpoints back to SQLite (close checkpoints too). */
+  /** Waits for a running checkpoint, closes the worker's connection, ends the worker and hands checkpoints back to SQLite (closing the database checkpoints too). */
   async stop(): Promise<void> {
+    const ran = this.#ran;
     this.#fallBack();
     await this.#running?.catch(() => undefined);
+    if (ran) await Promise.race([this.#pool.run({ path: this.path, close: true }), this.#broken]).catch(() => undefined);
     await this.#pool.destroy();
   }
 
