@@ -52,15 +52,19 @@ export class WalCheckpointer {
     this.#broken.catch(() => undefined);
   }
 
+  /** Checkpoints at once (what a power cut left in the WAL; the worker starts up now, not mid-flight), then every interval. */
   start(): void {
     this.db.pragma('wal_autocheckpoint = 0');
-    this.#timer = setInterval(() => void this.checkpoint().catch(() => undefined), this.#intervalMs);
+    const run = () => void this.checkpoint().catch(() => undefined);
+    this.#timer = setInterval(run, this.#intervalMs);
     this.#timer.unref();
+    run();
   }
 
-  /** One checkpoint on the worker (none if one is running); falls back to SQLite's own on failure. */
+  /** One checkpoint on the worker, after any that is running; falls back to SQLite's own on failure. Undefined once stopped or fallen back. */
   async checkpoint(): Promise<CheckpointResult | undefined> {
-    if (this.#running || !this.#timer) return undefined;
+    while (this.#running) await this.#running.catch(() => undefined);
+    if (!this.#timer) return undefined;
     const run = Promise.race([this.#pool.run({ path: this.path }), this.#broken]);
     this.#running = run;
     this.#ran = true;
