@@ -11,8 +11,10 @@ const WORKER = new URL(import.meta.url.endsWith('.ts') ? './checkpoint-worker.ts
 const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 
 export interface WalCheckpointerOptions {
-  /** How often the worker checkpoints. */
+  /** How often to look whether a checkpoint is due. */
   intervalMs?: number;
+  /** Due once the controller's connection has changed this many rows since the last one. */
+  minChanges?: number;
   log: Logger;
 }
 
@@ -21,8 +23,7 @@ export interface WalCheckpointerOptions {
  * fills the WAL to 1,000 pages also copies them into the database and fsyncs
  * it: milliseconds on the controller's loop, on whichever commit comes, a
  * command's or a PA's included. Here the controller's connection never
- * checkpoints; a worker thread does, every `intervalMs` (10 s), on a
- * connection it keeps. Durability is the same: a commit is durable once its
+ * checkpoints; a worker thread does, on a connection it keeps. Durability is the same: a commit is durable once its
  * WAL frames are, checkpointed or not. If the worker fails, SQLite's own
  * checkpoints come back, so the WAL never grows without bound.
  */
@@ -37,6 +38,11 @@ export class WalCheckpointer {
   });
   readonly #intervalMs: number;
   readonly #log: Logger;
+  readonly #minChanges: number;
+  /** SQLite's count of rows this connection changed, at the last checkpoint. */
+  readonly #changes: () => number;
+  #changesAtLast = 0;
+  #runs = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   /** Whether the worker may hold a connection to close. */
@@ -44,19 +50,34 @@ export class WalCheckpointer {
   /** Rejects when the pool reports a worker that failed outside any task (its task would never settle). */
   readonly #broken: Promise<never>;
 
-  constructor(private readonly db: Db, private readonly path: string, { intervalMs = 10_000, log }: WalCheckpointerOptions) {
+  constructor(private readonly db: Db, private readonly path: string, { intervalMs = 10_000, minChanges = 1000, log }: WalCheckpointerOptions) {
     this.#intervalMs = intervalMs;
+    this.#minChanges = minChanges;
     this.#log = log;
+    const totalChanges = db.prepare('SELECT total_changes()').pluck();
+    this.#changes = () => totalChanges.get() as number;
     // A worker that cannot start is reported on the pool, not by the task: unheard, it would end the process.
     this.#broken = new Promise((_, reject) => this.#pool.on('error', reject));
     this.#broken.catch(() => undefined);
   }
 
-  /** Checkpoints at once (what a power cut left in the WAL; the worker starts up now, not mid-flight), then every interval. */
+  /** Checkpoints started on the worker. */
+  get runs(): number {
+    return this.#runs;
+  }
+
+  /**
+   * Checkpoints at once (what a power cut left in the WAL; the worker starts
+   * up now, not mid-flight), then whenever `minChanges` rows have changed,
+   * looking every interval. About as often as SQLite would (a checkpoint also
+   * fsyncs the database, and a command's commit should rarely queue behind it).
+   */
   start(): void {
     this.db.pragma('wal_autocheckpoint = 0');
     const run = () => void this.checkpoint().catch(() => undefined);
-    this.#timer = setInterval(run, this.#intervalMs);
+    this.#timer = setInterval(() => {
+      if (this.#changes() - this.#changesAtLast >= this.#minChanges) run();
+    }, this.#intervalMs);
     this.#timer.unref();
     run();
   }
@@ -65,9 +86,11 @@ export class WalCheckpointer {
   async checkpoint(): Promise<CheckpointResult | undefined> {
     while (this.#running) await this.#running.catch(() => undefined);
     if (!this.#timer) return undefined;
+    this.#changesAtLast = this.#changes();
     const run = Promise.race([this.#pool.run({ path: this.path }), this.#broken]);
     this.#running = run;
     this.#ran = true;
+    this.#runs++;
     try {
       return await run;
     } catch (err) {

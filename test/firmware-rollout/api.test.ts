@@ -74,9 +74,15 @@ describe('firmware API and TFTP wiring', () => {
       const r = await curlTftp(path);
       assert.equal(r.ok, false, path);
     }
-    const metrics = await (await fetch(`${fc.url}/metrics`)).text();
+    // The TFTP server runs in its own thread: its counts reach the main thread's metrics a moment after curl exits.
+    const refusedFive = /^purser_tftp_refused_total 5$/m;
+    let metrics = '';
+    for (let i = 0; i < 50 && !refusedFive.test(metrics); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 20));
+      metrics = await (await fetch(`${fc.url}/metrics`)).text();
+    }
     assert.match(metrics, /^purser_tftp_transfers_total\{outcome="completed"\} 1$/m, 'the one served image');
-    assert.match(metrics, /^purser_tftp_refused_total 5$/m, 'the quarantined image and the four others');
+    assert.match(metrics, refusedFive, 'the quarantined image and the four others');
   });
 
   it('refuses an import with a signature that does not verify, and a second image under the same version', async () => {

@@ -47,6 +47,27 @@ test('commits never checkpoint on the event loop; the worker copies the WAL into
   }
 });
 
+test('after the one at start, a checkpoint runs only once enough rows have changed', async () => {
+  const { db, path } = openWith('d.db');
+  const cp = new WalCheckpointer(db, path, { intervalMs: 20, minChanges: 100, log });
+  cp.start();
+  const settle = () => new Promise((r) => setTimeout(r, 150));
+  try {
+    await settle();
+    assert.equal(cp.runs, 1, 'the one at start');
+    const insert = db.prepare('INSERT INTO rows (v) VALUES (?)');
+    for (let i = 0; i < 60; i++) insert.run('x');
+    await settle();
+    assert.equal(cp.runs, 1, '60 rows: not yet');
+    for (let i = 0; i < 60; i++) insert.run('x');
+    await settle();
+    assert.equal(cp.runs, 2, '120 rows: due, once');
+  } finally {
+    await cp.stop();
+    db.close();
+  }
+});
+
 test('stop hands checkpoints back to SQLite, and a failing worker does too, at once', async () => {
   const { db, path } = openWith('b.db');
   const cp = new WalCheckpointer(db, path, { intervalMs: 60_000, log });
