@@ -26,7 +26,7 @@ const WORKER = new URL(FROM_SOURCE ? './tftp-worker.ts' : './tftp-worker.js', im
 function spawnWorker(options: TftpThreadOptions): Worker {
   const execArgv = workerExecArgv();
   if (!FROM_SOURCE) return new Worker(WORKER, { workerData: options, execArgv });
-  return new Worker(new URL('./tftp-worker-from-source.cjs', import.meta.url), { workerData: { ...options, entry: fileURLToPath(WORKER) }, execArgv });
+  return new Worker(new URL('../core/worker-from-source.cjs', import.meta.url), { workerData: { ...options, entry: fileURLToPath(WORKER) }, execArgv });
 }
 
 /**

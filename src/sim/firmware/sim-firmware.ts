@@ -5,7 +5,7 @@ import type { Simulator, Target } from '../simulator.js';
 import { FaultBook, type FirmwareFault } from './faults.js';
 import { attachUpdater, detachUpdater, firmwareUpdate } from './handler.js';
 import { FirmwareStats, type FirmwareStatsSnapshot } from './stats.js';
-import type { TftpFetchOptions } from './tftp-client.js';
+import { DownloadThread, type DownloadTftpOptions } from './download-thread.js';
 import { FirmwareUpdater, type FirmwareTiming } from './updater.js';
 import { firmwareKeyFromRaw } from './verify.js';
 
@@ -17,7 +17,7 @@ export interface SimFirmwareOptions {
   controller: string | URL;
   /** Base64 of the raw public key, instead of fetching it. */
   firmwareKey?: string;
-  tftp?: Omit<TftpFetchOptions, 'onData' | 'signal'>;
+  tftp?: DownloadTftpOptions;
   timing?: Partial<FirmwareTiming>;
 }
 
@@ -34,6 +34,7 @@ export class SimFirmware {
   readonly #stopping = new AbortController();
   readonly #attached = new Set<SeatPlayer>();
   readonly #timing: FirmwareTiming;
+  readonly #downloads = new DownloadThread();
   #key: Promise<KeyObject> | undefined;
 
   constructor(
@@ -52,6 +53,7 @@ export class SimFirmware {
       firmwareKey: () => this.#firmwareKey(),
       faults: this.faults,
       tftp: this.o.tftp ?? {},
+      downloads: this.#downloads,
       timing: this.#timing,
       stats: this.#stats,
       stopping: this.#stopping.signal,
@@ -82,6 +84,8 @@ export class SimFirmware {
     this.#stopping.abort();
     for (const p of this.#attached) detachUpdater(p.model);
     this.#attached.clear();
+    // Aborted downloads first tell the server; the thread ends a moment later.
+    setTimeout(() => void this.#downloads.stop(), 200).unref();
   }
 
   #firmwareKey(): Promise<KeyObject> {

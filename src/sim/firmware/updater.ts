@@ -1,11 +1,11 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { UpdateReport, UpdateState } from '../../../protocols/seat-poll/types.js';
 import type { CommandResult } from '../command-handlers.js';
 import type { SeatModel } from '../seat-model.js';
 import type { FaultBook, FirmwareFault } from './faults.js';
 import type { FirmwareStats } from './stats.js';
-import { tftpFetch, type TftpFetchOptions } from './tftp-client.js';
+import type { DownloadThread, DownloadTftpOptions } from './download-thread.js';
 import { imageProblem, type ImageClaim } from './verify.js';
 
 /** The seat an updater works for: its model, and a reboot that pauses polling as a real one would. */
@@ -27,7 +27,9 @@ export interface FirmwareTiming {
 export interface UpdaterContext {
   firmwareKey(): Promise<KeyObject>;
   faults: FaultBook;
-  tftp: Omit<TftpFetchOptions, 'onData' | 'signal'>;
+  tftp: DownloadTftpOptions;
+  /** Where the downloads run: off the simulator's event loop. */
+  downloads: DownloadThread;
   timing: FirmwareTiming;
   stats: FirmwareStats;
   /** Aborted when the simulator's firmware support stops. */
@@ -118,32 +120,26 @@ export class FirmwareUpdater {
     }
   }
 
-  /** Streams the image through SHA-256; undefined when a `timeout` fault stalls it half-way. */
+  /** Streams the image through SHA-256 (on the download thread); undefined when a `timeout` fault stalls it half-way. */
   async #download(run: Run, fault: FirmwareFault | undefined, signal: AbortSignal): Promise<{ bytes: number; sha256: string } | undefined> {
     const { claim } = run;
-    const hash = createHash('sha256');
-    const stall = new AbortController();
-    let bytes = 0;
-    let shown = 0;
     try {
-      const result = await tftpFetch(claim.url, {
-        ...this.ctx.tftp,
-        signal: AbortSignal.any([signal, stall.signal]),
-        onData: (chunk) => {
-          hash.update(fault === 'corrupt' && bytes === 0 ? flipFirstByte(chunk) : chunk);
-          bytes += chunk.length;
-          const progress = Math.min(1, Math.floor((bytes / claim.size) * 100) / 100);
-          if (progress !== shown) this.#report(run, { state: 'downloading', progress: (shown = progress) });
-          if (fault === 'timeout' && bytes >= claim.size / 2) stall.abort();
-        },
+      const out = await this.ctx.downloads.fetch({
+        url: claim.url,
+        tftp: this.ctx.tftp,
+        size: claim.size,
+        corruptFirst: fault === 'corrupt',
+        stallAtHalf: fault === 'timeout',
+        onProgress: (progress) => this.#report(run, { state: 'downloading', progress }),
+        signal,
       });
-      this.ctx.stats.downloaded(result);
+      if (out.kind === 'stalled') return undefined;
+      this.ctx.stats.downloaded(out.result);
+      return { bytes: out.bytes, sha256: out.sha256 };
     } catch (err) {
-      if (stall.signal.aborted && !signal.aborted) return undefined;
       if (!signal.aborted) this.ctx.stats.downloadFailed();
       throw new UpdateFailure('download', `download failed: ${(err as Error).message}`);
     }
-    return { bytes, sha256: hash.digest('hex') };
   }
 
   /** The run is over: reboot (into whichever image now boots), then `after` (a report the new boot makes). */
@@ -175,10 +171,4 @@ function claimOf(a: Record<string, unknown>): (ImageClaim & { url: string }) | u
   if (typeof model !== 'string' || typeof version !== 'string' || typeof url !== 'string') return undefined;
   if (!Number.isSafeInteger(size) || typeof sha256 !== 'string' || typeof signature !== 'string') return undefined;
   return { model, version, url, size: size as number, sha256, signature };
-}
-
-function flipFirstByte(chunk: Buffer): Buffer {
-  const copy = Buffer.from(chunk);
-  if (copy.length > 0) copy[0]! ^= 0xff;
-  return copy;
 }
