@@ -23,9 +23,10 @@ export interface WalCheckpointerOptions {
  * fills the WAL to 1,000 pages also copies them into the database and fsyncs
  * it: milliseconds on the controller's loop, on whichever commit comes, a
  * command's or a PA's included. Here the controller's connection never
- * checkpoints; a worker thread does, on a connection it keeps. Durability is the same: a commit is durable once its
- * WAL frames are, checkpointed or not. If the worker fails, SQLite's own
- * checkpoints come back, so the WAL never grows without bound.
+ * checkpoints; a worker thread does, on a connection it keeps. Durability is
+ * the same: a commit is durable once its WAL frames are, checkpointed or not.
+ * If the worker fails, SQLite's own checkpoints come back, so the WAL never
+ * grows without bound.
  */
 export class WalCheckpointer {
   readonly #pool = new Piscina<CheckpointTask, CheckpointResult | undefined>({
@@ -39,8 +40,9 @@ export class WalCheckpointer {
   readonly #intervalMs: number;
   readonly #log: Logger;
   readonly #minChanges: number;
-  /** SQLite's count of rows this connection changed, at the last checkpoint. */
+  /** SQLite's count of the rows the controller's connection has changed. */
   readonly #changes: () => number;
+  /** That count when the last checkpoint started. */
   #changesAtLast = 0;
   #runs = 0;
   #timer: NodeJS.Timeout | undefined;
