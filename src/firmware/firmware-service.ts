@@ -6,7 +6,7 @@ import { FirmwareKeys } from '../../firmware/keys.js';
 import type { ControllerContext } from '../app/context.js';
 import type { PurserConfig } from '../config/types.js';
 import { HealthCell, type Service } from '../core/service.js';
-import { workerExecArgv } from '../core/worker-exec-argv.js';
+import { workerExecArgv } from '../core/worker-thread.js';
 
 /** Where uploads wait while they are imported; never served. */
 export const INCOMING_DIR = 'firmware-incoming';

@@ -1,10 +1,9 @@
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { TftpEvent } from '../../protocols/tftp/events.js';
 import type { TftpServerOptions } from '../../protocols/tftp/server.js';
 import type { Logger } from '../core/log.js';
-import { workerExecArgv } from '../core/worker-exec-argv.js';
+import { spawnWorker } from '../core/worker-thread.js';
 
 /** What the worker is started with: the server's options that survive a structured clone. */
 export type TftpThreadOptions = Omit<TftpServerOptions, 'logger' | 'resolveFile'>;
@@ -19,15 +18,9 @@ export type FromWorker =
   | { type: 'log'; level: 'info' | 'warn'; obj: object; msg: string };
 
 const STOP_GRACE_MS = 3000;
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER = new URL(FROM_SOURCE ? './tftp-worker.ts' : './tftp-worker.js', import.meta.url);
+// From source (tsx) this module is .ts and so is its worker; compiled, both are .js.
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './tftp-worker.ts' : './tftp-worker.js', import.meta.url);
 
-/** Compiled, the worker is plain ESM; from source it goes through a CommonJS shim (see there). */
-function spawnWorker(options: TftpThreadOptions): Worker {
-  const execArgv = workerExecArgv();
-  if (!FROM_SOURCE) return new Worker(WORKER, { workerData: options, execArgv });
-  return new Worker(new URL('../core/worker-from-source.cjs', import.meta.url), { workerData: { ...options, entry: fileURLToPath(WORKER) }, execArgv });
-}
 
 /**
  * The TFTP server on a worker thread of its own. Three hundred seats fetching
@@ -51,7 +44,7 @@ export class TftpThread {
   /** Starts the worker and its server; resolves with the bound port. */
   start(): Promise<number> {
     this.#stopping = false;
-    const worker = (this.#worker = spawnWorker(this.options));
+    const worker = (this.#worker = spawnWorker(WORKER, { ...this.options }));
     return new Promise((resolve, reject) => {
       let started = false;
       worker.on('message', (m: FromWorker) => {

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import type { Logger } from '../core/log.js';
-import { workerExecArgv } from '../core/worker-exec-argv.js';
+import { workerExecArgv } from '../core/worker-thread.js';
 import type { CheckpointResult, CheckpointTask } from './checkpoint-worker.js';
 import type { Db } from './database.js';
 

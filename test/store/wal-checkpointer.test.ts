@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { createLogger } from '../../src/core/log.js';
 import { openDatabase, writeAhead, type Db } from '../../src/store/database.js';
 import { WalCheckpointer } from '../../src/store/wal-checkpointer.js';
-import { workerExecArgv } from '../../src/core/worker-exec-argv.js';
+import { workerExecArgv } from '../../src/core/worker-thread.js';
 
 const log = createLogger('silent');
 let dir: string;

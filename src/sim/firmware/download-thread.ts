@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { workerExecArgv } from '../../core/worker-exec-argv.js';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../../core/worker-thread.js';
 import type { TftpFetchError, TftpFetchOptions, TftpFetchResult } from './tftp-client.js';
 
 export type DownloadTftpOptions = Omit<TftpFetchOptions, 'onData' | 'signal' | 'lose'>;
@@ -36,8 +35,8 @@ export class DownloadFailed extends Error {
   }
 }
 
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER = new URL(FROM_SOURCE ? './download-worker.ts' : './download-worker.js', import.meta.url);
+// From source (tsx) this module is .ts and so is its worker; compiled, both are .js.
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './download-worker.ts' : './download-worker.js', import.meta.url);
 
 /**
  * The simulated cabin's firmware downloads on one worker thread. A hundred
@@ -55,12 +54,14 @@ export class DownloadThread {
     if (req.signal.aborted) return Promise.reject(new DownloadFailed('aborted', 'aborted'));
     const worker = this.#start();
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    const onAbort = () => worker.postMessage({ type: 'abort', id } satisfies ToDownloads);
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    const outcome = new Promise<DownloadOutcome>((resolve, reject) => {
       this.#pending.set(id, { req, resolve, reject });
-      req.signal.addEventListener('abort', () => worker.postMessage({ type: 'abort', id } satisfies ToDownloads), { once: true });
       const { url, tftp, size, corruptFirst = false, stallAtHalf = false } = req;
       worker.postMessage({ type: 'fetch', id, url, tftp, size, corruptFirst, stallAtHalf } satisfies ToDownloads);
     });
+    return outcome.finally(() => req.signal.removeEventListener('abort', onAbort));
   }
 
   /** Ends the thread; downloads still running fail. */
@@ -73,10 +74,7 @@ export class DownloadThread {
 
   #start(): Worker {
     if (this.#worker) return this.#worker;
-    const execArgv = workerExecArgv();
-    const worker = FROM_SOURCE
-      ? new Worker(new URL('../../core/worker-from-source.cjs', import.meta.url), { workerData: { entry: fileURLToPath(WORKER) }, execArgv })
-      : new Worker(WORKER, { execArgv });
+    const worker = spawnWorker(WORKER);
     worker.unref();
     worker.on('message', (m: FromDownloads) => this.#onMessage(m));
     worker.on('error', (err) => this.#failAll(new DownloadFailed('network', `download thread failed: ${err.message}`)));
