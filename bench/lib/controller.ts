@@ -15,6 +15,16 @@ export interface RunningController {
 }
 
 /**
+ * Extra Node flags for the controller only, from BENCH_CONTROLLER_NODE_ARGS
+ * (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it
+ * under a bench's load: NODE_OPTIONS refuses such flags, and would reach the
+ * load generator too.
+ */
+function controllerNodeArgs(): string[] {
+  return (process.env.BENCH_CONTROLLER_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+}
+
+/**
  * Runs `purser run` from source as its own process, so its CPU and memory can
  * be measured apart from the load, with state in a fresh temp dir and HTTP on
  * 127.0.0.1 at an ephemeral port. `config` is merged over that.
@@ -24,7 +34,7 @@ export async function startController(config: Record<string, unknown> = {}): Pro
   const configPath = join(stateDir, 'bench-config.yaml');
   await writeFile(configPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, ...config }));
   try {
-    const ready = await spawnReady(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'run', '--config', configPath], {
+    const ready = await spawnReady(process.execPath, [...controllerNodeArgs(), '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'run', '--config', configPath], {
       ready: /listening on (http:\/\/\S+)/,
       cwd: ROOT,
       env: { ...process.env, PURSER_LOG_LEVEL: process.env.PURSER_LOG_LEVEL ?? 'warn' },
