@@ -3,9 +3,12 @@
 // listens on the seats' command group as one more seat would, verifying every
 // datagram. It reports when each pa.begin / pa.end was first heard, so the
 // controller's latency is known apart from the delays of the process that
-// simulates the 300 seats. The commands bench runs it as that quiet seat only
-// (no PA, every command reported). Run by startPaGateway(); times are monoMs().
+// simulates the 300 seats. The commands bench runs it as that quiet seat, and
+// as the crew's client that issues the commands (no PA, every command
+// reported), so that a command's path is timed from a process that is not
+// busy being the cabin. Run by startPaGateway(); times are monoMs().
 import { fork, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { commandKeyFromBase64 } from '../../protocols/seat-command/keys.js';
 import { MulticastCommandReceiver } from '../../protocols/seat-command/multicast-receiver.js';
 import { IDENTITY_PATH } from '../../protocols/seat-poll/types.js';
@@ -47,11 +50,26 @@ export interface Played {
   packets: number;
 }
 
-type ToChild = { type: 'play'; id: number; durationMs: number; seed: number } | { type: 'lag' };
+/** A command POSTed by the gateway, as a crew client on a box of its own would. */
+export interface Issued {
+  seq: number;
+  /** monoMs() just before the request was made. */
+  sentAt: number;
+  /** The POST's round trip, ms. */
+  postMs: number;
+  /** A GET of /api/v1/layout right after it (HTTP on loopback, nothing else), ms. */
+  getMs: number;
+}
+
+type ToChild =
+  | { type: 'play'; id: number; durationMs: number; seed: number }
+  | { type: 'lag' }
+  | { type: 'issue'; id: number; token: string; command: unknown };
 type FromChild =
   | { type: 'ready' }
   | ({ type: 'heard' } & Heard)
   | ({ type: 'played'; id: number } & Played)
+  | ({ type: 'issued'; id: number } & Issued)
   | { type: 'lag'; lag: LoopLag }
   | { type: 'failed'; message: string };
 
@@ -65,6 +83,8 @@ export interface PaGateway {
   maxSeq(): number;
   /** Every pa.begin / pa.end heard with a seq above `after`, in seq order. */
   heardAfter(after: number): Heard[];
+  /** POSTs `command` to /api/v1/commands with the bearer `token`, then GETs the layout; rejects on an error answer. */
+  issue(token: string, command: unknown): Promise<Issued>;
   /** The gateway's own event-loop lag since the previous call (or its start). */
   loopLag(): Promise<LoopLag>;
   stop(): Promise<void>;
@@ -81,14 +101,16 @@ export async function startPaGateway(opts: GatewayOptions): Promise<PaGateway> {
   const heard = new Map<number, Heard>();
   const waiters = new Set<() => void>();
   const plays = new Map<number, { resolve: (p: Played) => void; reject: (e: Error) => void }>();
+  const issues = new Map<number, { resolve: (i: Issued) => void; reject: (e: Error) => void }>();
   let failure: Error | undefined;
   let lagWaiter: { resolve: (l: LoopLag) => void; reject: (e: Error) => void } | undefined;
   let nextId = 0;
 
   const fail = (err: Error) => {
     failure ??= err;
-    for (const p of plays.values()) p.reject(failure);
+    for (const p of [...plays.values(), ...issues.values()]) p.reject(failure);
     plays.clear();
+    issues.clear();
     lagWaiter?.reject(failure);
     lagWaiter = undefined;
   };
@@ -107,6 +129,9 @@ export async function startPaGateway(opts: GatewayOptions): Promise<PaGateway> {
       } else if (m.type === 'played') {
         plays.get(m.id)?.resolve({ firstAudibleAt: m.firstAudibleAt, packets: m.packets });
         plays.delete(m.id);
+      } else if (m.type === 'issued') {
+        issues.get(m.id)?.resolve({ seq: m.seq, sentAt: m.sentAt, postMs: m.postMs, getMs: m.getMs });
+        issues.delete(m.id);
       } else if (m.type === 'lag') {
         lagWaiter?.resolve(m.lag);
         lagWaiter = undefined;
@@ -123,6 +148,14 @@ export async function startPaGateway(opts: GatewayOptions): Promise<PaGateway> {
         if (failure) return reject(failure);
         plays.set(id, { resolve, reject });
         send({ type: 'play', id, durationMs, seed });
+      });
+    },
+    issue(token, command) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        if (failure) return reject(failure);
+        issues.set(id, { resolve, reject });
+        send({ type: 'issue', id, token, command });
       });
     },
     next(match, after, timeoutMs) {
@@ -186,10 +219,18 @@ async function gatewayChild(opts: GatewayOptions): Promise<void> {
     });
     await rx.start();
     let lag = measureLoopLag();
+    const crew = crewClient(opts.controller);
     process.on('message', (m: ToChild) => {
       if (m.type === 'lag') {
         send({ type: 'lag', lag: lag.stop() });
         lag = measureLoopLag();
+        return;
+      }
+      if (m.type === 'issue') {
+        crew.issue(m.token, m.command).then(
+          (i) => send({ type: 'issued', id: m.id, ...i }),
+          (err: Error) => send({ type: 'failed', message: err.message }),
+        );
         return;
       }
       if (!opts.pa) return send({ type: 'failed', message: 'play asked of a gateway without a PA group' });
@@ -206,4 +247,37 @@ async function gatewayChild(opts: GatewayOptions): Promise<void> {
     send({ type: 'failed', message: (err as Error).message });
     process.exit(1);
   }
+}
+
+/** The crew's side: commands POSTed over one keep-alive connection, as the panel's browser would. */
+function crewClient(controller: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const call = (method: string, path: string, token: string, body?: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const req = request(new URL(path, controller), { method, agent, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    async issue(token: string, command: unknown): Promise<Issued> {
+      const body = JSON.stringify(command);
+      const sentAt = monoMs();
+      const post = await call('POST', '/api/v1/commands', token, body);
+      const postMs = monoMs() - sentAt;
+      if (post.status !== 201) throw new Error(`POST /api/v1/commands: ${post.status} ${post.text}`);
+      const g = monoMs();
+      const get = await call('GET', '/api/v1/layout', token);
+      const getMs = monoMs() - g;
+      if (get.status !== 200) throw new Error(`GET /api/v1/layout: ${get.status}`);
+      const { command: status } = JSON.parse(post.text) as { command: { seq: number } };
+      return { seq: status.seq, sentAt, postMs, getMs };
+    },
+  };
 }
