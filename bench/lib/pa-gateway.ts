@@ -100,17 +100,20 @@ export async function startPaGateway(opts: GatewayOptions): Promise<PaGateway> {
   });
   const heard = new Map<number, Heard>();
   const waiters = new Set<() => void>();
-  const plays = new Map<number, { resolve: (p: Played) => void; reject: (e: Error) => void }>();
-  const issues = new Map<number, { resolve: (i: Issued) => void; reject: (e: Error) => void }>();
+  /** Requests to the child (play, issue) awaiting its answer, by id. */
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (e: Error) => void }>();
   let failure: Error | undefined;
   let lagWaiter: { resolve: (l: LoopLag) => void; reject: (e: Error) => void } | undefined;
   let nextId = 0;
+  const settle = (id: number, value: unknown) => {
+    pending.get(id)?.resolve(value);
+    pending.delete(id);
+  };
 
   const fail = (err: Error) => {
     failure ??= err;
-    for (const p of [...plays.values(), ...issues.values()]) p.reject(failure);
-    plays.clear();
-    issues.clear();
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
     lagWaiter?.reject(failure);
     lagWaiter = undefined;
   };
@@ -127,11 +130,9 @@ export async function startPaGateway(opts: GatewayOptions): Promise<PaGateway> {
         heard.set(m.seq, { cmd: m.cmd, seq: m.seq, at: m.at });
         for (const w of [...waiters]) w();
       } else if (m.type === 'played') {
-        plays.get(m.id)?.resolve({ firstAudibleAt: m.firstAudibleAt, packets: m.packets });
-        plays.delete(m.id);
+        settle(m.id, { firstAudibleAt: m.firstAudibleAt, packets: m.packets } satisfies Played);
       } else if (m.type === 'issued') {
-        issues.get(m.id)?.resolve({ seq: m.seq, sentAt: m.sentAt, postMs: m.postMs, getMs: m.getMs });
-        issues.delete(m.id);
+        settle(m.id, { seq: m.seq, sentAt: m.sentAt, postMs: m.postMs, getMs: m.getMs } satisfies Issued);
       } else if (m.type === 'lag') {
         lagWaiter?.resolve(m.lag);
         lagWaiter = undefined;
@@ -139,25 +140,20 @@ export async function startPaGateway(opts: GatewayOptions): Promise<PaGateway> {
     });
   });
   const send = (m: ToChild) => child.send(m);
+  /** Sends the request `make` builds with a fresh id; resolves with the child's answer to that id. */
+  const ask = <T>(make: (id: number) => ToChild): Promise<T> => {
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      if (failure) return reject(failure);
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      send(make(id));
+    });
+  };
 
   return {
     pid: child.pid!,
-    play(durationMs, seed) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        if (failure) return reject(failure);
-        plays.set(id, { resolve, reject });
-        send({ type: 'play', id, durationMs, seed });
-      });
-    },
-    issue(token, command) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        if (failure) return reject(failure);
-        issues.set(id, { resolve, reject });
-        send({ type: 'issue', id, token, command });
-      });
-    },
+    play: (durationMs, seed) => ask<Played>((id) => ({ type: 'play', id, durationMs, seed })),
+    issue: (token, command) => ask<Issued>((id) => ({ type: 'issue', id, token, command })),
     next(match, after, timeoutMs) {
       const find = () => [...heard.values()].find((h) => h.seq > after && match(h)) ?? null;
       return new Promise((resolve) => {
