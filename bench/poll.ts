@@ -1,6 +1,9 @@
 // Seat-poll benchmark: the controller, run as its own process, under simulated
-// seats polling at 1 Hz, next to a bare fastify server under the same load.
-//   (a) 300 seats for 30 s: latency, server CPU and RSS;
+// seats polling at 1 Hz, next to a bare fastify server and a bare node:http
+// server (the floors under it) under the same load.
+//   (a) 300 seats, in rounds that take the servers in turn (the host's speed
+//       drifts over minutes; the median round counts): latency, CPU, RSS;
+//       and each server's CPU idle;
 //   (b) seats ramped up until p99 passes 20 ms or polls fail (twice running): the most sustained.
 // POLL_BENCH_QUICK=1 shortens every phase. Writes bench/results/poll.json.
 import { randomBytes } from 'node:crypto';
@@ -8,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_SEATS } from '../src/sim/layout.js';
 import { Simulator } from '../src/sim/simulator.js';
 import { startController } from './lib/controller.js';
-import { startFastifyHello } from './lib/fastify-hello.js';
+import { startFastifyHello, startNodeHello } from './lib/fastify-hello.js';
 import { measureLoopLag } from './lib/loop-lag.js';
 import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';
@@ -17,8 +20,8 @@ import { formatTable } from './lib/table.js';
 
 const QUICK = process.env.POLL_BENCH_QUICK === '1';
 const PLAN = QUICK
-  ? { steadySeats: 300, warmupMs: 3_000, steadyMs: 8_000, rampFrom: 500, rampStep: 1_000, settleMs: 1_500, stepMs: 3_000 }
-  : { steadySeats: 300, warmupMs: 5_000, steadyMs: 30_000, rampFrom: 500, rampStep: 500, settleMs: 1_500, stepMs: 5_000 };
+  ? { steadySeats: 300, rounds: 1, idleMs: 5_000, warmupMs: 3_000, steadyMs: 8_000, rampFrom: 500, rampStep: 1_000, settleMs: 1_500, stepMs: 3_000 }
+  : { steadySeats: 300, rounds: 3, idleMs: 10_000, warmupMs: 4_000, steadyMs: 10_000, rampFrom: 500, rampStep: 500, settleMs: 1_500, stepMs: 5_000 };
 const RAMP_P99_LIMIT_MS = 20;
 const GOALS = { steadyCpuPercent: 5, steadyP99Ms: 5, rampSeats: 5_000 };
 
@@ -170,55 +173,105 @@ async function ramp(server: Server, hasMetrics: boolean) {
   return { sustained, stoppedBy, generatorBound, steps };
 }
 
-async function benchServer(name: string, start: (rows?: number) => Promise<Server>, hasMetrics: boolean) {
-  console.log(`${name}: (a) ${PLAN.steadySeats} seats at 1 Hz for ${PLAN.steadyMs / 1000} s`);
-  let server = await start();
-  const steadyWindow = await steady(server, hasMetrics).finally(() => server.stop());
-  console.log(`${name}: (b) ramp from ${PLAN.rampFrom} seats, +${PLAN.rampStep} every ${(PLAN.settleMs + PLAN.stepMs) / 1000} s`);
-  server = await start(Math.ceil(MAX_SEATS / 6));
-  const rampResult = await ramp(server, hasMetrics).finally(() => server.stop());
-  return { steady: steadyWindow, ramp: rampResult };
+interface Contender {
+  name: string;
+  start: (rows?: number) => Promise<Server>;
+  hasMetrics: boolean;
+}
+
+interface SteadyResult {
+  /** The round with the median server CPU. */
+  steady: Window;
+  /** Every round, in order. */
+  rounds: Window[];
+  /** CPU with no seats at all (timers, samplers), % of a core. */
+  idleCpuPercent: number;
+}
+
+/** Idle CPU of each server, then (a) in rounds: each round gives every server its window in turn. */
+async function steadyRounds(contenders: readonly Contender[]): Promise<SteadyResult[]> {
+  const servers: Server[] = [];
+  try {
+    for (const c of contenders) servers.push(await c.start());
+    await sleep(2_000); // past their start-up work
+    const idle0 = servers.map((s) => sampleProc(s.pid));
+    await sleep(PLAN.idleMs);
+    const idle = servers.map((s, i) => round(cpuPercent(idle0[i]!, sampleProc(s.pid)))!);
+    const rounds: Window[][] = contenders.map(() => []);
+    for (let r = 1; r <= PLAN.rounds; r++) {
+      for (const [i, c] of contenders.entries()) {
+        const w = await steady(servers[i]!, c.hasMetrics);
+        rounds[i]!.push(w);
+        console.log(`  round ${r}, ${c.name}: server CPU ${w.serverCpuPercent} %, p50/p99 ${w.p50Ms}/${w.p99Ms} ms, generator CPU ${w.generatorCpuPercent} %`);
+      }
+    }
+    return contenders.map((_, i) => {
+      const byCpu = [...rounds[i]!].sort((x, y) => x.serverCpuPercent - y.serverCpuPercent);
+      return { steady: byCpu[(byCpu.length - 1) >> 1]!, rounds: rounds[i]!, idleCpuPercent: idle[i]! };
+    });
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+async function rampServer(c: Contender) {
+  console.log(`${c.name}: (b) ramp from ${PLAN.rampFrom} seats, +${PLAN.rampStep} every ${(PLAN.settleMs + PLAN.stepMs) / 1000} s`);
+  const server = await c.start(Math.ceil(MAX_SEATS / 6));
+  return ramp(server, c.hasMetrics).finally(() => server.stop());
 }
 
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : round(a / b));
 
 const started = performance.now();
-const controller = await benchServer('controller', (rows) => startController(controllerConfig(rows)), true);
-const fastify = await benchServer('fastify hello', () => startFastifyHello(), false);
+const contenders: Contender[] = [
+  { name: 'controller', start: (rows) => startController(controllerConfig(rows)), hasMetrics: true },
+  { name: 'fastify hello', start: () => startFastifyHello(), hasMetrics: false },
+  { name: 'node:http hello', start: () => startNodeHello(), hasMetrics: false },
+];
+console.log(`(a) ${PLAN.steadySeats} seats at 1 Hz: ${PLAN.rounds} rounds of ${PLAN.steadyMs / 1000} s a server, the servers in turn`);
+const [steadyController, steadyFastify, steadyNode] = await steadyRounds(contenders);
+const controller = { ...steadyController!, ramp: await rampServer(contenders[0]!) };
+const fastify = { ...steadyFastify!, ramp: await rampServer(contenders[1]!) };
+const nodeHello = steadyNode!;
 
 const a = controller.steady;
 const f = fastify.steady;
+const n = nodeHello.steady;
 const ratios = {
   p50: ratio(a.p50Ms, f.p50Ms),
   p99: ratio(a.p99Ms, f.p99Ms),
   serverCpu: ratio(a.serverCpuPercent, f.serverCpuPercent),
+  serverCpuVsNodeHttp: ratio(a.serverCpuPercent, n.serverCpuPercent),
   serverRss: ratio(a.serverRssMiB, f.serverRssMiB),
   rampSeats: ratio(controller.ramp.sustained, fastify.ramp.sustained),
 };
 const pass = {
   steadyCpu: a.serverCpuPercent < GOALS.steadyCpuPercent,
-  steadyP99: a.p99Ms !== null && a.p99Ms < GOALS.steadyP99Ms,
+  steadyP99: controller.rounds.every((w) => w.p99Ms !== null && w.p99Ms < GOALS.steadyP99Ms),
   rampSeats: controller.ramp.sustained >= GOALS.rampSeats,
 };
 
 const ms = (v: number | null) => (v === null ? '-' : v);
-console.log(`\n(a) ${PLAN.steadySeats} seats at 1 Hz, ${PLAN.steadyMs / 1000} s window${QUICK ? ' (quick)' : ''}`);
+const cpus = (r: SteadyResult) => r.rounds.map((w) => w.serverCpuPercent).join(', ');
+console.log(`\n(a) ${PLAN.steadySeats} seats at 1 Hz, the median of ${PLAN.rounds} rounds of ${PLAN.steadyMs / 1000} s${QUICK ? ' (quick)' : ''}`);
 console.log(
   formatTable(
-    ['', 'controller', 'fastify hello', 'ratio'],
+    ['', 'controller', 'fastify hello', 'node:http hello', 'controller / fastify'],
     [
-      ['polls/s answered', a.answeredPerSec, f.answeredPerSec, ''],
-      ['failed polls', a.failed, f.failed, ''],
-      ['p50 latency, ms', ms(a.p50Ms), ms(f.p50Ms), ms(ratios.p50)],
-      ['p99 latency, ms', ms(a.p99Ms), ms(f.p99Ms), ms(ratios.p99)],
-      ['max latency, ms', ms(a.maxMs), ms(f.maxMs), ''],
-      ['server CPU, % of a core', a.serverCpuPercent, f.serverCpuPercent, ms(ratios.serverCpu)],
-      ['server RSS, MiB', a.serverRssMiB, f.serverRssMiB, ms(ratios.serverRss)],
-      ['server loop lag p99 / max, ms', `${ms(a.serverLoopLag.p99Ms)} / ${ms(a.serverLoopLag.maxMs)}`, '-', ''],
-      ['store flushes: mean ms / over 10 ms', a.storeFlush ? `${ms(a.storeFlush.meanMs)} / ${a.storeFlush.over10Ms} of ${a.storeFlush.count}` : '-', '-', ''],
-      ['store rows written: seats / events', a.storeFlush ? `${a.storeFlush.seatRows} / ${a.storeFlush.eventRows}` : '-', '-', ''],
-      ['generator CPU, %', a.generatorCpuPercent, f.generatorCpuPercent, ''],
-      ['generator loop lag p99 / max, ms', `${ms(a.generatorLoopLag.p99Ms)} / ${ms(a.generatorLoopLag.maxMs)}`, `${ms(f.generatorLoopLag.p99Ms)} / ${ms(f.generatorLoopLag.maxMs)}`, ''],
+      ['polls/s answered', a.answeredPerSec, f.answeredPerSec, n.answeredPerSec, ''],
+      ['failed polls', a.failed, f.failed, n.failed, ''],
+      ['p50 latency, ms', ms(a.p50Ms), ms(f.p50Ms), ms(n.p50Ms), ms(ratios.p50)],
+      ['p99 latency, ms', ms(a.p99Ms), ms(f.p99Ms), ms(n.p99Ms), ms(ratios.p99)],
+      ['max latency, ms', ms(a.maxMs), ms(f.maxMs), ms(n.maxMs), ''],
+      ['server CPU, % of a core (median)', a.serverCpuPercent, f.serverCpuPercent, n.serverCpuPercent, ms(ratios.serverCpu)],
+      ['server CPU, every round', cpus(controller), cpus(fastify), cpus(nodeHello), ''],
+      ['server CPU idle, no seats', controller.idleCpuPercent, fastify.idleCpuPercent, nodeHello.idleCpuPercent, ''],
+      ['server RSS, MiB', a.serverRssMiB, f.serverRssMiB, n.serverRssMiB, ms(ratios.serverRss)],
+      ['server loop lag p99 / max, ms', `${ms(a.serverLoopLag.p99Ms)} / ${ms(a.serverLoopLag.maxMs)}`, '-', '-', ''],
+      ['store flushes: mean ms / over 10 ms', a.storeFlush ? `${ms(a.storeFlush.meanMs)} / ${a.storeFlush.over10Ms} of ${a.storeFlush.count}` : '-', '-', '-', ''],
+      ['store rows written: seats / events', a.storeFlush ? `${a.storeFlush.seatRows} / ${a.storeFlush.eventRows}` : '-', '-', '-', ''],
+      ['generator CPU, %', a.generatorCpuPercent, f.generatorCpuPercent, n.generatorCpuPercent, ''],
+      ['generator loop lag p99 / max, ms', `${ms(a.generatorLoopLag.p99Ms)} / ${ms(a.generatorLoopLag.maxMs)}`, `${ms(f.generatorLoopLag.p99Ms)} / ${ms(f.generatorLoopLag.maxMs)}`, `${ms(n.generatorLoopLag.p99Ms)} / ${ms(n.generatorLoopLag.maxMs)}`, ''],
     ],
   ),
 );
@@ -246,6 +299,7 @@ const path = await writeResults('poll', {
   ratios,
   controller,
   fastifyHello: fastify,
+  nodeHttpHello: nodeHello,
   durationS: round((performance.now() - started) / 1000, 0),
 });
 console.log(`wrote ${path}`);

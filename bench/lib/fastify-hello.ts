@@ -1,10 +1,14 @@
 import { spawnReady } from './spawn-ready.js';
 
-const SERVER = new URL('./fastify-hello-server.ts', import.meta.url).pathname;
+export interface PeerServer {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
 
-/** Starts the bare-fastify peer as its own process, run the way the controller is (node + tsx). */
-export async function startFastifyHello(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const ready = await spawnReady(process.execPath, ['--import', 'tsx', SERVER], { ready: /listening on (http:\/\/\S+)/ });
+/** Starts a peer server script as its own process, run the way the controller is (node + tsx). */
+async function startPeer(script: string): Promise<PeerServer> {
+  const ready = await spawnReady(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname], { ready: /listening on (http:\/\/\S+)/ });
   return {
     url: ready.match[1]!,
     pid: ready.pid,
@@ -13,3 +17,9 @@ export async function startFastifyHello(): Promise<{ url: string; pid: number; s
     },
   };
 }
+
+/** The bare-fastify peer: a fixed poll answer, nothing else. */
+export const startFastifyHello = (): Promise<PeerServer> => startPeer('./fastify-hello-server.ts');
+
+/** The bare node:http peer: the floor under fastify itself. */
+export const startNodeHello = (): Promise<PeerServer> => startPeer('./node-hello-server.ts');
