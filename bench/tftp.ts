@@ -4,7 +4,10 @@
 // windowsize. Each server is its own process; ours also reports its event-loop
 // lag and retransmissions per transfer.
 // TFTP_BENCH_MIB (default 64) sizes the image, TFTP_BENCH_RUNS (default 1)
-// repeats every case (the median is kept). Writes bench/results/tftp.json.
+// repeats every case (the median is kept). TFTP_BENCH_MAX_WINDOW_BYTES sets our
+// server's maxWindowBytes (default: the server's own, 64 KiB), to see what the
+// cap costs; such a run writes bench/results/tftp-window-<bytes>.json instead.
+// Writes bench/results/tftp.json.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -19,6 +22,7 @@ import { formatTable } from './lib/table.js';
 
 const MIB = Number(process.env.TFTP_BENCH_MIB ?? 64);
 const RUNS = Number(process.env.TFTP_BENCH_RUNS ?? 1);
+const MAX_WINDOW_BYTES = process.env.TFTP_BENCH_MAX_WINDOW_BYTES ? Number(process.env.TFTP_BENCH_MAX_WINDOW_BYTES) : undefined;
 const CLIENT_TIMEOUT_MS = 180_000;
 const FILE = 'image.img';
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -51,7 +55,8 @@ const CASES: Case[] = [
 const CHILD = `
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TftpServer } from '${ROOT}protocols/tftp/server.ts';
-const server = new TftpServer({ root: process.env.BENCH_ROOT, host: '127.0.0.1', port: Number(process.env.BENCH_PORT) });
+const maxWindowBytes = process.env.BENCH_MAX_WINDOW_BYTES ? Number(process.env.BENCH_MAX_WINDOW_BYTES) : undefined;
+const server = new TftpServer({ root: process.env.BENCH_ROOT, host: '127.0.0.1', port: Number(process.env.BENCH_PORT), maxWindowBytes });
 const lag = monitorEventLoopDelay({ resolution: 10 });
 server.events$.subscribe((e) => {
   if (e.type === 'started') { lag.reset(); lag.enable(); }
@@ -136,7 +141,7 @@ async function startOurs(dir: string): Promise<Server> {
   const ready = await spawnReady(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
     ready: /listening on (\d+)/,
     cwd: ROOT,
-    env: { ...process.env, BENCH_ROOT: dir, BENCH_PORT: String(port) },
+    env: { ...process.env, BENCH_ROOT: dir, BENCH_PORT: String(port), BENCH_MAX_WINDOW_BYTES: MAX_WINDOW_BYTES ? String(MAX_WINDOW_BYTES) : '' },
   });
   const reports: string[] = [];
   let waiting: (() => void) | undefined;
@@ -272,7 +277,8 @@ function report(rows: Array<Case & { results: Measure[] }>): void {
     windowsize16VsLockstep: windowGain.every((g) => (g.windowsize16VsLockstep ?? 0) >= GOALS.windowsize16VsLockstep),
   };
   console.log(`goals: ours >= best peer in every row: ${pass.vsBestPeer} (median ratio ${fmt(ratios.length ? percentile(ratios, 50) : null)}); windowsize 16 >= 3x lockstep: ${pass.windowsize16VsLockstep}`);
-  void writeResults('tftp', { mib: MIB, runs: RUNS, goals: GOALS, pass, windowGain, rows: table }).then((path) => console.log(`wrote ${path}`));
+  const name = MAX_WINDOW_BYTES ? `tftp-window-${MAX_WINDOW_BYTES}` : 'tftp';
+  void writeResults(name, { mib: MIB, runs: RUNS, maxWindowBytes: MAX_WINDOW_BYTES ?? null, goals: GOALS, pass, windowGain, rows: table }).then((path) => console.log(`wrote ${path}`));
 }
 
 await main();
