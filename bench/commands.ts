@@ -2,16 +2,19 @@
 // and 300 simulated seats in this process, polling at 1 Hz and listening on the
 // command multicast group (loopback). Commands to all seats are issued one at a
 // time over the API, spaced out, in three phases: no loss, then 5 % and 30 %
-// of every datagram copy lost at each seat independently. Per command:
+// of every datagram copy lost at each seat independently. A quiet process of
+// its own (bench/lib/pa-gateway.ts) issues them, as the crew's panel on its own
+// box would, and hears them as one more seat on its own box. Per command:
 //   - receive: from just before `POST /api/v1/commands` to each seat applying
-//     the verified datagram (one clock: the seats live in this process), and
-//     to a quiet receiver in a process of its own (a seat on its own box, as
-//     real seats are: the 300 here share one event loop with the load);
+//     the verified datagram, and to the quiet seat (one clock, CLOCK_MONOTONIC;
+//     the 300 seats here share one event loop with the load, real seats do not);
 //   - time until all 300 seats have applied it (by datagram or by poll);
 //   - time until the controller reports all 300 acknowledged (its
 //     `command.delivered` event on GET /api/v1/events, seen here).
 // Seats acknowledge in their next poll, so the last two are set by the poll
 // phase: the target is 100 % acknowledged within two poll intervals.
+// This process runs at nice 10 (COMMANDS_BENCH_NICE=0: not): its seats stand
+// for 300 boxes and must not take a core from the controller or the quiet seat.
 // COMMANDS_BENCH_QUICK=1 runs fewer commands. Writes bench/results/commands.json.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
