@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_SEATS } from '../src/sim/layout.js';
 import { Simulator } from '../src/sim/simulator.js';
 import { startController } from './lib/controller.js';
-import { startFastifyHello, startNodeHello } from './lib/fastify-hello.js';
+import { startFastifyHello, startNodeHello } from './lib/peer-servers.js';
 import { measureLoopLag } from './lib/loop-lag.js';
 import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';

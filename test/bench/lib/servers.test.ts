@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { filter, firstValueFrom } from 'rxjs';
 import { startController } from '../../../bench/lib/controller.js';
-import { startFastifyHello } from '../../../bench/lib/fastify-hello.js';
+import { startFastifyHello, startNodeHello } from '../../../bench/lib/peer-servers.js';
 import { sampleProc } from '../../../bench/lib/proc.js';
 import { Simulator } from '../../../src/sim/simulator.js';
 
@@ -29,11 +29,16 @@ test('startController runs purser in its own process, answering seats, and clean
   assert.equal(existsSync(controller.stateDir), false);
 });
 
-test('the fastify peer answers seat polls as a valid controller would', { timeout: 60_000 }, async () => {
-  const peer = await startFastifyHello();
-  try {
-    await answersAPoll(peer.url, randomBytes(32));
-  } finally {
-    await peer.stop();
-  }
-});
+for (const [name, start] of [
+  ['fastify', startFastifyHello],
+  ['node:http', startNodeHello],
+] as const) {
+  test(`the bare ${name} peer answers seat polls as a valid controller would`, { timeout: 60_000 }, async () => {
+    const peer = await start();
+    try {
+      await answersAPoll(peer.url, randomBytes(32));
+    } finally {
+      await peer.stop();
+    }
+  });
+}
