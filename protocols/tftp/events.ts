@@ -19,8 +19,10 @@ export interface TransferInfo {
 export interface TransferEnd extends TransferInfo {
   /** File bytes the client acknowledged. */
   bytes: number;
-  /** DATA and OACK packets sent more than once. */
+  /** DATA and OACK packets sent more than once, after a timeout or a client's gap ACK. */
   retransmits: number;
+  /** Tail-loss probes: a window's last block sent again because its ACK was overdue. */
+  probes: number;
   durationMs: number;
 }
 
@@ -40,6 +42,7 @@ export interface TftpStats {
   /** File bytes acknowledged by clients, counted when each transfer ends. */
   bytes: number;
   retransmits: number;
+  probes: number;
   badPackets: number;
 }
 
@@ -51,6 +54,7 @@ export function emptyStats(): TftpStats {
     refused: 0,
     bytes: 0,
     retransmits: 0,
+    probes: 0,
     badPackets: 0,
   };
 }

@@ -230,12 +230,13 @@ export class TftpServer {
       maxRetries: this.#o.maxRetries,
       oack,
       onRetransmit: () => this.#stats.retransmits++,
+      onProbe: () => this.#stats.probes++,
       onBadPacket: (rinfo, reason) => this.#bad(rinfo, reason),
     });
     this.#transfers.add(transfer);
     const r = await transfer.done;
     this.#transfers.delete(transfer);
-    const end = { ...info, bytes: r.bytes, retransmits: r.retransmits, durationMs: performance.now() - started };
+    const end = { ...info, bytes: r.bytes, retransmits: r.retransmits, probes: r.probes, durationMs: performance.now() - started };
     return r.outcome === 'completed'
       ? { type: 'completed', outcome: 'completed', ...end }
       : { type: 'failed', outcome: r.outcome, reason: r.reason, ...end };

@@ -2,7 +2,8 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import type { BlockSource } from './block-source.js';
 import { ErrorCode, Opcode, encodeError, parsePacket } from './codec.js';
 import type { Outcome } from './events.js';
-import { ackReceived, isComplete, startWindow, timedOut, type WindowState } from './window.js';
+import { nextSrtt, probeDelayMs } from './tail-probe.js';
+import { ackReceived, isComplete, repeatedAck, startWindow, timedOut, type WindowState } from './window.js';
 
 export interface TransferOptions {
   /** Bound to an ephemeral port for this transfer alone; closed when it ends. */
@@ -17,6 +18,8 @@ export interface TransferOptions {
   maxRetries: number;
   oack: Buffer | undefined;
   onRetransmit(): void;
+  /** A tail-loss probe went out (see tail-probe.ts). */
+  onProbe(): void;
   onBadPacket(rinfo: RemoteInfo, reason: string): void;
 }
 
@@ -26,12 +29,15 @@ export interface TransferResult {
   /** File bytes the client acknowledged. */
   bytes: number;
   retransmits: number;
+  probes: number;
 }
 
 /**
  * One read transfer on its own port: sends the window the pure window logic
- * plans, re-plans on each ACK and on each timeout. The timer restarts only on
- * progress, so a client repeating stale ACKs still runs into the retry limit.
+ * plans, re-plans on each ACK, on a repeated ACK (a lost first block) and on
+ * each timeout, and probes a window's tail when its ACK is overdue
+ * (tail-probe.ts). The timer restarts only on progress, so a client repeating
+ * stale ACKs still runs into the retry limit.
  */
 export class Transfer {
   readonly done: Promise<TransferResult>;
@@ -44,9 +50,31 @@ export class Transfer {
   #to = -1;
   #highestSent = -1;
   #retransmits = 0;
+  #probes = 0;
   #retries = 0;
   #loading = false;
   #finished = false;
+  /** Tail-loss probe (windows of more than one block), see tail-probe.ts. */
+  #probe: NodeJS.Timeout | undefined;
+  #probeMs = 0;
+  #probeArmed = false;
+  /** Smoothed round trip of whole windows, ms; undefined until the first sample. */
+  #srttMs: number | undefined;
+  #windowSentAt = 0;
+  /** Part of the current window went out twice: its ACK gives no round-trip sample (Karn). */
+  #windowResent = false;
+  /**
+   * The current window was not sent after a whole-window ACK (a gap restarted
+   * it, or a timeout or a repeated ACK resent it): a repeated ACK now is an
+   * echo of that, not news of a lost first block.
+   */
+  #repeatAnswered = false;
+  /**
+   * Blocks that probes sent again. A seat that already had one repeats its
+   * ACK for it once, which is no loss: that repeat is not answered. (Several
+   * at once when probes fire for window after window on a slow seat.)
+   */
+  readonly #probed = new Set<number>();
 
   constructor(o: TransferOptions) {
     this.#o = o;
@@ -85,7 +113,37 @@ export class Transfer {
       socket.send(packet, port, address);
       this.#next++;
     }
+    if (this.#o.windowsize > 1 && this.#to >= 1 && this.#next > this.#to && !this.#finished) this.#armProbe();
   }
+
+  /** The whole window is out: probe its tail if no ACK comes in a few round trips. */
+  #armProbe(): void {
+    this.#windowSentAt = performance.now();
+    this.#probeArmed = true;
+    const ms = probeDelayMs(this.#srttMs, this.#o.timeoutMs);
+    // One timer per transfer, re-armed per window; made anew only when the delay moves by a quarter.
+    if (this.#probe && Math.abs(ms - this.#probeMs) <= this.#probeMs / 4) {
+      this.#probe.refresh();
+      return;
+    }
+    clearTimeout(this.#probe);
+    this.#probeMs = ms;
+    this.#probe = setTimeout(this.#onProbe, ms);
+  }
+
+  /** No ACK for the window yet: its last block once more (not through #pump, which would arm another probe). */
+  readonly #onProbe = (): void => {
+    if (this.#finished || !this.#probeArmed) return;
+    this.#probeArmed = false;
+    const last = this.#state.sent;
+    const packet = last > this.#state.acked ? this.#o.source.packet(last) : undefined;
+    if (!packet) return;
+    this.#probed.add(last);
+    this.#windowResent = true;
+    this.#probes++;
+    this.#o.onProbe();
+    this.#o.socket.send(packet, this.#o.port, this.#o.address);
+  };
 
   #awaitBlock(block: number): void {
     if (this.#loading) return;
@@ -120,7 +178,16 @@ export class Transfer {
     }
     if (packet.op !== 'ack') return this.#o.onBadPacket(rinfo, `unexpected ${packet.op.toUpperCase()} during a read`);
     const plan = ackReceived(this.#state, packet.block, windowsize, source.lastBlock);
-    if (!plan) return;
+    if (!plan) return this.#onRepeatedAck(packet.block);
+    this.#probeArmed = false;
+    const whole = plan.state.acked === this.#state.sent;
+    if (whole && !this.#windowResent && this.#windowSentAt > 0) {
+      this.#srttMs = nextSrtt(this.#srttMs, performance.now() - this.#windowSentAt);
+    }
+    this.#windowResent = false;
+    this.#repeatAnswered = !whole;
+    // Echoes of probes of blocks before the new ACK can no longer be told from stale ACKs: forget them.
+    for (const b of this.#probed) if (b < plan.state.acked) this.#probed.delete(b);
     this.#state = plan.state;
     this.#retries = 0;
     if (isComplete(plan.state, source.lastBlock)) return this.#finish('completed', 'completed');
@@ -129,6 +196,18 @@ export class Transfer {
     this.#send(plan.from, plan.to);
   };
 
+  /** The seat lost the first block of the window: send the window again, once (see repeatedAck). */
+  #onRepeatedAck(wireBlock: number): void {
+    if (this.#repeatAnswered) return;
+    const again = repeatedAck(this.#state, wireBlock, this.#o.windowsize, this.#o.source.lastBlock);
+    if (!again) return;
+    if (this.#probed.delete(this.#state.acked)) return; // the echo of a probe the seat did not need
+    this.#repeatAnswered = true;
+    this.#windowResent = true;
+    this.#probeArmed = false;
+    this.#send(again.from, again.to);
+  }
+
   readonly #onTimeout = (): void => {
     if (this.#finished) return;
     if (++this.#retries > this.#o.maxRetries) {
@@ -136,6 +215,8 @@ export class Transfer {
       return this.#finish('timeout', reason, encodeError(ErrorCode.NotDefined, 'timed out'));
     }
     const plan = timedOut(this.#state, this.#o.windowsize, this.#o.source.lastBlock);
+    this.#windowResent = true;
+    this.#repeatAnswered = true;
     this.#timer.refresh();
     this.#send(plan.from, plan.to);
   };
@@ -148,12 +229,13 @@ export class Transfer {
     if (this.#finished) return;
     this.#finished = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#probe);
     const { socket, port, address, size, blksize } = this.#o;
     const close = (): void => void socket.close();
     // Close only after the farewell left: closing cancels queued sends.
     if (farewell) socket.send(farewell, port, address, close);
     else close();
     const bytes = Math.max(0, Math.min(size, this.#state.acked * blksize));
-    this.#resolve({ outcome, reason, bytes, retransmits: this.#retransmits });
+    this.#resolve({ outcome, reason, bytes, retransmits: this.#retransmits, probes: this.#probes });
   }
 }

@@ -38,6 +38,22 @@ export function ackReceived(s: WindowState, wireBlock: number, windowsize: numbe
   return advance(block, windowsize, last);
 }
 
+/**
+ * An ACK repeating the last acknowledged block while a window is out. With
+ * windows of more than one block it is how a receiver reports that it lost
+ * the window's first block: it acknowledges the last block it has in order,
+ * which we already had. Resend that window (the caller does so once per
+ * window, so a stale echo costs one window at most). In lockstep a repeated
+ * ACK is only ever an echo, and answering it is the Sorcerer's Apprentice
+ * bug: undefined.
+ */
+export function repeatedAck(s: WindowState, wireBlock: number, windowsize: number, last: number): Plan | undefined {
+  if (windowsize < 2 || s.acked < 0 || s.sent <= s.acked) return undefined;
+  const block = s.sent - ((s.sent - wireBlock) & 0xffff);
+  if (block !== s.acked) return undefined;
+  return { state: s, from: s.acked + 1, to: Math.min(s.acked + windowsize, last) };
+}
+
 /** No ACK in time: resend the OACK, or the window that follows the last acknowledged block. */
 export function timedOut(s: WindowState, windowsize: number, last: number): Plan {
   if (s.acked < 0) return { state: s, from: 0, to: 0 };

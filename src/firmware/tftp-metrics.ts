@@ -7,6 +7,7 @@ export class TftpMetrics {
   readonly #refused: Counter;
   readonly #bytes: Counter;
   readonly #retransmits: Counter;
+  readonly #probes: Counter;
   readonly #seconds: Histogram;
 
   /** Transfers started and not yet ended, from the events (the server runs on another thread). */
@@ -17,7 +18,8 @@ export class TftpMetrics {
     this.#transfers = new Counter({ name: 'purser_tftp_transfers_total', help: 'TFTP transfers ended, by outcome', labelNames: ['outcome'] as const, registers });
     this.#refused = new Counter({ name: 'purser_tftp_refused_total', help: 'TFTP requests refused before a transfer began (unknown, quarantined, busy, ...)', registers });
     this.#bytes = new Counter({ name: 'purser_tftp_bytes_total', help: 'Image bytes acknowledged by seats', registers });
-    this.#retransmits = new Counter({ name: 'purser_tftp_retransmits_total', help: 'DATA and OACK packets sent more than once', registers });
+    this.#retransmits = new Counter({ name: 'purser_tftp_retransmits_total', help: 'DATA and OACK packets sent more than once, after a timeout or a seat reporting a gap', registers });
+    this.#probes = new Counter({ name: 'purser_tftp_tail_probes_total', help: "A window's last block sent again because the window's ACK was overdue", registers });
     this.#seconds = new Histogram({
       name: 'purser_tftp_transfer_seconds',
       help: 'Duration of completed TFTP transfers',
@@ -50,6 +52,7 @@ export class TftpMetrics {
     this.#transfers.inc({ outcome: e.outcome });
     this.#bytes.inc(e.bytes);
     this.#retransmits.inc(e.retransmits);
+    this.#probes.inc(e.probes);
     if (e.type === 'completed') this.#seconds.observe(e.durationMs / 1000);
   }
 }

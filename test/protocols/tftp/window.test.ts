@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ackReceived, isComplete, startWindow, timedOut, type Plan } from '../../../protocols/tftp/window.js';
+import { ackReceived, isComplete, repeatedAck, startWindow, timedOut, type Plan } from '../../../protocols/tftp/window.js';
 
 const range = (p: Plan | undefined): [number, number] | undefined => p && [p.from, p.to];
 
@@ -28,6 +28,22 @@ describe('TFTP sender window', () => {
     assert.deepEqual(range(lost4), [4, 11]);
     assert.equal(ackReceived(lost4.state, 3, 8, 100), undefined, 'a second ACK 3 is stale');
     assert.equal(ackReceived(lost4.state, 12, 8, 100), undefined, 'an ACK beyond what was sent is ignored');
+  });
+
+  it('windowed: a repeat of the last ACK while a window is out resends that window (its first block was lost)', () => {
+    const w = ackReceived(ackReceived(startWindow(true, 8, 100).state, 0, 8, 100)!.state, 8, 8, 100)!;
+    assert.deepEqual(range(w), [9, 16]);
+    assert.deepEqual(range(repeatedAck(w.state, 8, 8, 100)), [9, 16]);
+    assert.equal(repeatedAck(w.state, 7, 8, 100), undefined, 'an older ACK is no news');
+    assert.equal(repeatedAck(w.state, 12, 8, 100), undefined, 'not a repeat: ackReceived handles it');
+    const end = ackReceived(startWindow(false, 8, 10).state, 8, 8, 10)!;
+    assert.deepEqual(range(repeatedAck(end.state, 8, 8, 10)), [9, 10], 'capped at the last block');
+  });
+
+  it('lockstep: a repeated ACK never resends (the Sorcerer’s Apprentice), nor does one before ACK 0', () => {
+    const p = ackReceived(startWindow(false, 1, 3).state, 1, 1, 3)!;
+    assert.equal(repeatedAck(p.state, 1, 1, 3), undefined);
+    assert.equal(repeatedAck(startWindow(true, 8, 100).state, 0, 8, 100), undefined);
   });
 
   it('on timeout resends the window after the last acknowledged block, capped at the last block', () => {
