@@ -83,6 +83,7 @@ describe('firmware API and TFTP wiring', () => {
     }
     assert.match(metrics, /^purser_tftp_transfers_total\{outcome="completed"\} 1$/m, 'the one served image');
     assert.match(metrics, refusedFive, 'the quarantined image and the four others');
+    assert.match(metrics, /^purser_tftp_tail_probes_total 0$/m, 'curl is lockstep: no window, no probe');
   });
 
   it('refuses an import with a signature that does not verify, and a second image under the same version', async () => {
