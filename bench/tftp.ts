@@ -43,6 +43,7 @@ interface Measure {
   cpuPercent?: number;
   lagP99Ms?: number;
   retransmits?: number;
+  probes?: number;
   error?: string;
 }
 
@@ -62,7 +63,7 @@ server.events$.subscribe((e) => {
   if (e.type === 'started') { lag.reset(); lag.enable(); }
   if (e.type === 'completed' || e.type === 'failed') {
     lag.disable();
-    console.log(JSON.stringify({ type: e.type, windowsize: e.windowsize, retransmits: e.retransmits, lagP99Ms: Math.max(0, lag.percentile(99) / 1e6 - 10) }));
+    console.log(JSON.stringify({ type: e.type, windowsize: e.windowsize, retransmits: e.retransmits, probes: e.probes, lagP99Ms: Math.max(0, lag.percentile(99) / 1e6 - 10) }));
   }
 });
 const { port } = await server.start();
@@ -84,6 +85,7 @@ function freePort(): Promise<number> {
 interface Report {
   windowsize: number;
   retransmits: number;
+  probes: number;
   lagP99Ms: number;
 }
 
@@ -205,7 +207,7 @@ async function measure(c: Case, server: Server, bytes: number): Promise<Measure>
   const seconds = r.ms / 1000;
   const m: Measure = { server: server.name, mibps: round(MIB / seconds), seconds: round(seconds, 3) };
   if (before && after && report) {
-    Object.assign(m, { windowsize: report.windowsize, cpuPercent: round(cpuPercent(before, after)), lagP99Ms: round(report.lagP99Ms), retransmits: report.retransmits });
+    Object.assign(m, { windowsize: report.windowsize, cpuPercent: round(cpuPercent(before, after)), lagP99Ms: round(report.lagP99Ms), retransmits: report.retransmits, probes: report.probes });
   }
   return m;
 }
@@ -263,10 +265,10 @@ function report(rows: Array<Case & { results: Measure[] }>): void {
   console.log(`\nTFTP: ${MIB} MiB image over loopback, MiB/s (median of ${RUNS}); CPU and lag are our server's\n`);
   console.log(
     formatTable(
-      ['client', 'blksize', 'window', 'purser', 'in.tftpd', 'atftpd', 'vs best peer', 'our window', 'purser CPU %', 'lag p99 ms', 'retransmits'],
+      ['client', 'blksize', 'window', 'purser', 'in.tftpd', 'atftpd', 'vs best peer', 'our window', 'purser CPU %', 'lag p99 ms', 'resent / probes'],
       table.map((r) => {
         const ours = get(r, 'purser');
-        return [r.client, r.blksize, r.windowsize, fmt(ours.mibps), fmt(get(r, 'in.tftpd').mibps), fmt(get(r, 'atftpd').mibps), fmt(r.vsBestPeer), fmt(ours.windowsize), fmt(ours.cpuPercent), fmt(ours.lagP99Ms), fmt(ours.retransmits)];
+        return [r.client, r.blksize, r.windowsize, fmt(ours.mibps), fmt(get(r, 'in.tftpd').mibps), fmt(get(r, 'atftpd').mibps), fmt(r.vsBestPeer), fmt(ours.windowsize), fmt(ours.cpuPercent), fmt(ours.lagP99Ms), ours.retransmits === undefined ? '-' : `${ours.retransmits} / ${ours.probes ?? 0}`];
       }),
     ),
   );
