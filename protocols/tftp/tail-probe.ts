@@ -1,5 +1,6 @@
 /**
- * Tail-loss probe for windowed transfers (docs/tftp.md). RFC 7440 gives a receiver no way to
+ * Tail-loss probe for windowed transfers (docs/tftp.md); the transfer also
+ * sends a restarted window's first block ahead of it. RFC 7440 gives a receiver no way to
  * report that the last blocks of a window (or its ACK) were lost: it cannot
  * see a gap nothing follows, so the transfer waits out the sender's timeout
  * (a second by default) for every such loss. After a window, if its ACK is

@@ -131,18 +131,27 @@ export class Transfer {
     this.#probe = setTimeout(this.#onProbe, ms);
   }
 
-  /** No ACK for the window yet: its last block once more (not through #pump, which would arm another probe). */
+  /**
+   * No ACK for the window yet: its last block once more (not through #pump,
+   * which would arm another probe). A window that a gap, a timeout or a
+   * repeated ACK restarted gets its first block first: the seat may have
+   * lost it again, and having reported its gap once it waits, silent, for
+   * that block; with it, the last block then shows it the next gap.
+   */
   readonly #onProbe = (): void => {
     if (this.#finished || !this.#probeArmed) return;
     this.#probeArmed = false;
-    const last = this.#state.sent;
-    const packet = last > this.#state.acked ? this.#o.source.packet(last) : undefined;
-    if (!packet) return;
-    this.#probed.add(last);
+    const { acked, sent } = this.#state;
+    const tail = sent > acked ? this.#o.source.packet(sent) : undefined;
+    if (!tail) return;
+    const head = this.#repeatAnswered && acked + 1 < sent ? this.#o.source.packet(acked + 1) : undefined;
+    this.#probed.add(sent);
     this.#windowResent = true;
-    this.#probes++;
-    this.#o.onProbe();
-    this.#o.socket.send(packet, this.#o.port, this.#o.address);
+    for (const packet of head ? [head, tail] : [tail]) {
+      this.#probes++;
+      this.#o.onProbe();
+      this.#o.socket.send(packet, this.#o.port, this.#o.address);
+    }
   };
 
   #awaitBlock(block: number): void {

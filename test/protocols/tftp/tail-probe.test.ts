@@ -70,6 +70,10 @@ describe('a windowed transfer that loses blocks of a window', () => {
     { what: 'the last two blocks of the third window', lost: [48, 49], resent: 2, probes: 1 },
     // Not a tail: the seat repeats its ACK for 16, which sends the window 17-32 again at once.
     { what: 'the first block of the second window', lost: [18], resent: 16, probes: 0 },
+    // Block 47, then 47 again at the head of the window 47-62 its gap ACK restarted (47 and 48
+    // sent twice): the seat, having reported once, waits in silence. The probe brings 47 and then
+    // 62; the seat ACKs 47 at the new gap, and 48-62 go again.
+    { what: 'a block twice, the second time at the head of the restarted window', lost: [48, 50], resent: 2 + 15, probes: 2 },
   ]) {
     it(`recovers in milliseconds, not a 1 s timeout, when the seat loses ${what}`, async () => {
       let n = 0;
