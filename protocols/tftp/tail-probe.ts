@@ -1,14 +1,14 @@
 /**
- * Tail-loss probe for windowed transfers (docs/tftp.md); the transfer also
- * sends a restarted window's first block ahead of it. RFC 7440 gives a receiver no way to
- * report that the last blocks of a window (or its ACK) were lost: it cannot
- * see a gap nothing follows, so the transfer waits out the sender's timeout
- * (a second by default) for every such loss. After a window, if its ACK is
- * overdue by a few round trips, the sender sends the window's last block once
- * more. A receiver that lost the tail now sees a block out of order and
- * acknowledges where it is (as our seats and atftp do); one that had it all
- * acknowledges again. Either way the transfer moves on in milliseconds, and
- * the timeout stays for what the probe does not mend.
+ * Tail-loss probe for windowed transfers (docs/tftp.md). RFC 7440 gives a
+ * receiver no way to report that the last blocks of a window (or its ACK)
+ * were lost: it cannot see a gap nothing follows, so the transfer waits out
+ * the sender's timeout (a second by default) for every such loss. After a
+ * window, if its ACK is overdue by a few round trips, the sender sends the
+ * window's last block once more (after the first block, for a window that
+ * was restarted). A receiver that lost the tail now sees a block out of
+ * order and acknowledges where it is (as our seats and atftp do); one that
+ * had it all acknowledges again. Either way the transfer moves on in
+ * milliseconds, and the timeout stays for what the probe does not mend.
  */
 
 /**

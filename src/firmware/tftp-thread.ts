@@ -21,7 +21,6 @@ const STOP_GRACE_MS = 3000;
 // From source (tsx) this module is .ts and so is its worker; compiled, both are .js.
 const WORKER = new URL(import.meta.url.endsWith('.ts') ? './tftp-worker.ts' : './tftp-worker.js', import.meta.url);
 
-
 /**
  * The TFTP server on a worker thread of its own. Three hundred seats fetching
  * at once mean tens of thousands of datagrams a second; on the main loop each
