@@ -45,6 +45,15 @@ interface Measure {
   retransmits?: number;
   probes?: number;
   error?: string;
+  /** Over a row's runs: how many were made, how many failed (a client error or timeout). */
+  attempts?: number;
+  failures?: number;
+  /**
+   * The median over all runs with a failed one counted as 0 MiB/s: what a
+   * client can count on. The ratio to the best peer is taken on this, so a
+   * server that completes one run in three is not credited with that run.
+   */
+  deliveredMibps?: number;
 }
 
 const CASES: Case[] = [
@@ -214,9 +223,12 @@ async function measure(c: Case, server: Server, bytes: number): Promise<Measure>
 
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 
-function median(ms: Measure[]): Measure {
+/** A server's row: its median successful run, with the count of failed runs and the delivered median. */
+function summarise(ms: Measure[]): Measure {
+  const middle = <T>(xs: T[]): T => xs[Math.floor((xs.length - 1) / 2)]!;
   const ok = ms.filter((m) => m.mibps !== null).sort((a, b) => a.mibps! - b.mibps!);
-  return ok.length ? ok[Math.floor((ok.length - 1) / 2)]! : ms[0]!;
+  const delivered = middle(ms.map((m) => m.mibps ?? 0).sort((a, b) => a - b));
+  return { ...(ok.length ? middle(ok) : ms[0]!), attempts: ms.length, failures: ms.length - ok.length, deliveredMibps: delivered };
 }
 
 async function main(): Promise<void> {
@@ -230,14 +242,15 @@ async function main(): Promise<void> {
   const rows: Array<Case & { results: Measure[] }> = [];
   try {
     for (const c of CASES) {
-      const results: Measure[] = [];
-      for (const server of servers) {
-        const runs: Measure[] = [];
-        for (let i = 0; i < RUNS; i++) runs.push(await measure(c, server, bytes));
-        results.push(median(runs));
+      // Servers take turns run by run: this VM's speed drifts over minutes, and
+      // back-to-back runs of one server would turn that drift into the ratio.
+      const runs = servers.map((): Measure[] => []);
+      for (let i = 0; i < RUNS; i++) {
+        for (const [k, server] of servers.entries()) runs[k]!.push(await measure(c, server, bytes));
       }
+      const results = runs.map(summarise);
       rows.push({ ...c, results });
-      process.stderr.write(`${c.client} blksize ${c.blksize} windowsize ${c.windowsize}: ${results.map((r) => `${r.server} ${r.mibps ?? r.error}`).join(', ')}\n`);
+      process.stderr.write(`${c.client} blksize ${c.blksize} windowsize ${c.windowsize}: ${results.map((r) => `${r.server} ${r.deliveredMibps}${r.failures ? ` (${r.failures} failed: ${r.error ?? ''})` : ''}`).join(', ')}\n`);
     }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
@@ -250,25 +263,27 @@ function report(rows: Array<Case & { results: Measure[] }>): void {
   const get = (r: { results: Measure[] }, s: ServerName) => r.results.find((m) => m.server === s)!;
   const table = rows.map((r) => {
     const ours = get(r, 'purser');
-    const peers = r.results.filter((m) => m.server !== 'purser' && m.mibps !== null).map((m) => m.mibps!);
+    const peers = r.results.filter((m) => m.server !== 'purser' && m.deliveredMibps).map((m) => m.deliveredMibps!);
     const best = peers.length ? Math.max(...peers) : null;
-    const ratio = ours.mibps !== null && best ? round(ours.mibps / best, 2) : null;
+    const ratio = best ? round((ours.deliveredMibps ?? 0) / best, 2) : null;
     return { ...r, bestPeer: best, vsBestPeer: ratio };
   });
   const lockstep = (blksize: number) => table.find((r) => r.client === 'atftp' && r.blksize === blksize && r.windowsize === 1);
   const windowGain = [512, 1428, 8192].map((blksize) => {
-    const w1 = get(lockstep(blksize)!, 'purser').mibps;
-    const w16 = get(table.find((r) => r.client === 'atftp' && r.blksize === blksize && r.windowsize === 16)!, 'purser').mibps;
+    const w1 = get(lockstep(blksize)!, 'purser').deliveredMibps;
+    const w16 = get(table.find((r) => r.client === 'atftp' && r.blksize === blksize && r.windowsize === 16)!, 'purser').deliveredMibps;
     return { blksize, windowsize16VsLockstep: w1 && w16 ? round(w16 / w1, 2) : null };
   });
   const fmt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n);
-  console.log(`\nTFTP: ${MIB} MiB image over loopback, MiB/s (median of ${RUNS}); CPU and lag are our server's\n`);
+  // A server's figure: its delivered median, and how many runs failed if any did.
+  const cell = (m: Measure) => `${fmt(m.deliveredMibps)}${m.failures ? ` (${m.failures}/${m.attempts} failed)` : ''}`;
+  console.log(`\nTFTP: ${MIB} MiB image over loopback, MiB/s: median of ${RUNS} run(s), a failed run counted as 0; CPU and lag are our server's\n`);
   console.log(
     formatTable(
       ['client', 'blksize', 'window', 'purser', 'in.tftpd', 'atftpd', 'vs best peer', 'our window', 'purser CPU %', 'lag p99 ms', 'resent / probes'],
       table.map((r) => {
         const ours = get(r, 'purser');
-        return [r.client, r.blksize, r.windowsize, fmt(ours.mibps), fmt(get(r, 'in.tftpd').mibps), fmt(get(r, 'atftpd').mibps), fmt(r.vsBestPeer), fmt(ours.windowsize), fmt(ours.cpuPercent), fmt(ours.lagP99Ms), ours.retransmits === undefined ? '-' : `${ours.retransmits} / ${ours.probes ?? 0}`];
+        return [r.client, r.blksize, r.windowsize, cell(ours), cell(get(r, 'in.tftpd')), cell(get(r, 'atftpd')), fmt(r.vsBestPeer), fmt(ours.windowsize), fmt(ours.cpuPercent), fmt(ours.lagP99Ms), ours.retransmits === undefined ? '-' : `${ours.retransmits} / ${ours.probes ?? 0}`];
       }),
     ),
   );
