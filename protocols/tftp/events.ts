@@ -44,6 +44,8 @@ export interface TftpStats {
   retransmits: number;
   probes: number;
   badPackets: number;
+  /** Time spent polling for ACKs instead of sleeping (busy-poll.ts), ms: the CPU it cost, at most. */
+  busyPollMs: number;
 }
 
 export function emptyStats(): TftpStats {
@@ -56,5 +58,6 @@ export function emptyStats(): TftpStats {
     retransmits: 0,
     probes: 0,
     badPackets: 0,
+    busyPollMs: 0,
   };
 }

@@ -4,6 +4,7 @@ import { realpath } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { Subject, type Observable } from 'rxjs';
 import { BlockSource } from './block-source.js';
+import { BusyPoll } from './busy-poll.js';
 import { ErrorCode, MAX_BLKSIZE, MIN_BLKSIZE, Opcode, encodeError, encodeOack, parsePacket, type RequestPacket } from './codec.js';
 import { emptyStats, type TftpEvent, type TftpStats, type TransferInfo } from './events.js';
 import { negotiate, type Limits } from './negotiate.js';
@@ -30,6 +31,11 @@ export interface TftpServerOptions {
   defaultTimeoutMs?: number;
   /** Timeouts in a row without progress before a transfer fails (default 5). */
   maxRetries?: number;
+  /**
+   * After each window, poll for its ACK instead of sleeping for up to this
+   * many microseconds (0-10000, default 200; 0: never). See busy-poll.ts.
+   */
+  busyPollUs?: number;
   /** Concurrent transfers; more are refused "server busy" (default 512). */
   maxTransfers?: number;
   /** Concurrent transfers per client address (default: no limit beyond maxTransfers). */
@@ -59,6 +65,7 @@ export class TftpServer {
   readonly #badLog: RateLimitedWarn;
   readonly #events = new Subject<TftpEvent>();
   readonly #stats = emptyStats();
+  readonly #busyPoll: BusyPoll;
   #socket: Socket | undefined;
   #root = '';
   /** Bumped by stop(): admissions from an older run give up at their next step. */
@@ -79,6 +86,7 @@ export class TftpServer {
       maxWindowBytes: options.maxWindowBytes ?? 64 * 1024,
       defaultTimeoutMs: options.defaultTimeoutMs ?? 1000,
       maxRetries: options.maxRetries ?? 5,
+      busyPollUs: options.busyPollUs ?? 200,
       maxTransfers: options.maxTransfers ?? 512,
     };
     const o = this.#o;
@@ -88,9 +96,11 @@ export class TftpServer {
     checkRange('maxWindowBytes', o.maxWindowBytes, MIN_BLKSIZE, 64 * MAX_BLKSIZE);
     checkRange('defaultTimeoutMs', o.defaultTimeoutMs, 1, 255_000);
     checkRange('maxRetries', o.maxRetries, 0, 1000);
+    checkRange('busyPollUs', o.busyPollUs, 0, 10_000);
     checkRange('maxTransfers', o.maxTransfers, 1, 65_535);
     if (o.maxTransfersPerClient !== undefined) checkRange('maxTransfersPerClient', o.maxTransfersPerClient, 1, o.maxTransfers);
     this.#limits = { maxBlksize: o.maxBlksize, maxWindowsize: o.maxWindowsize, maxWindowBytes: o.maxWindowBytes, defaultTimeoutMs: o.defaultTimeoutMs };
+    this.#busyPoll = new BusyPoll({ budgetUs: o.busyPollUs });
     this.#log = o.logger ?? silent;
     this.#badLog = new RateLimitedWarn(this.#log);
   }
@@ -101,7 +111,7 @@ export class TftpServer {
   }
 
   stats(): TftpStats {
-    return { ...this.#stats, active: this.#busy.size, outcomes: { ...this.#stats.outcomes } };
+    return { ...this.#stats, active: this.#busy.size, busyPollMs: this.#busyPoll.totalMs, outcomes: { ...this.#stats.outcomes } };
   }
 
   async start(): Promise<{ port: number }> {
@@ -229,6 +239,7 @@ export class TftpServer {
       timeoutMs: info.timeoutMs,
       maxRetries: this.#o.maxRetries,
       oack,
+      busyPoll: this.#busyPoll,
       onRetransmit: () => this.#stats.retransmits++,
       onProbe: () => this.#stats.probes++,
       onBadPacket: (rinfo, reason) => this.#bad(rinfo, reason),

@@ -1,5 +1,6 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import type { BlockSource } from './block-source.js';
+import type { BusyPoll } from './busy-poll.js';
 import { ErrorCode, Opcode, encodeError, parsePacket } from './codec.js';
 import type { Outcome } from './events.js';
 import { nextSrtt, probeDelayMs } from './tail-probe.js';
@@ -17,6 +18,8 @@ export interface TransferOptions {
   timeoutMs: number;
   maxRetries: number;
   oack: Buffer | undefined;
+  /** Shared by the server's transfers: polls for the ACK of each window sent (busy-poll.ts). */
+  busyPoll?: BusyPoll;
   onRetransmit(): void;
   /** A tail-loss probe went out (see tail-probe.ts). */
   onProbe(): void;
@@ -113,12 +116,18 @@ export class Transfer {
       socket.send(packet, port, address);
       this.#next++;
     }
-    if (this.#o.windowsize > 1 && this.#to >= 1 && this.#next > this.#to && !this.#finished) this.#armProbe();
+    if (this.#next > this.#to && !this.#finished) this.#windowOut();
   }
 
-  /** The whole window is out: probe its tail if no ACK comes in a few round trips. */
-  #armProbe(): void {
+  /** The whole window (or the OACK) is out: time its round trip, poll for its ACK, and probe its tail if need be. */
+  #windowOut(): void {
     this.#windowSentAt = performance.now();
+    if (this.#o.windowsize > 1 && this.#to >= 1) this.#armProbe();
+    this.#o.busyPoll?.expect(this.#srttMs);
+  }
+
+  /** Probe the window's tail if no ACK comes in a few round trips. */
+  #armProbe(): void {
     this.#probeArmed = true;
     const ms = probeDelayMs(this.#srttMs, this.#o.timeoutMs);
     // One timer per transfer, re-armed per window; made anew only when the delay moves by a quarter.

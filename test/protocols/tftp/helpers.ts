@@ -136,6 +136,8 @@ export interface DownloadOptions {
   dropData?: (block: number, seen: number) => boolean;
   /** Return true to not send the ACK for this (absolute) block. */
   dropAck?: (block: number) => boolean;
+  /** Send each ACK this long after its block arrived, as a slow seat would. */
+  ackDelayMs?: number;
   timeoutMs?: number;
 }
 
@@ -158,9 +160,19 @@ export async function download(port: number, file: string, o: DownloadOptions = 
     let sinceAck = 0;
     let gapReported = false;
     let peer = 0;
+    let delayed = Promise.resolve();
     const ack = (block: number): void => {
       sinceAck = 0;
-      if (!o.dropAck?.(block)) client.send(encodeAck(block), peer);
+      if (o.dropAck?.(block)) return;
+      const to = peer;
+      if (!o.ackDelayMs) return client.send(encodeAck(block), to);
+      // The socket closes only after the last of these went out.
+      delayed = new Promise((resolve) =>
+        setTimeout(() => {
+          client.send(encodeAck(block), to);
+          resolve();
+        }, o.ackDelayMs),
+      );
     };
     for (;;) {
       let got;
@@ -201,7 +213,10 @@ export async function download(port: number, file: string, o: DownloadOptions = 
       sinceAck++;
       const last = packet.data.length < blksize;
       if (last || sinceAck >= windowsize) ack(have);
-      if (last) return { data: Buffer.concat(chunks), dataPackets, perBlock, oack };
+      if (last) {
+        await delayed;
+        return { data: Buffer.concat(chunks), dataPackets, perBlock, oack };
+      }
     }
   } finally {
     await client.close();
