@@ -135,6 +135,8 @@ export const configSchema = {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { ...port, default: 6969 },
         maxTransfers: { type: 'integer', minimum: 1, maximum: 5000, default: 512 },
+        /** After each window, poll this many microseconds for its ACK instead of sleeping (0: never); docs/tftp.md. */
+        busyPollUs: { type: 'integer', minimum: 0, maximum: 10_000, default: 200 },
         /** The address seats are told to fetch from (tftp://ADDRESS:PORT/...); default `host`, required when host is 0.0.0.0 or ::. */
         advertiseHost: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:_-]+$' },
       },

@@ -21,7 +21,7 @@ export interface PurserConfig {
     l16PayloadTypes: number[];
     sources: { name: PaSourceName; group: string; port: number }[];
   };
-  tftp: { enabled: boolean; host: string; port: number; maxTransfers: number; advertiseHost?: string };
+  tftp: { enabled: boolean; host: string; port: number; maxTransfers: number; busyPollUs: number; advertiseHost?: string };
   firmware: { sign: boolean; publicKeyFile?: string; root?: string; maxImageBytes: number; verifyIntervalMs: number };
   rollout: RolloutDefaults;
 }

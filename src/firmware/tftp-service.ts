@@ -47,7 +47,7 @@ export class TftpService implements Service {
 
   async start(): Promise<void> {
     this.#stopped = false;
-    const { host, port, maxTransfers, advertiseHost } = this.ctx.config.tftp;
+    const { host, port, maxTransfers, busyPollUs, advertiseHost } = this.ctx.config.tftp;
     const advertised = advertiseHost ?? host;
     if (advertised === '0.0.0.0' || advertised === '::') {
       throw new Error(`tftp.host is ${host}: set tftp.advertiseHost to the address seats reach the controller on`);
@@ -55,7 +55,7 @@ export class TftpService implements Service {
     await mkdir(this.firmware.root, { recursive: true });
     const log = this.ctx.log.child({ service: 'tftp' });
     const thread = new TftpThread(
-      { root: this.firmware.root, host, port, maxTransfers },
+      { root: this.firmware.root, host, port, maxTransfers, busyPollUs },
       (path) => this.firmware.catalog?.resolveForServing(path) ?? null,
       log,
       (why) => this.#died(why),
