@@ -4,7 +4,9 @@
 // windowsize. Each server is its own process; ours also reports its event-loop
 // lag and retransmissions per transfer.
 // TFTP_BENCH_MIB (default 64) sizes the image, TFTP_BENCH_RUNS (default 1)
-// repeats every case (the median is kept). TFTP_BENCH_MAX_WINDOW_BYTES sets our
+// repeats every case (the median is kept). TFTP_BENCH_BUSY_POLL_US sets our
+// server's busy-poll budget (0: off; the results go to tftp-busy-poll-N.json).
+// TFTP_BENCH_MAX_WINDOW_BYTES sets our
 // server's maxWindowBytes (default: the server's own, 64 KiB), to see what the
 // cap costs; such a run writes bench/results/tftp-window-<bytes>.json instead.
 // Writes bench/results/tftp.json.
@@ -23,6 +25,7 @@ import { formatTable } from './lib/table.js';
 const MIB = Number(process.env.TFTP_BENCH_MIB ?? 64);
 const RUNS = Number(process.env.TFTP_BENCH_RUNS ?? 1);
 const MAX_WINDOW_BYTES = process.env.TFTP_BENCH_MAX_WINDOW_BYTES ? Number(process.env.TFTP_BENCH_MAX_WINDOW_BYTES) : undefined;
+const BUSY_POLL_US = process.env.TFTP_BENCH_BUSY_POLL_US ? Number(process.env.TFTP_BENCH_BUSY_POLL_US) : undefined;
 const CLIENT_TIMEOUT_MS = 180_000;
 const FILE = 'image.img';
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -44,6 +47,8 @@ interface Measure {
   lagP99Ms?: number;
   retransmits?: number;
   probes?: number;
+  /** Ours only: share of the transfer our server spent polling for ACKs instead of sleeping (docs/tftp.md), %. */
+  busyPollPercent?: number;
   error?: string;
   /** Over a row's runs: how many were made, how many failed (a client error or timeout). */
   attempts?: number;
@@ -66,13 +71,16 @@ const CHILD = `
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TftpServer } from '${ROOT}protocols/tftp/server.ts';
 const maxWindowBytes = process.env.BENCH_MAX_WINDOW_BYTES ? Number(process.env.BENCH_MAX_WINDOW_BYTES) : undefined;
-const server = new TftpServer({ root: process.env.BENCH_ROOT, host: '127.0.0.1', port: Number(process.env.BENCH_PORT), maxWindowBytes });
+const busyPollUs = process.env.BENCH_BUSY_POLL_US ? Number(process.env.BENCH_BUSY_POLL_US) : undefined;
+const server = new TftpServer({ root: process.env.BENCH_ROOT, host: '127.0.0.1', port: Number(process.env.BENCH_PORT), maxWindowBytes, busyPollUs });
 const lag = monitorEventLoopDelay({ resolution: 10 });
+let polled = 0;
 server.events$.subscribe((e) => {
-  if (e.type === 'started') { lag.reset(); lag.enable(); }
+  if (e.type === 'started') { lag.reset(); lag.enable(); polled = server.stats().busyPollMs; }
   if (e.type === 'completed' || e.type === 'failed') {
     lag.disable();
-    console.log(JSON.stringify({ type: e.type, windowsize: e.windowsize, retransmits: e.retransmits, probes: e.probes, lagP99Ms: Math.max(0, lag.percentile(99) / 1e6 - 10) }));
+    const busyPollMs = server.stats().busyPollMs - polled;
+    console.log(JSON.stringify({ type: e.type, windowsize: e.windowsize, retransmits: e.retransmits, probes: e.probes, busyPollMs, durationMs: e.durationMs, lagP99Ms: Math.max(0, lag.percentile(99) / 1e6 - 10) }));
   }
 });
 const { port } = await server.start();
@@ -95,6 +103,8 @@ interface Report {
   windowsize: number;
   retransmits: number;
   probes: number;
+  busyPollMs: number;
+  durationMs: number;
   lagP99Ms: number;
 }
 
@@ -152,7 +162,7 @@ async function startOurs(dir: string): Promise<Server> {
   const ready = await spawnReady(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
     ready: /listening on (\d+)/,
     cwd: ROOT,
-    env: { ...process.env, BENCH_ROOT: dir, BENCH_PORT: String(port), BENCH_MAX_WINDOW_BYTES: MAX_WINDOW_BYTES ? String(MAX_WINDOW_BYTES) : '' },
+    env: { ...process.env, BENCH_ROOT: dir, BENCH_PORT: String(port), BENCH_MAX_WINDOW_BYTES: MAX_WINDOW_BYTES ? String(MAX_WINDOW_BYTES) : '', BENCH_BUSY_POLL_US: BUSY_POLL_US === undefined ? '' : String(BUSY_POLL_US) },
   });
   const reports: string[] = [];
   let waiting: (() => void) | undefined;
@@ -216,7 +226,7 @@ async function measure(c: Case, server: Server, bytes: number): Promise<Measure>
   const seconds = r.ms / 1000;
   const m: Measure = { server: server.name, mibps: round(MIB / seconds), seconds: round(seconds, 3) };
   if (before && after && report) {
-    Object.assign(m, { windowsize: report.windowsize, cpuPercent: round(cpuPercent(before, after)), lagP99Ms: round(report.lagP99Ms), retransmits: report.retransmits, probes: report.probes });
+    Object.assign(m, { windowsize: report.windowsize, cpuPercent: round(cpuPercent(before, after)), lagP99Ms: round(report.lagP99Ms), retransmits: report.retransmits, probes: report.probes, busyPollPercent: round((100 * report.busyPollMs) / report.durationMs) });
   }
   return m;
 }
@@ -280,10 +290,10 @@ function report(rows: Array<Case & { results: Measure[] }>): void {
   console.log(`\nTFTP: ${MIB} MiB image over loopback, MiB/s: median of ${RUNS} run(s), a failed run counted as 0; CPU and lag are our server's\n`);
   console.log(
     formatTable(
-      ['client', 'blksize', 'window', 'purser', 'in.tftpd', 'atftpd', 'vs best peer', 'our window', 'purser CPU %', 'lag p99 ms', 'resent / probes'],
+      ['client', 'blksize', 'window', 'purser', 'in.tftpd', 'atftpd', 'vs best peer', 'our window', 'purser CPU %', 'polled %', 'lag p99 ms', 'resent / probes'],
       table.map((r) => {
         const ours = get(r, 'purser');
-        return [r.client, r.blksize, r.windowsize, cell(ours), cell(get(r, 'in.tftpd')), cell(get(r, 'atftpd')), fmt(r.vsBestPeer), fmt(ours.windowsize), fmt(ours.cpuPercent), fmt(ours.lagP99Ms), ours.retransmits === undefined ? '-' : `${ours.retransmits} / ${ours.probes ?? 0}`];
+        return [r.client, r.blksize, r.windowsize, cell(ours), cell(get(r, 'in.tftpd')), cell(get(r, 'atftpd')), fmt(r.vsBestPeer), fmt(ours.windowsize), fmt(ours.cpuPercent), fmt(ours.busyPollPercent), fmt(ours.lagP99Ms), ours.retransmits === undefined ? '-' : `${ours.retransmits} / ${ours.probes ?? 0}`];
       }),
     ),
   );
@@ -294,8 +304,8 @@ function report(rows: Array<Case & { results: Measure[] }>): void {
     windowsize16VsLockstep: windowGain.every((g) => (g.windowsize16VsLockstep ?? 0) >= GOALS.windowsize16VsLockstep),
   };
   console.log(`goals: ours >= best peer in every row: ${pass.vsBestPeer} (median ratio ${fmt(ratios.length ? percentile(ratios, 50) : null)}); windowsize 16 >= 3x lockstep: ${pass.windowsize16VsLockstep}`);
-  const name = MAX_WINDOW_BYTES ? `tftp-window-${MAX_WINDOW_BYTES}` : 'tftp';
-  void writeResults(name, { mib: MIB, runs: RUNS, maxWindowBytes: MAX_WINDOW_BYTES ?? null, goals: GOALS, pass, windowGain, rows: table }).then((path) => console.log(`wrote ${path}`));
+  const name = MAX_WINDOW_BYTES ? `tftp-window-${MAX_WINDOW_BYTES}` : BUSY_POLL_US !== undefined ? `tftp-busy-poll-${BUSY_POLL_US}` : 'tftp';
+  void writeResults(name, { mib: MIB, runs: RUNS, maxWindowBytes: MAX_WINDOW_BYTES ?? null, busyPollUs: BUSY_POLL_US ?? null, goals: GOALS, pass, windowGain, rows: table }).then((path) => console.log(`wrote ${path}`));
 }
 
 await main();
