@@ -8,6 +8,7 @@ export class TftpMetrics {
   readonly #bytes: Counter;
   readonly #retransmits: Counter;
   readonly #probes: Counter;
+  readonly #busyPoll: Counter;
   readonly #seconds: Histogram;
 
   /** Transfers started and not yet ended, from the events (the server runs on another thread). */
@@ -20,6 +21,11 @@ export class TftpMetrics {
     this.#bytes = new Counter({ name: 'purser_tftp_bytes_total', help: 'Image bytes acknowledged by seats', registers });
     this.#retransmits = new Counter({ name: 'purser_tftp_retransmits_total', help: 'DATA and OACK packets sent more than once, after a timeout or a seat reporting a gap', registers });
     this.#probes = new Counter({ name: 'purser_tftp_tail_probes_total', help: "A window's last block sent again because the window's ACK was overdue", registers });
+    this.#busyPoll = new Counter({
+      name: 'purser_tftp_busy_poll_seconds_total',
+      help: 'Time the TFTP thread spent polling for ACKs instead of sleeping: CPU traded for round trips (tftp.busyPollUs)',
+      registers,
+    });
     this.#seconds = new Histogram({
       name: 'purser_tftp_transfer_seconds',
       help: 'Duration of completed TFTP transfers',
@@ -35,6 +41,10 @@ export class TftpMetrics {
         this.set(active());
       },
     });
+  }
+
+  busyPolled(ms: number): void {
+    this.#busyPoll.inc(ms / 1000);
   }
 
   /** The server went away with its transfers: none is active any more. */

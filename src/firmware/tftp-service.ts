@@ -65,6 +65,7 @@ export class TftpService implements Service {
       this.#metrics.observe(e);
       if (e.type === 'refused') this.#refusals.warn(`tftp-refused:${e.address}`, { address: e.address, file: e.file, reason: e.reason }, 'TFTP request refused');
     });
+    this.#sub.add(thread.busyPolled$.subscribe((ms) => this.#metrics.busyPolled(ms)));
     const bound = await thread.start();
     this.#thread = thread;
     this.#base = `tftp://${isIP(advertised) === 6 ? `[${advertised}]` : advertised}:${bound}`;

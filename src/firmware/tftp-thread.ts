@@ -15,6 +15,8 @@ export type FromWorker =
   | { type: 'stopped' }
   | { type: 'resolve'; id: number; path: string }
   | { type: 'event'; event: TftpEvent }
+  /** The server's time spent busy polling for ACKs so far (protocols/tftp/busy-poll.ts). */
+  | { type: 'busy-poll'; totalMs: number }
   | { type: 'log'; level: 'info' | 'warn'; obj: object; msg: string };
 
 const STOP_GRACE_MS = 3000;
@@ -29,6 +31,8 @@ const WORKER = new URL(import.meta.url.endsWith('.ts') ? './tftp-worker.ts' : '.
  */
 export class TftpThread {
   readonly events$ = new Subject<TftpEvent>();
+  /** Milliseconds more that the server spent busy polling, as the worker reports them. */
+  readonly busyPolled$ = new Subject<number>();
   #worker: Worker | undefined;
   #stopping = false;
 
@@ -44,6 +48,7 @@ export class TftpThread {
   start(): Promise<number> {
     this.#stopping = false;
     const worker = (this.#worker = spawnWorker(WORKER, { ...this.options }));
+    let polledMs = 0;
     return new Promise((resolve, reject) => {
       let started = false;
       worker.on('message', (m: FromWorker) => {
@@ -60,6 +65,10 @@ export class TftpThread {
             return worker.postMessage({ type: 'resolved', id: m.id, file: this.#resolve(m.path) } satisfies ToWorker);
           case 'event':
             return this.events$.next(m.event);
+          case 'busy-poll':
+            if (m.totalMs > polledMs) this.busyPolled$.next(m.totalMs - polledMs);
+            polledMs = Math.max(polledMs, m.totalMs);
+            return;
           case 'log':
             return this.log[m.level](m.obj, m.msg);
         }

@@ -40,7 +40,11 @@ const server = new TftpServer({
       post({ type: 'resolve', id, path });
     }),
 });
-server.events$.subscribe((event) => post({ type: 'event', event }));
+server.events$.subscribe((event) => {
+  post({ type: 'event', event });
+  // The time spent busy polling is the server's, not a transfer's: reported as it grows, after each transfer.
+  if (event.type === 'completed' || event.type === 'failed') post({ type: 'busy-poll', totalMs: server.stats().busyPollMs });
+});
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'resolved') {

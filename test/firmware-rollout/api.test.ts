@@ -84,6 +84,9 @@ describe('firmware API and TFTP wiring', () => {
     assert.match(metrics, /^purser_tftp_transfers_total\{outcome="completed"\} 1$/m, 'the one served image');
     assert.match(metrics, refusedFive, 'the quarantined image and the four others');
     assert.match(metrics, /^purser_tftp_tail_probes_total 0$/m, 'curl is lockstep: no window, no probe');
+    // At least the OACK's answer, before any round trip is known, was polled for.
+    const polled = Number(/^purser_tftp_busy_poll_seconds_total (\S+)$/m.exec(metrics)?.[1]);
+    assert.ok(polled > 0, `busy polling reaches the metrics (${polled})`);
   });
 
   it('refuses an import with a signature that does not verify, and a second image under the same version', async () => {
