@@ -119,10 +119,16 @@ export class Transfer {
     if (this.#next > this.#to && !this.#finished) this.#windowOut();
   }
 
-  /** The whole window (or the OACK) is out: time its round trip, poll for its ACK, and probe its tail if need be. */
+  /**
+   * The whole window (or the OACK) is out: time its round trip, poll for its
+   * ACK, and probe its tail if need be. The OACK's round trip is not timed: it
+   * includes the client getting ready for the file, not just the network.
+   */
   #windowOut(): void {
-    this.#windowSentAt = performance.now();
-    if (this.#o.windowsize > 1 && this.#to >= 1) this.#armProbe();
+    if (this.#to >= 1) {
+      this.#windowSentAt = performance.now();
+      if (this.#o.windowsize > 1) this.#armProbe();
+    }
     this.#o.busyPoll?.expect(this.#srttMs);
   }
 
