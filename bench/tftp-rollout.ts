@@ -211,6 +211,8 @@ async function bench(): Promise<void> {
         refused: delta('purser_tftp_refused_total'),
         retransmits: delta('purser_tftp_retransmits_total'),
         tailProbes: delta('purser_tftp_tail_probes_total'),
+        /** The TFTP thread's time polling for ACKs instead of sleeping (docs/tftp.md). */
+        busyPollSeconds: round(delta('purser_tftp_busy_poll_seconds_total'), 2),
         cpuPercent: round(cpuPercent(proc0, proc1), 1),
         rssMiB: round(proc1.rssBytes / 2 ** 20, 1),
         loopLagP99Ms: round(controllerLoopLagMs(after, 'p99') ?? 0, 2),
@@ -242,6 +244,7 @@ async function bench(): Promise<void> {
           ['download p50 / p99 / max, s', `${figures.downloads.p50Seconds} / ${figures.downloads.p99Seconds} / ${figures.downloads.maxSeconds}`],
           ['server retransmits / tail probes', `${figures.server.retransmits} / ${figures.server.tailProbes}`],
           ['seat re-acks (gaps, silences)', figures.downloads.seatResends],
+          ['TFTP thread busy polling, s', show(figures.server.busyPollSeconds)],
           ['TFTP transfers by outcome', JSON.stringify(transfers)],
           ['probe poll p50 / p99 / max, ms', `${figures.probePolls.p50Ms} / ${figures.probePolls.p99Ms} / ${figures.probePolls.maxMs}`],
           ['probe polls answered / failed', `${probed.count} / ${probed.failed}`],
