@@ -4,12 +4,12 @@
 // windowsize. Each server is its own process; ours also reports its event-loop
 // lag and retransmissions per transfer.
 // TFTP_BENCH_MIB (default 64) sizes the image, TFTP_BENCH_RUNS (default 1)
-// repeats every case (the median is kept). TFTP_BENCH_BUSY_POLL_US sets our
-// server's busy-poll budget (0: off; the results go to tftp-busy-poll-N.json).
-// TFTP_BENCH_MAX_WINDOW_BYTES sets our
-// server's maxWindowBytes (default: the server's own, 64 KiB), to see what the
-// cap costs; such a run writes bench/results/tftp-window-<bytes>.json instead.
-// Writes bench/results/tftp.json.
+// repeats every case, the servers taking turns (the median is kept, a failed
+// run counted as 0). Writes bench/results/tftp.json, except:
+// TFTP_BENCH_BUSY_POLL_US sets our server's busy-poll budget (0: off), and
+// writes tftp-busy-poll-<us>.json; TFTP_BENCH_MAX_WINDOW_BYTES sets our
+// server's maxWindowBytes (default: the server's own, 64 KiB), to see what
+// the cap costs, and writes tftp-window-<bytes>.json.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
