@@ -12,6 +12,17 @@ const PEERS = [
   ['ffmpeg', '/usr/bin/ffmpeg', 'ffmpeg'],
   ['socat', '/usr/bin/socat', 'socat'],
   ['chromium', '/usr/bin/chromium', 'chromium'],
+  ['cvlc', '/usr/bin/cvlc', 'vlc-bin'],
+  ['vlc plugins', '/usr/lib/x86_64-linux-gnu/vlc/plugins/access_output/libaccess_output_udp_plugin.so', 'vlc-plugin-base'],
+  ['ssh', '/usr/bin/ssh', 'openssh-client'],
+  ['sshd', '/usr/sbin/sshd', 'openssh-server'],
+  ['udevadm', '/usr/bin/udevadm', 'udev'],
+  ['sfdisk', '/usr/sbin/sfdisk', 'fdisk'],
+  ['mkfs.exfat', '/usr/sbin/mkfs.exfat', 'exfatprogs'],
+  ['mount.exfat-fuse', '/usr/sbin/mount.exfat-fuse', 'exfat-fuse'],
+  ['nats-server', '/usr/sbin/nats-server', 'nats-server'],
+  ['strace', '/usr/bin/strace', 'strace'],
+  ['systemd-analyze', '/usr/bin/systemd-analyze', 'systemd'],
 ];
 
 const missing = PEERS.filter(([, path]) => !existsSync(path));
