@@ -30,6 +30,7 @@ import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';
 import { writeResults } from './lib/results.js';
 import { formatTable } from './lib/table.js';
+import { seededRandom } from '../core/random.js';
 
 const QUICK = process.env.COMMANDS_BENCH_QUICK === '1';
 const SEATS = 300;
@@ -81,18 +82,6 @@ const round = (n: number | null, digits = 2) => (n === null || Number.isNaN(n) ?
 function spread(values: readonly number[], digits = 2): Spread {
   if (values.length === 0) return { count: 0, min: null, p50: null, p99: null, max: null };
   return { count: values.length, min: round(Math.min(...values), digits), p50: round(percentile(values, 50), digits), p99: round(percentile(values, 99), digits), max: round(Math.max(...values), digits) };
-}
-
-/** A small seeded PRNG (mulberry32): the loss pattern is the same from run to run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** A mix seats apply without side effects beyond what they show: no reboot, PA or firmware. */
@@ -214,7 +203,7 @@ async function main(): Promise<void> {
   if (process.env.COMMANDS_BENCH_NICE !== '0') setPriority(10);
   // Every draw of the seats' random() is a datagram-loss decision (poll drop is off):
   // remembering the last one tells, per seat and seq, whether any copy got through.
-  const rng = seeded(0x5eed);
+  const rng = seededRandom(0x5eed);
   let draw: number | undefined;
   let sim: Simulator;
   try {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { writeAhead } from '../core/write-ahead.js';
 import type { FirmwareManifest } from './manifest.js';
 
 /**
@@ -98,18 +99,9 @@ export class FirmwareTable {
     this.#durably(() => this.#quarantine.run(reason, model, version));
   }
 
-  /**
-   * Commits with synchronous=FULL, whatever the store's default (WAL with
-   * NORMAL does not fsync a commit): a firmware row must survive a power cut.
-   */
+  /** A firmware row must survive a power cut: committed and fsync'd. */
   #durably(write: () => unknown): void {
-    const previous = this.#db.pragma('synchronous', { simple: true }) as number;
-    this.#db.pragma('synchronous = FULL');
-    try {
-      this.#db.transaction(write)();
-    } finally {
-      this.#db.pragma(`synchronous = ${previous}`);
-    }
+    writeAhead(this.#db, write);
   }
 }
 

@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { mkdirDurably, removeIfPresent, renameDurably, tempPathFor, writeFileDurably } from './durable-fs.js';
+import { mkdirDurably, removeIfPresent, renameDurably, tempPathFor, writeFileDurably } from '../core/durable-fs.js';
 import type { HashPool, HashResult, ProgressFn } from './hash-pool.js';
 import { serializeManifest, type FirmwareManifest } from './manifest.js';
 

@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPair, sign, v
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { mkdirDurably, writeFileDurably } from './durable-fs.js';
+import { mkdirDurably, writeFileDurably } from '../core/durable-fs.js';
 import { FirmwareError } from './errors.js';
 
 /** The file `loadOrCreateSigningKey` keeps in its state directory. */

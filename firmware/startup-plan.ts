@@ -1,5 +1,5 @@
 import type { FirmwareRecord } from './catalog-table.js';
-import { isTempName } from './durable-fs.js';
+import { isTempName } from '../core/durable-fs.js';
 import type { DiskEntry } from './image-store.js';
 import { isName } from './manifest.js';
 

@@ -1,12 +1,12 @@
-import dgram from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import type { LogSink } from '../../core/log.js';
+import { joinMulticast } from '../../core/udp.js';
 import { Subject, type Observable } from 'rxjs';
 import { decodeAudioPacket, type AudioPacketError, type AudioPacketResult } from './audio.js';
 import { SourceStatsTable, type SourceStatsSnapshot } from './stats.js';
 
 /** A logger that already limits its own rate (the application passes its RateLimitedLog). */
-export interface WarnLog {
-  warn(obj: object, msg: string): void;
-}
+export type WarnLog = Pick<LogSink, 'warn'>;
 
 export interface RtpAudioDatagram {
   /** The configured name of what this group carries, e.g. "cabin". */
@@ -46,7 +46,7 @@ export class RtpMulticastReceiver {
   readonly #stats = new SourceStatsTable();
   readonly #bad = new Map<AudioPacketError, number>();
   readonly #now: () => number;
-  #socket: dgram.Socket | null = null;
+  #socket: Socket | null = null;
   #datagramCount = 0;
   #socketErrors = 0;
   #port = 0;
@@ -61,22 +61,8 @@ export class RtpMulticastReceiver {
 
   async open(): Promise<void> {
     const { group, port, interfaceAddress, source } = this.opts;
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        // Bound to the group, not 0.0.0.0: the socket gets only this group's datagrams, so the
-        // cabin and flight-deck groups can share a port, and no unicast from the network reaches it.
-        socket.bind({ port, address: group }, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
-      socket.addMembership(group, interfaceAddress);
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
+    // Bound to the group: the cabin and flight-deck groups can share a port.
+    const socket: Socket = await joinMulticast(group, port, interfaceAddress);
     this.#socket = socket;
     this.#port = socket.address().port;
     socket.on('message', (bytes) => this.#onDatagram(bytes));

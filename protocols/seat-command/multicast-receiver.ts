@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { type Observable, Subject } from 'rxjs';
-import { bindUdp } from './bind.js';
+import { joinMulticast } from '../../core/udp.js';
 import { type DecodeError, type DecodeErrorKind, decodeCommand } from './codec.js';
-import type { LogLike } from './log-like.js';
+import type { LogSink } from '../../core/log.js';
 import type { CommandBody } from './types.js';
 
 export interface MulticastReceiverOptions {
@@ -13,7 +13,7 @@ export interface MulticastReceiverOptions {
   interface: string;
   /** The controller's command key: datagrams that do not verify with it are rejected. */
   publicKey: KeyObject;
-  log: LogLike;
+  log: LogSink;
 }
 
 export interface Rejected {
@@ -55,14 +55,7 @@ export class MulticastCommandReceiver {
     const { group, port, interface: iface } = this.options;
     // reuseAddr: seat processes on one host share the port. Binding the group
     // address (not 0.0.0.0) keeps unicast to this port out.
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
-    await bindUdp(socket, { address: group, port });
-    try {
-      socket.addMembership(group, iface);
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
+    const socket = await joinMulticast(group, port, iface);
     socket.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
     socket.on('error', (err) => this.options.log.warn({ err }, 'seat-command receiver socket error'));
     this.#socket = socket;

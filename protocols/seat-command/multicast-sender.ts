@@ -1,6 +1,6 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { bindUdp } from './bind.js';
-import type { LogLike } from './log-like.js';
+import type { Socket } from 'node:dgram';
+import { multicastSender } from '../../core/udp.js';
+import type { LogSink } from '../../core/log.js';
 
 export interface MulticastSenderOptions {
   group: string;
@@ -11,7 +11,7 @@ export interface MulticastSenderOptions {
   ttl?: number;
   /** When each copy goes out, in ms after the first. */
   schedule?: readonly number[];
-  log: LogLike;
+  log: LogSink;
 }
 
 /** Each copy survives independent loss; the spread outlasts a short burst of it. */
@@ -36,13 +36,8 @@ export class MulticastCommandSender {
 
   async start(): Promise<void> {
     const { interface: iface, ttl = 1 } = this.options;
-    const socket = createSocket('udp4');
-    await bindUdp(socket, { address: iface, port: 0 });
+    const socket = await multicastSender(iface, ttl);
     try {
-      // These need a bound socket; nothing is sent before they are set.
-      socket.setMulticastInterface(iface);
-      socket.setMulticastTTL(ttl);
-      socket.setMulticastLoopback(true);
       // Connected to the group, a send skips the address lookup that would
       // defer it to the next tick: the first copy leaves inside send().
       await new Promise<void>((resolve, reject) => {

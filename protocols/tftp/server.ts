@@ -10,9 +10,10 @@ import { emptyStats, type TftpEvent, type TftpStats, type TransferInfo } from '.
 import { negotiate, type Limits } from './negotiate.js';
 import { openConfined } from './open-file.js';
 import { normalizeRequestPath } from './paths.js';
-import { RateLimitedWarn, type WarnLogger as TftpLogger } from '../rate-limited-warn.js';
+import type { LogSink as TftpLogger } from '../../core/log.js';
+import { RateLimitedWarn } from '../../core/rate-limited-warn.js';
 import { Transfer } from './transfer.js';
-import { bindUdp } from './udp.js';
+import { bindUdp } from '../../core/udp.js';
 
 export interface TftpServerOptions {
   /** Directory served read-only; nothing outside it is ever sent. */
@@ -117,7 +118,7 @@ export class TftpServer {
   async start(): Promise<{ port: number }> {
     if (this.#socket) throw new Error('TFTP server already started');
     this.#root = await realpath(this.#o.root);
-    const socket = await bindUdp(this.#o.host, this.#o.port, LISTEN_RCVBUF);
+    const socket = await bindUdp(this.#o.host, this.#o.port, { recvBufferSize: LISTEN_RCVBUF });
     socket.on('message', (msg, rinfo) => this.#onRequest(socket, msg, rinfo));
     socket.on('error', (err) => this.#log.warn({ err }, 'TFTP listen socket error'));
     this.#socket = socket;

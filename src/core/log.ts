@@ -1,4 +1,4 @@
-import { RateLimitedWarn } from '../../protocols/rate-limited-warn.js';
+import { RateLimitedWarn } from '../../core/rate-limited-warn.js';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };

@@ -2,16 +2,9 @@ import { BehaviorSubject, type Observable, switchMap } from 'rxjs';
 import type { Logger } from './log.js';
 import type { Health, Service } from './service.js';
 
-export interface BackoffPolicy {
-  initialMs: number;
-  maxMs: number;
-}
+import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
 
-/** Exponential backoff with full jitter: attempt 0 waits ~initialMs. */
-export function backoffDelay(attempt: number, p: BackoffPolicy, rand = Math.random): number {
-  const cap = Math.min(p.maxMs, p.initialMs * 2 ** attempt);
-  return Math.round(cap / 2 + (rand() * cap) / 2);
-}
+export { backoffDelay, type BackoffPolicy };
 
 /**
  * Runs a peripheral service: a failed start is retried with backoff in the

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import { commandKeyFromBase64 } from '../../protocols/seat-command/keys.js';
-import type { LogLike } from '../../protocols/seat-command/log-like.js';
+import { silentLog, type LogSink } from '../../core/log.js';
 import { MulticastCommandReceiver, type ReceiverStats } from '../../protocols/seat-command/multicast-receiver.js';
 import type { CommandBody } from '../../protocols/seat-command/types.js';
 import { IDENTITY_PATH } from '../../protocols/seat-poll/types.js';
@@ -18,7 +18,6 @@ export interface SimCommandOptions {
 
 export const DEFAULT_COMMAND_GROUP = { group: '239.255.10.1', port: 5700, interface: '127.0.0.1' } as const;
 
-const QUIET: LogLike = { info: () => undefined, warn: () => undefined };
 const RETRY_MS = 500;
 
 /**
@@ -37,7 +36,7 @@ export class SimCommandListener {
     private readonly controller: URL,
     private readonly options: SimCommandOptions,
     private readonly deliver: (body: CommandBody) => void,
-    private readonly log: LogLike = QUIET,
+    private readonly log: LogSink = silentLog,
   ) {}
 
   /** Resolves once the group is joined; rejects only if joining fails (a bad group or interface). */

@@ -1,9 +1,10 @@
-import dgram from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PCMU_PAYLOAD_TYPE, type AudioCodec } from '../../protocols/rtp/audio.js';
 import { linearToMulaw } from '../../protocols/rtp/g711.js';
 import { l16LevelDbfs, pcmuLevelDbfs } from '../../protocols/rtp/level.js';
 import { encodeRtp } from '../../protocols/rtp/packet.js';
+import { seededRandom } from '../../core/random.js';
+import { multicastSender } from '../../core/udp.js';
 
 export interface PaPlayerOptions {
   group: string;
@@ -51,10 +52,7 @@ export function playPa(opts: PaPlayerOptions): PaPlayback {
     const firstTs = (Math.random() * 2 ** 32) >>> 0;
     const total = Math.ceil(opts.durationMs / PACKET_MS);
 
-    const socket = dgram.createSocket('udp4');
-    const iface = opts.interfaceAddress ?? '127.0.0.1';
-    await new Promise<void>((resolve) => socket.bind(0, iface, resolve));
-    socket.setMulticastInterface(iface);
+    const socket = await multicastSender(opts.interfaceAddress ?? '127.0.0.1', 1);
     let sent = 0;
     try {
       const start = now();
@@ -102,7 +100,7 @@ function l16(samples: Float64Array): Buffer {
  * between words (150-700 ms) are shorter than a PA hang-over, as in speech.
  */
 export function voiceSignal(sampleRate: number, seed = 1): () => number {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const harmonics = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => ({ k, gain: 1 / k }));
   const norm = 0.5 * 32767 / harmonics.reduce((sum, h) => sum + h.gain, 0); // peaks at -6 dBFS
   let phase = 0;
@@ -137,18 +135,7 @@ export function voiceSignal(sampleRate: number, seed = 1): () => number {
 
 /** Line hiss at about -65 dBFS: not digital zero, so the threshold is what keeps it from being a PA. */
 function hiss(seed = 1): () => number {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   return () => 32 * (2 * rand() - 1);
 }
 
-/** A small seeded PRNG: tests and benchmarks get the same signal every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}

@@ -35,12 +35,4 @@ export function migrate(db: Db, migrations: Migration[]): void {
   }
 }
 
-/** Runs fn in a transaction whose commit is fsync'd before this returns. */
-export function writeAhead<T>(db: Db, fn: () => T): T {
-  db.pragma('synchronous = FULL');
-  try {
-    return db.transaction(fn)();
-  } finally {
-    db.pragma('synchronous = NORMAL');
-  }
-}
+export { writeAhead } from '../../core/write-ahead.js';

@@ -1,7 +1,7 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { ErrorCode, MAX_BLKSIZE, MIN_BLKSIZE, encodeAck, encodeError, encodeRequest, parsePacket } from '../../../protocols/tftp/codec.js';
-import { bindUdp } from '../../../protocols/tftp/udp.js';
+import { bindUdp } from '../../../core/udp.js';
 
 export interface TftpFetchOptions {
   /** Local address to bind (default 127.0.0.1). */

@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
 import { filter, firstValueFrom, take, timeout, toArray } from 'rxjs';
 import { encodeCommand } from '../../../protocols/seat-command/codec.js';
-import type { LogLike } from '../../../protocols/seat-command/log-like.js';
+import type { LogSink } from '../../../core/log.js';
 import { MulticastCommandReceiver } from '../../../protocols/seat-command/multicast-receiver.js';
 import { MulticastCommandSender } from '../../../protocols/seat-command/multicast-sender.js';
 import { initialReceiverState, onMulticast, type ReceiverState } from '../../../protocols/seat-command/receiver-state.js';
@@ -13,7 +13,7 @@ import { body, keyPair } from './fixtures.js';
 
 const LOOPBACK = '127.0.0.1';
 const { publicKey, privateKey } = keyPair();
-const log: LogLike = { info() {}, warn() {} };
+const log: LogSink = { info() {}, warn() {} };
 
 /** A group and port of its own, so parallel test files never hear each other. */
 function channel() {

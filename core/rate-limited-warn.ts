@@ -1,22 +1,19 @@
-/** What protocol code logs through: pino's Logger fits. */
-export interface WarnLogger {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+import type { LogSink } from './log.js';
+
 
 /** Keys tracked before the table is reset: spoofed sources must not grow memory. */
 const MAX_KEYS = 1024;
 
 /**
  * Logs at most `perWindow` warnings per `windowMs` for one key and counts the
- * rest. Bad packets must not flood the log. Here, not in src/core, because
- * protocols/ may not import src/; src/core's RateLimitedLog builds on it.
+ * rest. Bad packets must not flood the log. On the ground floor, so that
+ * protocols/ can use it too; src/core's RateLimitedLog builds on it.
  */
 export class RateLimitedWarn {
   readonly #windows = new Map<string, { start: number; count: number; suppressed: number }>();
 
   constructor(
-    private readonly log: WarnLogger,
+    private readonly log: Pick<LogSink, 'warn'>,
     private readonly perWindow = 5,
     private readonly windowMs = 10_000,
     private readonly now: () => number = () => performance.now(),
