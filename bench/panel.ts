@@ -40,7 +40,7 @@ const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 const CHILD = `
 import { Controller } from '${ROOT}src/app/controller.ts';
 import { defaultFeatures } from '${ROOT}src/app/features.ts';
-import { validateConfig } from '${ROOT}src/config/load.ts';
+import { validateConfig } from '${ROOT}src/app/config.ts';
 import { createLogger } from '${ROOT}src/core/log.ts';
 import { panelFeature } from '${ROOT}src/panel/feature.ts';
 const { config, layout } = validateConfig(JSON.parse(process.env.BENCH_CONFIG));

@@ -21,7 +21,7 @@ import { deriveLruKey, signBody } from '../protocols/seat-poll/hmac.js';
 import { POLL_PATH } from '../protocols/seat-poll/types.js';
 import { Controller } from '../src/app/controller.js';
 import { commandsFeature } from '../src/commands/feature.js';
-import { loadConfigFile } from '../src/config/load.js';
+import { loadConfigFile } from '../src/app/config.js';
 import { createLogger } from '../src/core/log.js';
 import { firmwareFeature } from '../src/firmware/feature.js';
 import type { RolloutDetail } from '../src/firmware/rollout/view.js';
@@ -53,7 +53,7 @@ else await bench();
 async function controllerChild(configPath: string): Promise<void> {
   const { config, layout } = await loadConfigFile(configPath);
   const commands = commandsFeature();
-  const controller = new Controller(config, layout, createLogger(), [commands, firmwareFeature(commands.service)]);
+  const controller = new Controller(config, layout, createLogger(), [commands, firmwareFeature()]);
   await controller.start();
   process.on('SIGTERM', () => void controller.stop().then(() => process.exit(0)));
   console.log(`listening on ${controller.url}`);

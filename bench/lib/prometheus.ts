@@ -1,4 +1,4 @@
-import { LOOP_LAG_SAMPLE_MS } from '../../src/http/metrics.js';
+import { LOOP_LAG_SAMPLE_MS } from '../../src/contract/metrics.js';
 
 /**
  * Samples from a Prometheus text exposition, keyed by series as written

@@ -1,12 +1,9 @@
 import type { Subscription } from 'rxjs';
-import type { ControllerContext } from '../app/context.js';
+import type { ControllerContext } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { alertOrder, type Alert, type AlertBook, type AlertChange } from './alert.js';
 import { AlertTable } from './alert-table.js';
 import { ACK_ACTION, CLEAR_ACTION, reduceAlerts } from './book.js';
-
-/** SSE frame name for alert changes (`event: alert`). */
-export const ALERT_FRAME = 'alert';
 
 /**
  * Runs the alert book: folds every cabin event through the pure reducer,
@@ -28,7 +25,7 @@ export class AlertService implements Service {
   async start(): Promise<void> {
     this.#table = new AlertTable(this.ctx.db);
     this.#book = new Map(this.#table.load().map((a) => [a.id, a]));
-    this.#sub = this.ctx.registry.events$.subscribe((ev) => {
+    this.#sub = this.ctx.bus.events$.subscribe((ev) => {
       const { book, changes } = reduceAlerts(this.#book, ev);
       this.#book = book;
       for (const c of changes) this.#changed(c);
@@ -64,11 +61,11 @@ export class AlertService implements Service {
 
   #crew(action: string, id: string, by: string): void {
     const a = this.#book.get(id);
-    if (a) this.ctx.registry.publish({ type: 'crew.action', seat: a.seat, at: Date.now(), action, by, detail: id });
+    if (a) this.ctx.bus.publish({ type: 'crew.action', seat: a.seat, at: Date.now(), action, by, detail: id });
   }
 
   #changed(c: AlertChange): void {
-    this.ctx.live.next({ event: ALERT_FRAME, data: c });
+    this.ctx.bus.publish({ type: 'alert.changed', seat: c.alert.seat ?? null, at: Date.now(), change: c });
     if (this.#unsaved.push(c) === 1) queueMicrotask(() => this.#save());
   }
 

@@ -1,4 +1,4 @@
-import type { CabinEvent } from '../cabin/events.js';
+import type { CabinEvent } from '../contract/events.js';
 import type { FaultSeverity } from '../../protocols/seat-poll/types.js';
 import type { Alert, AlertBook, AlertChange, AlertKind, AlertPriority } from './alert.js';
 

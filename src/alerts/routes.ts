@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ControllerContext } from '../app/context.js';
+import type { ControllerContext } from '../contract/feature.js';
 import { requireRole } from '../http/auth.js';
 import { ApiError } from '../http/errors.js';
 import type { AlertService } from './alert-service.js';
@@ -11,10 +11,10 @@ const idParams = {
 } as const;
 
 /** GET /api/v1/alerts; POST /api/v1/alerts/:id/ack and /clear (crew). */
-export function alertRoutes(alerts: () => AlertService) {
+export function alertRoutes(alerts: AlertService) {
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
     const open = (id: string) => {
-      const a = alerts().get(id);
+      const a = alerts.get(id);
       if (!a) throw new ApiError(404, 'UNKNOWN_ALERT', `no open alert ${id}: it may have been cleared already`, 'id');
       return a;
     };
@@ -22,7 +22,7 @@ export function alertRoutes(alerts: () => AlertService) {
     app.get('/api/v1/alerts', async (_req, reply) => {
       reply.header('cache-control', 'no-store');
       // `now` lets a panel whose clock differs show "waiting 3 min" right.
-      return { now: Date.now(), alerts: alerts().list() };
+      return { now: Date.now(), alerts: alerts.list() };
     });
 
     app.post<{ Params: { id: string } }>(
@@ -30,7 +30,7 @@ export function alertRoutes(alerts: () => AlertService) {
       { preHandler: requireRole(ctx, 'crew'), schema: { params: idParams } },
       async (req) => {
         open(req.params.id);
-        return { alert: alerts().ack(req.params.id, req.principal!.name) ?? null };
+        return { alert: alerts.ack(req.params.id, req.principal!.name) ?? null };
       },
     );
 
@@ -39,7 +39,7 @@ export function alertRoutes(alerts: () => AlertService) {
       { preHandler: requireRole(ctx, 'crew'), schema: { params: idParams } },
       async (req) => {
         open(req.params.id);
-        alerts().clear(req.params.id, req.principal!.name);
+        alerts.clear(req.params.id, req.principal!.name);
         return { cleared: req.params.id };
       },
     );

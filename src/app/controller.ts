@@ -1,41 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Subject, type Subscription } from 'rxjs';
-import type { Layout } from '../config/layout.js';
-import type { PurserConfig } from '../config/types.js';
+import { filter, type Subscription } from 'rxjs';
 import { SeatRegistry } from '../cabin/registry.js';
-import { idleResponder } from '../cabin/poll-responder.js';
+import type { Layout } from '../config/layout.js';
+import { CapabilityTable, type CapabilityName } from '../contract/capabilities.js';
+import type { PurserConfig } from '../contract/config.js';
+import { EventBus } from '../contract/event-bus.js';
+import { CORE_EVENTS } from '../contract/events.js';
+import type { ControllerContext, Feature, RoutePlugin } from '../contract/feature.js';
+import { Metrics } from '../contract/metrics.js';
 import type { Logger } from '../core/log.js';
-import type { Health, Service } from '../core/service.js';
+import { HealthCell, type Health, type Service } from '../core/service.js';
 import { Supervised } from '../core/supervisor.js';
-import { Metrics } from '../http/metrics.js';
-import { HttpService, type RoutePlugin } from '../http/server.js';
+import { EntityTable } from '../entities/entity-states.js';
+import { HttpService } from '../http/server.js';
 import { CabinStore } from '../store/cabin-store.js';
 import { openDatabase, type Db } from '../store/database.js';
-import { WalCheckpointer } from '../store/wal-checkpointer.js';
-import { CORE_MIGRATIONS, type Migration } from '../store/migrations.js';
+import { CORE_MIGRATIONS, type MigrationSet } from '../store/migrations.js';
 import { loadOrCreateSecret } from '../store/secret-file.js';
+import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { WRITE_BEHIND_DEFAULTS, WriteBehind } from '../store/write-behind.js';
-import type { ControllerContext, LiveFrame } from './context.js';
+import { serviceEntity } from './service-entity.js';
 
-/** A part of the controller that plugs in after the spine: migrations, routes, services. */
-export interface Feature {
-  name: string;
-  migrations?: Migration[];
-  routes?: RoutePlugin[];
-  /** Called once the spine (store, registry) exists; returns services to run, in start order. */
-  services?(ctx: ControllerContext): Service[] | Promise<Service[]>;
-  /** Peripheral features are supervised (retried with backoff); essential ones fail the start. */
-  essential?: boolean;
-}
+export type { Feature };
 
 const LIVENESS_INTERVAL_MS = 250;
 
 /**
- * The composition root. Starts the spine (state dir, secret, store, registry,
- * write-behind, liveness), then each feature's services in order, then HTTP;
- * stops in reverse and flushes the store last.
+ * The composition root. Starts the spine (state dir, secret, store, event
+ * bus, seat registry, entities, write-behind, liveness), then each feature in
+ * order (setup, then its services), then HTTP last, so no seat is answered
+ * before every feature is ready; stops in reverse and flushes the store last.
+ * A start that fails stops whatever had started and rethrows.
  */
 export class Controller {
   readonly #features: Feature[];
@@ -48,6 +45,9 @@ export class Controller {
   #subs: Subscription[] = [];
   #timers: NodeJS.Timeout[] = [];
   #writeBehind: WriteBehind | undefined;
+  #entities: EntityTable | undefined;
+  #bus: EventBus | undefined;
+  readonly #storeHealth = new HealthCell('ok');
   readonly #abort = new AbortController();
 
   constructor(
@@ -56,6 +56,11 @@ export class Controller {
     readonly log: Logger,
     features: Feature[] = [],
   ) {
+    const names = new Set<string>();
+    for (const f of features) {
+      if (names.has(f.name) || f.name === 'core') throw new Error(`feature name ${f.name} is used twice`);
+      names.add(f.name);
+    }
     this.#features = features;
   }
 
@@ -69,19 +74,36 @@ export class Controller {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (e) {
+      await this.stop().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async #start(): Promise<void> {
     const { config, layout, log } = this;
     await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
     const secretHex = config.cabin.secret ?? (await loadOrCreateSecret(join(config.stateDir, 'cabin.secret'))).value;
     // The bearer token for the CLI and automation: generated beside the database when the config names none.
     config.api.token ??= (await loadOrCreateSecret(join(config.stateDir, 'api.token'), () => randomBytes(24).toString('base64url'))).value;
-    const migrations = [...CORE_MIGRATIONS, ...this.#features.flatMap((f) => f.migrations ?? [])];
+
+    const bus = (this.#bus = new EventBus((type) => log.warn({ type }, 'event type published without a declaration: treated as live only')));
+    bus.declare(CORE_EVENTS, 'core');
+    for (const f of this.#features) if (f.events) bus.declare(f.events, f.name);
+
+    const sets: MigrationSet[] = [{ feature: 'core', migrations: CORE_MIGRATIONS }, ...this.#features.filter((f) => f.migrations?.length).map((f) => ({ feature: f.name, migrations: f.migrations! }))];
     const dbPath = join(config.stateDir, 'purser.db');
-    const db = (this.#db = openDatabase(dbPath, migrations));
+    const db = (this.#db = openDatabase(dbPath, sets));
     (this.#checkpointer = new WalCheckpointer(db, dbPath, { log })).start();
     const store = new CabinStore(db);
-    const registry = new SeatRegistry(layout, config.cabin.pollIntervalMs);
+    const registry = new SeatRegistry(layout, config.cabin.pollIntervalMs, bus);
     registry.restore(store.loadSnapshots());
+    const entities = (this.#entities = new EntityTable(db));
     const metrics = new Metrics();
+    const capabilities = new CapabilityTable();
+    let current = 'core';
     const ctx: ControllerContext = (this.#ctx = {
       config,
       layout,
@@ -89,49 +111,82 @@ export class Controller {
       db,
       store,
       registry,
+      bus,
+      entities,
       metrics,
       cabinSecret: Buffer.from(secretHex, 'hex'),
-      responder: idleResponder,
-      live: new Subject<LiveFrame>(),
       health: () => Object.fromEntries(this.#health),
+      need: <K extends CapabilityName>(name: K) => capabilities.need(name, current),
+      find: <K extends CapabilityName>(name: K) => capabilities.find(name),
       stopping: this.#abort.signal,
     });
 
     this.#subs.push(
-      registry.events$.subscribe((ev) => {
+      bus.events$.pipe(filter((ev) => bus.isStored(ev))).subscribe((ev) => {
         store.queueEvent(ev);
         metrics.cabinEvents.inc({ type: ev.type });
       }),
     );
+    this.#startWriteBehind(registry, store, entities, metrics);
+    this.#every(LIVENESS_INTERVAL_MS, () => registry.tick({ mono: performance.now(), wall: Date.now() }));
+    this.#watch({ name: 'store', health$: this.#storeHealth.health$ });
+
+    const routes: RoutePlugin[] = [];
+    for (const f of this.#features) {
+      current = f.name;
+      const parts = await f.setup(ctx);
+      for (const [name, value] of Object.entries(parts.provides ?? {})) capabilities.provide(name as CapabilityName, value as never, f.name);
+      routes.push(...(parts.routes ?? []));
+      for (const svc of parts.services ?? []) {
+        const s = f.essential ? svc : new Supervised(svc, log);
+        this.#watch(s);
+        this.#services.push(s);
+        await s.start();
+      }
+    }
+    current = 'http';
+    const http = (this.#http = new HttpService(ctx, routes));
+    this.#watch(http);
+    this.#services.push(http);
+    await http.start();
+    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir }, 'purser controller started');
+  }
+
+  /** Seat snapshots, events and entities written behind about once a second; a failing store is `degraded` and its rows wait. */
+  #startWriteBehind(registry: SeatRegistry, store: CabinStore, entities: EntityTable, metrics: Metrics): void {
+    const failed = (e: Error) => {
+      this.log.error({ err: e.message }, 'store flush failed; its rows are kept and retried');
+      this.#storeHealth.set('degraded', `write-behind failed: ${e.message}; ${store.pendingRows + entities.unwritten} rows waiting`);
+    };
     const writeBehind = (this.#writeBehind = new WriteBehind(registry, store, {
       ...WRITE_BEHIND_DEFAULTS,
       onCommit: (ms, rows) => {
         metrics.storeFlushSeconds.observe(ms / 1000);
         if (rows.seats > 0) metrics.storeRowsWritten.inc({ table: 'seats' }, rows.seats);
         if (rows.events > 0) metrics.storeRowsWritten.inc({ table: 'events' }, rows.events);
+        this.#storeHealth.set('ok');
       },
-      onError: (e) => log.error({ err: e.message }, 'store flush failed'),
+      onError: failed,
     }));
-    this.#every(WRITE_BEHIND_DEFAULTS.intervalMs, () => writeBehind.flush());
-    this.#every(LIVENESS_INTERVAL_MS, () => registry.tick({ mono: performance.now(), wall: Date.now() }));
-
-    for (const f of this.#features) {
-      for (const svc of (await f.services?.(ctx)) ?? []) {
-        const s = f.essential ? svc : new Supervised(svc, log);
-        this.#watch(s);
-        await s.start();
-        this.#services.push(s);
+    this.#every(WRITE_BEHIND_DEFAULTS.intervalMs, () => {
+      writeBehind.flush();
+      try {
+        const n = entities.flush();
+        if (n > 0) metrics.storeRowsWritten.inc({ table: 'entities' }, n);
+      } catch (e) {
+        failed(e as Error);
       }
-    }
-    const http = (this.#http = new HttpService(ctx, this.#features.flatMap((f) => f.routes ?? [])));
-    this.#watch(http);
-    await http.start();
-    this.#services.push(http);
-    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir }, 'purser controller started');
+    });
   }
 
-  #watch(s: Service): void {
-    this.#subs.push(s.health$.subscribe((h) => this.#health.set(s.name, h)));
+  /** Every service's health: on /api/v1/health and as an entity `service:<name>`, so the panel and console show it. */
+  #watch(s: Pick<Service, 'name' | 'health$'>): void {
+    this.#subs.push(
+      s.health$.subscribe((h) => {
+        this.#health.set(s.name, h);
+        this.#entities?.set(serviceEntity(s.name, h));
+      }),
+    );
   }
 
   #every(ms: number, fn: () => void): void {
@@ -140,7 +195,7 @@ export class Controller {
     this.#timers.push(t);
   }
 
-  /** Stops services in reverse order, then flushes and closes the store. */
+  /** Stops services in reverse order, then flushes and closes the store. Safe after a failed or partial start. */
   async stop(): Promise<void> {
     this.#abort.abort();
     for (const t of this.#timers) clearInterval(t);
@@ -151,6 +206,7 @@ export class Controller {
     this.#services = [];
     try {
       this.#writeBehind?.flushAll();
+      this.#entities?.flush();
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'store flush failed');
     }
@@ -158,7 +214,8 @@ export class Controller {
     for (const sub of this.#subs) sub.unsubscribe();
     this.#subs = [];
     this.#ctx?.registry.complete();
-    this.#ctx?.live.complete();
+    this.#entities?.complete();
+    this.#bus?.complete();
     await this.#checkpointer?.stop();
     this.#checkpointer = undefined;
     this.#db?.close();
@@ -166,4 +223,3 @@ export class Controller {
     this.log.info('purser controller stopped');
   }
 }
-

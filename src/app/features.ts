@@ -1,11 +1,15 @@
 import { commandsFeature } from '../commands/feature.js';
+import type { Feature } from '../contract/feature.js';
 import { firmwareFeature } from '../firmware/feature.js';
 import { paFeature } from '../pa/feature.js';
 import { panelFeature } from '../panel/feature.js';
-import type { Feature } from './controller.js';
 
-/** Every capability that plugs into the spine, in start order. */
+/** Every capability that plugs into the spine, in start order: one line each. */
 export function defaultFeatures(): Feature[] {
-  const commands = commandsFeature();
-  return [commands, firmwareFeature(commands.service), paFeature(commands.service), panelFeature()];
+  return [
+    commandsFeature(),
+    firmwareFeature(),
+    paFeature(),
+    panelFeature(),
+  ];
 }

@@ -1,4 +1,4 @@
-import type { CabinEvent } from './events.js';
+import type { CabinEvent } from '../contract/events.js';
 import type { SeatRecord } from './seat-record.js';
 
 /** A seat not heard from for this many poll intervals is offline (SEAT-PROTOCOL §1). */

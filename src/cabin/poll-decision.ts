@@ -1,5 +1,5 @@
 import type { MediaReport, PollRequest, UpdateReport } from '../../protocols/seat-poll/types.js';
-import type { CabinEvent } from './events.js';
+import type { CabinEvent } from '../contract/events.js';
 import { edgesSeen, isFlapping, recordEdges } from './flapping.js';
 import { sameLastKnownState, sameLruInfo, type FaultSnapshot, type InputSnapshot, type SeatRecord } from './seat-record.js';
 

@@ -1,7 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { Layout } from '../config/layout.js';
 import type { PollRequest } from '../../protocols/seat-poll/types.js';
-import type { CabinEvent } from './events.js';
+import type { EventBus } from '../contract/event-bus.js';
 import { checkOffline } from './liveness.js';
 import { applyPoll, type Now } from './poll-decision.js';
 import { emptySnapshot, recordFromSnapshot, type SeatRecord, type SeatSnapshot } from './seat-record.js';
@@ -16,14 +16,13 @@ export interface AcceptedPoll {
 
 /**
  * The cabin's last-known state: one record per seat of the layout. It applies
- * the pure decisions and publishes what they decide; the store, the panel and
- * delivery tracking subscribe.
+ * the pure decisions and publishes the events they decide on the event bus;
+ * the panel and delivery tracking subscribe to its seat changes and polls.
  */
 export class SeatRegistry {
   readonly #records = new Map<string, SeatRecord>();
   /** Where each LRU serial is installed now, to notice an LRU moved between seats. */
   readonly #serialAt = new Map<string, string>();
-  readonly #events = new Subject<CabinEvent>();
   readonly #changes = new Subject<SeatSnapshot>();
   readonly #polls = new Subject<AcceptedPoll>();
   /** Seats whose last-known state changed since the store last took them. */
@@ -31,12 +30,15 @@ export class SeatRegistry {
   /** Seats whose snapshot changed only in per-poll churn (uptime, seq, position...) since the store last took them; oldest first. */
   readonly #churned = new Set<string>();
 
-  readonly events$: Observable<CabinEvent> = this.#events.asObservable();
   /** Snapshots of seats whose visible state changed (for live views). */
   readonly changes$: Observable<SeatSnapshot> = this.#changes.asObservable();
   readonly polls$: Observable<AcceptedPoll> = this.#polls.asObservable();
 
-  constructor(readonly layout: Layout, private readonly pollIntervalMs: number) {
+  constructor(
+    readonly layout: Layout,
+    private readonly pollIntervalMs: number,
+    private readonly bus: EventBus,
+  ) {
     for (const s of layout.seats) this.#records.set(s.id, { snap: emptySnapshot(s.id, s.zone), lastPollMono: Number.NEGATIVE_INFINITY, edges: {} });
   }
 
@@ -82,7 +84,7 @@ export class SeatRegistry {
     else if (!this.#dirty.has(poll.seat)) this.#churned.add(poll.seat);
     for (const ev of out.events) {
       if (ev.type === 'lru.installed') this.#moveSerial(ev.serial, poll.seat, now);
-      this.#events.next(ev);
+      this.bus.publish(ev);
     }
     if (out.visibleChange) this.#changes.next(out.next.snap);
     this.#polls.next(accepted);
@@ -96,7 +98,7 @@ export class SeatRegistry {
       if (!t) continue;
       this.#records.set(id, t.next);
       this.#dirty.add(id);
-      this.#events.next(t.event);
+      this.bus.publish(t.event);
       this.#changes.next(t.next.snap);
     }
   }
@@ -128,11 +130,6 @@ export class SeatRegistry {
     return { changed: this.#dirty.size, churned: this.#churned.size };
   }
 
-  /** Publishes an event that did not come from a poll (crew actions, commands, PA). */
-  publish(ev: CabinEvent): void {
-    this.#events.next(ev);
-  }
-
   #moveSerial(serial: string, seat: string, now: Now): void {
     const was = this.#serialAt.get(serial);
     this.#serialAt.set(serial, seat);
@@ -143,12 +140,11 @@ export class SeatRegistry {
     const next: SeatRecord = { ...rec, snap: { ...rec.snap, lru: null, bootId: null, status: 'offline' } };
     this.#records.set(was, next);
     this.#dirty.add(was);
-    this.#events.next({ type: 'lru.removed', seat: was, at: now.wall, serial });
+    this.bus.publish({ type: 'lru.removed', seat: was, at: now.wall, serial });
     this.#changes.next(next.snap);
   }
 
   complete(): void {
-    this.#events.complete();
     this.#changes.complete();
     this.#polls.complete();
   }

@@ -1,5 +1,5 @@
 import type { FaultSeverity, LruInfo, MediaReport, UpdateReport } from '../../protocols/seat-poll/types.js';
-import type { FaultSource } from './events.js';
+import type { FaultSource } from '../contract/events.js';
 
 export type SeatStatus = 'online' | 'offline';
 

@@ -1,11 +1,10 @@
-import { Subject, type Observable } from 'rxjs';
 import { CommandEncodeError, encodeCommand } from '../../protocols/seat-command/codec.js';
 import { targetLayoutErrors } from '../../protocols/seat-command/target.js';
 import type { CommandBody, CommandRequest, FieldError } from '../../protocols/seat-command/types.js';
 import { formatFieldErrors, validateCommandRequest } from '../../protocols/seat-command/validate.js';
-import type { ControllerContext } from '../app/context.js';
+import type { ControllerContext } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError } from '../contract/errors.js';
 import { CommandBook } from './command-book.js';
 import type { CommandKeys } from './command-key.js';
 import { CommandLog } from './command-log.js';
@@ -30,9 +29,6 @@ export class CommandService implements Service {
   readonly name = 'commands';
   readonly #health = new HealthCell();
   readonly health$ = this.#health.health$;
-  readonly #progress = new Subject<CommandStatus>();
-  /** A command's status whenever its delivery counts change (at most 4 times a second per command). */
-  readonly progress$: Observable<CommandStatus> = this.#progress.asObservable();
   readonly book: CommandBook;
   readonly tracker: DeliveryTracker;
   readonly #log: CommandLog;
@@ -58,7 +54,6 @@ export class CommandService implements Service {
       const seats = this.book.add(body, now);
       if (body.expiresAt >= now) this.tracker.track(body, issuer, seats.map((s) => s.id), body.at, (s) => registry.get(s)?.ackCmd ?? 0);
     }
-    this.ctx.responder = this.book;
     this.#sub = registry.polls$.subscribe((p) => this.#apply(this.tracker.ack(p.seat, p.ackCmd, Date.now())));
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.#timer.unref();
@@ -71,7 +66,7 @@ export class CommandService implements Service {
     this.#health.set('down', 'stopped');
   }
 
-  /** Validates, commits and sends a command; returns its delivery status. Throws ApiError 400 on bad input. */
+  /** Validates, commits and sends a command; returns its delivery status. Throws DomainError `invalid` on bad input. */
   issue(request: unknown, opts: IssueOptions): CommandStatus {
     const req = this.#validate(request);
     const at = Date.now();
@@ -80,7 +75,7 @@ export class CommandService implements Service {
     try {
       logged = this.#log.append(req, opts.issuer, at, at + ttl, (body) => encodeCommand(body, this.keys.privateKey));
     } catch (e) {
-      if (e instanceof CommandEncodeError) throw new ApiError(400, e.kind === 'oversized' ? 'COMMAND_TOO_LARGE' : 'INVALID_COMMAND', e.message, e.fields[0]?.field);
+      if (e instanceof CommandEncodeError) throw new DomainError(e.kind === 'oversized' ? 'too-large' : 'invalid', e.kind === 'oversized' ? 'COMMAND_TOO_LARGE' : 'INVALID_COMMAND', e.message, e.fields[0]?.field);
       throw e;
     }
     const { body, checked: datagram } = logged;
@@ -89,7 +84,7 @@ export class CommandService implements Service {
     // book updated all the same, as no poll is answered before this returns.
     const sent = this.sender.send(datagram);
     const seats = this.book.add(body, at);
-    this.ctx.registry.publish({ type: 'command.sent', seat: null, at, seq: body.seq, cmd: body.cmd, args: body.args, target: body.target, by: opts.issuer });
+    this.ctx.bus.publish({ type: 'command.sent', seat: null, at, seq: body.seq, cmd: body.cmd, args: body.args, target: body.target, by: opts.issuer });
     if (!sent) this.ctx.log.warn({ seq: body.seq }, 'multicast sender down: command goes by poll only');
     this.#apply(this.tracker.track(body, opts.issuer, seats.map((s) => s.id), at, (s) => this.ctx.registry.get(s)?.ackCmd ?? 0));
     return this.status(body.seq)!;
@@ -110,7 +105,7 @@ export class CommandService implements Service {
       const { layout } = this.ctx;
       errors.push(...targetLayoutErrors(v.value.target, { isSeat: (s) => layout.byId.has(s), isZone: (z) => layout.zones.includes(z) }));
     }
-    if (errors.length > 0 || !v.ok) throw new ApiError(400, 'INVALID_COMMAND', formatFieldErrors(errors), errors[0]?.field);
+    if (errors.length > 0 || !v.ok) throw new DomainError('invalid', 'INVALID_COMMAND', formatFieldErrors(errors), errors[0]?.field);
     return v.value;
   }
 
@@ -120,7 +115,7 @@ export class CommandService implements Service {
     this.#apply(this.tracker.tick(now));
     for (const seq of this.#dirty) {
       const s = this.status(seq);
-      if (s) this.#progress.next(s);
+      if (s) this.ctx.bus.publish({ type: 'command.progress', seat: null, at: now, status: s });
     }
     this.#dirty.clear();
   }
@@ -130,10 +125,10 @@ export class CommandService implements Service {
       this.#dirty.add(c.seq);
       const at = Date.now();
       if (c.kind === 'delivered') {
-        this.ctx.registry.publish({ type: 'command.delivered', seat: null, at, seq: c.seq, cmd: c.body.cmd, seats: c.seats, elapsedMs: c.elapsedMs });
+        this.ctx.bus.publish({ type: 'command.delivered', seat: null, at, seq: c.seq, cmd: c.body.cmd, seats: c.seats, elapsedMs: c.elapsedMs });
       } else if (c.kind === 'incomplete') {
         const offline = c.waiting.filter((s) => this.ctx.registry.get(s)?.status !== 'online');
-        this.ctx.registry.publish({ type: 'command.incomplete', seat: null, at, seq: c.seq, cmd: c.body.cmd, pending: c.waiting, offline });
+        this.ctx.bus.publish({ type: 'command.incomplete', seat: null, at, seq: c.seq, cmd: c.body.cmd, pending: c.waiting, offline });
       }
     }
   }

@@ -2,7 +2,8 @@ import type { Migration } from '../store/migrations.js';
 
 export const COMMAND_MIGRATIONS: Migration[] = [
   {
-    version: 100,
+    version: 1,
+    legacyVersion: 100,
     name: 'command log',
     sql: `
       -- AUTOINCREMENT: a seq is never reused, even after the newest rows are pruned.

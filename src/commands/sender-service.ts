@@ -1,5 +1,5 @@
 import { MulticastCommandSender } from '../../protocols/seat-command/multicast-sender.js';
-import type { PurserConfig } from '../config/types.js';
+import type { PurserConfig } from '../contract/config.js';
 import type { Logger } from '../core/log.js';
 import { HealthCell, type Service } from '../core/service.js';
 

@@ -20,6 +20,12 @@ export interface Service {
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly health$: Observable<Health>;
+  /**
+   * Emits when the service died after it started (its child process exited,
+   * its socket closed, its thread crashed): the supervisor stops it and
+   * starts it again with backoff.
+   */
+  readonly failed$?: Observable<Error>;
 }
 
 /** Holds a service's health as a stream; services own one and set it as they go. */

@@ -1,15 +1,18 @@
-import { BehaviorSubject, type Observable, switchMap } from 'rxjs';
+import { BehaviorSubject, type Observable, type Subscription, switchMap } from 'rxjs';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../core/backoff.js';
 import type { Logger } from './log.js';
 import type { Health, Service } from './service.js';
 
-import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
-
 export { backoffDelay, type BackoffPolicy };
 
+/** A service that stayed up this long has recovered: its next failure starts the backoff afresh. */
+const STABLE_MS = 30_000;
+
 /**
- * Runs a peripheral service: a failed start is retried with backoff in the
- * background instead of failing the controller, so one subsystem's fault never
- * stops the others. Its health reads `down` with the reason until it starts.
+ * Runs a peripheral service: a failed start, or a failure after it started
+ * (`failed$`), is retried with backoff and full jitter in the background
+ * instead of failing the controller, so one subsystem's fault never stops the
+ * others. Its health reads `down` with the reason until it is up again.
  */
 export class Supervised implements Service {
   readonly name: string;
@@ -19,11 +22,15 @@ export class Supervised implements Service {
   #attempt = 0;
   #stopped = false;
   #started = false;
+  #startedAt = 0;
+  #restarts = 0;
+  #failedSub: Subscription | undefined;
 
   constructor(
     private readonly inner: Service,
     private readonly log: Logger,
-    private readonly policy: BackoffPolicy = { initialMs: 1000, maxMs: 30_000 },
+    private readonly policy: BackoffPolicy = DEFAULT_BACKOFF,
+    private readonly rand: () => number = Math.random,
   ) {
     this.name = inner.name;
     this.health$ = this.#override.pipe(switchMap((o) => (o ? new BehaviorSubject(o) : inner.health$)));
@@ -33,32 +40,57 @@ export class Supervised implements Service {
     return this.#started;
   }
 
+  /** How many times it was started again after failing. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
   async start(): Promise<void> {
     this.#stopped = false;
     await this.#tryStart();
   }
 
   async #tryStart(): Promise<void> {
+    if (this.#stopped) return;
     try {
       await this.inner.start();
+      if (this.#stopped) {
+        await this.inner.stop().catch(() => undefined);
+        return;
+      }
       this.#started = true;
-      this.#attempt = 0;
+      this.#startedAt = performance.now();
       this.#override.next(null);
+      this.#failedSub = this.inner.failed$?.subscribe((err) => void this.#failed(err, 'failed'));
     } catch (e) {
-      if (this.#stopped) return;
-      const delay = backoffDelay(this.#attempt++, this.policy);
-      const detail = `start failed: ${(e as Error).message}; retrying in ${Math.round(delay / 1000)} s`;
-      this.log.warn({ service: this.name, err: (e as Error).message, retryInMs: delay }, 'service failed to start');
-      this.#override.next({ state: 'down', detail, since: Date.now() });
-      await this.inner.stop().catch(() => undefined);
-      this.#timer = setTimeout(() => void this.#tryStart(), delay);
-      this.#timer.unref();
+      await this.#failed(e as Error, 'failed to start');
     }
+  }
+
+  async #failed(err: Error, what: string): Promise<void> {
+    if (this.#stopped) return;
+    this.#failedSub?.unsubscribe();
+    this.#failedSub = undefined;
+    if (this.#started && performance.now() - this.#startedAt >= STABLE_MS) this.#attempt = 0;
+    this.#started = false;
+    const delay = backoffDelay(this.#attempt++, this.policy, this.rand);
+    const detail = `${what}: ${err.message}; retrying in ${(delay / 1000).toFixed(1)} s`;
+    this.log.warn({ service: this.name, err: err.message, retryInMs: delay }, `service ${what}`);
+    this.#override.next({ state: 'down', detail, since: Date.now() });
+    await this.inner.stop().catch(() => undefined);
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#restarts++;
+      void this.#tryStart();
+    }, delay);
+    this.#timer.unref();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#failedSub?.unsubscribe();
     this.#started = false;
     await this.inner.stop();
   }

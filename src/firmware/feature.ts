@@ -1,7 +1,7 @@
 import { FIRMWARE_MIGRATIONS } from '../../firmware/catalog.js';
-import type { Feature } from '../app/controller.js';
-import type { CommandService } from '../commands/command-service.js';
+import type { Feature } from '../contract/feature.js';
 import type { Migration } from '../store/migrations.js';
+import { firmwareSection, rolloutSection, tftpSection } from './config.js';
 import { FirmwareService } from './firmware-service.js';
 import { RolloutService } from './rollout/service.js';
 import { rolloutRoutes } from './rollout/routes.js';
@@ -10,32 +10,32 @@ import { firmwareRoutes } from './routes.js';
 import { TftpService } from './tftp-service.js';
 
 /**
- * Versions 400-449 follow the catalog library's own list (append-only there),
- * 450 on are the rollouts. 300 is the alert book's.
+ * The catalog library's own list (append-only there), then the rollouts.
+ * Before migrations were per feature these were versions 400+ and 450.
  */
 export const FIRMWARE_FEATURE_MIGRATIONS: Migration[] = [
-  ...FIRMWARE_MIGRATIONS.map((sql, i) => ({ version: 400 + i, name: `firmware catalog ${i + 1}`, sql })),
-  { version: 450, name: 'firmware rollouts', sql: ROLLOUT_TABLE_SQL },
+  ...FIRMWARE_MIGRATIONS.map((sql, i) => ({ version: i + 1, legacyVersion: 400 + i, name: `firmware catalog ${i + 1}`, sql })),
+  { version: FIRMWARE_MIGRATIONS.length + 1, legacyVersion: 450, name: 'firmware rollouts', sql: ROLLOUT_TABLE_SQL },
 ];
 
 /** The firmware catalog, the TFTP server seats fetch from, and staged rollouts, with their API. */
-export function firmwareFeature(commands: () => CommandService): Feature {
-  let firmware: FirmwareService | undefined;
-  let tftp: TftpService | undefined;
-  let rollouts: RolloutService | undefined;
+export function firmwareFeature(): Feature {
   return {
     name: 'firmware',
+    config: { tftp: { schema: tftpSection }, firmware: { schema: firmwareSection }, rollout: { schema: rolloutSection } },
     migrations: FIRMWARE_FEATURE_MIGRATIONS,
-    routes: [firmwareRoutes(() => firmware, () => tftp?.base), rolloutRoutes(() => rollouts)],
-    services(ctx) {
-      const f = (firmware = new FirmwareService(ctx));
-      const t = (tftp = ctx.config.tftp.enabled ? new TftpService(ctx, f) : undefined);
-      rollouts = new RolloutService(ctx, {
-        commands,
-        catalog: () => f.catalog,
-        imageUrl: (model, version) => t?.imageUrl(model, version),
+    setup(ctx) {
+      const firmware = new FirmwareService(ctx);
+      const tftp = ctx.config.tftp.enabled ? new TftpService(ctx, firmware) : undefined;
+      const rollouts = new RolloutService(ctx, {
+        commands: ctx.need('commands'),
+        catalog: () => firmware.catalog,
+        imageUrl: (model, version) => tftp?.imageUrl(model, version),
       });
-      return [f, ...(t ? [t] : []), rollouts];
+      return {
+        services: [firmware, ...(tftp ? [tftp] : []), rollouts],
+        routes: [firmwareRoutes(firmware, () => tftp?.base), rolloutRoutes(rollouts)],
+      };
     },
   };
 }

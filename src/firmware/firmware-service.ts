@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { FirmwareCatalog, type VerifyReport } from '../../firmware/catalog.js';
 import { HashPool } from '../../firmware/hash-pool.js';
 import { FirmwareKeys } from '../../firmware/keys.js';
-import type { ControllerContext } from '../app/context.js';
-import type { PurserConfig } from '../config/types.js';
+import type { ControllerContext } from '../contract/feature.js';
+import type { PurserConfig } from '../contract/config.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { workerExecArgv } from '../core/worker-thread.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import { FirmwareError } from '../../firmware/errors.js';
-import type { ControllerContext } from '../app/context.js';
+import type { ControllerContext } from '../contract/feature.js';
 import { requireRole } from '../http/auth.js';
 import { ApiError } from '../http/errors.js';
 import type { FirmwareService } from './firmware-service.js';
@@ -15,13 +15,13 @@ export const SIGNATURE_HEADER = 'x-firmware-signature';
  * GET /seat/v1/firmware-key; GET /api/v1/firmware; PUT /api/v1/firmware/:model/:version
  * (the image as the body); POST /api/v1/firmware/verify.
  */
-export function firmwareRoutes(firmware: () => FirmwareService | undefined, tftpBase: () => string | undefined) {
+export function firmwareRoutes(f: FirmwareService, tftpBase: () => string | undefined) {
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
     const running = () => {
-      const f = firmware();
-      const catalog = f?.catalog;
-      const keys = f?.keys;
-      if (!f || !catalog || !keys) throw new ApiError(503, 'FIRMWARE_UNAVAILABLE', 'the firmware catalog is not running; see GET /api/v1/health');
+      // The catalog is down while its (supervised) service is failing and being restarted.
+      const catalog = f.catalog;
+      const keys = f.keys;
+      if (!catalog || !keys) throw new ApiError(503, 'FIRMWARE_UNAVAILABLE', 'the firmware catalog is not running; see GET /api/v1/health');
       return { f, catalog, keys };
     };
 

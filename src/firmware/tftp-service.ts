@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import type { Subscription } from 'rxjs';
-import type { ControllerContext } from '../app/context.js';
+import { Subject, type Subscription } from 'rxjs';
+import type { ControllerContext } from '../contract/feature.js';
 import { RateLimitedLog } from '../core/log.js';
 import { HealthCell, type Service } from '../core/service.js';
 import type { FirmwareService } from './firmware-service.js';
@@ -12,21 +12,21 @@ import { TftpThread } from './tftp-thread.js';
  * The read-only TFTP server seats fetch images from, on its own thread. Every
  * request goes through the catalog: only ready images (and their manifests)
  * are served, so a quarantined, half-written or unknown file is refused
- * whatever is on disk. A worker that dies is started again.
+ * whatever is on disk. A thread that dies reports it on `failed$`: its
+ * supervisor starts it again with backoff.
  */
-const RESTART_DELAY_MS = 1000;
 
 export class TftpService implements Service {
   readonly name = 'tftp';
   readonly #health = new HealthCell();
   readonly health$ = this.#health.health$;
+  readonly #failed = new Subject<Error>();
+  readonly failed$ = this.#failed.asObservable();
   readonly #metrics: TftpMetrics;
   readonly #refusals: RateLimitedLog;
   #thread: TftpThread | undefined;
   #sub: Subscription | undefined;
   #base: string | undefined;
-  #restart: NodeJS.Timeout | undefined;
-  #stopped = false;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -46,7 +46,6 @@ export class TftpService implements Service {
   }
 
   async start(): Promise<void> {
-    this.#stopped = false;
     const { host, port, maxTransfers, busyPollUs, advertiseHost } = this.ctx.config.tftp;
     const advertised = advertiseHost ?? host;
     if (advertised === '0.0.0.0' || advertised === '::') {
@@ -73,8 +72,6 @@ export class TftpService implements Service {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#restart);
     const thread = this.#thread;
     this.#thread = undefined;
     this.#base = undefined;
@@ -85,15 +82,11 @@ export class TftpService implements Service {
 
   /** Rollouts hold while it is down; seats mid-download time out and are retried. */
   #died(why: string): void {
-    if (this.#stopped) return;
-    this.ctx.log.error({ why }, 'TFTP server died; restarting it');
+    if (!this.#thread) return;
     this.#thread = undefined;
     this.#base = undefined;
     this.#metrics.serverGone();
     this.#health.set('down', why);
-    this.#restart = setTimeout(() => {
-      if (this.#stopped) return;
-      this.start().catch((err: Error) => this.#died(`restart failed: ${err.message}`));
-    }, RESTART_DELAY_MS).unref();
+    this.#failed.next(new Error(`TFTP server died: ${why}`));
   }
 }

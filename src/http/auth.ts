@@ -1,18 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { ControllerContext } from '../app/context.js';
+import { hasRole, secretMatches, TOKEN_PRINCIPAL, type Principal, type Role } from '../auth/principal.js';
+import type { ControllerContext } from '../contract/feature.js';
 import { ApiError } from './errors.js';
+import { readCookie, SESSION_COOKIE } from './session/cookie.js';
 
-/** Technicians can do everything crew can, and more (reboot, firmware). */
-export type Role = 'crew' | 'technician';
-
-export interface Principal {
-  role: Role;
-  /** Who, for the command log: "token", "panel:crew", ... */
-  name: string;
-  /** A session rides on a cookie the browser sends by itself, so it gets the CSRF checks; the token does not. */
-  via: 'token' | 'session';
-}
+export type { Principal, Role };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,26 +12,19 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves who is calling from a panel session; the panel's session store registers one. */
-export type SessionResolver = (req: FastifyRequest) => Principal | null;
-
-const sessionResolvers = new WeakMap<ControllerContext, SessionResolver>();
-
-export function setSessionResolver(ctx: ControllerContext, r: SessionResolver): void {
-  sessionResolvers.set(ctx, r);
-}
-
-function bearerMatches(header: string | undefined, token: string | undefined): boolean {
-  if (!token || !header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice(7).trim());
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
+declare module '../contract/capabilities.js' {
+  interface Capabilities {
+    /** Who holds a panel session id (the panel's session store). */
+    sessions: import('../auth/principal.js').SessionLookup;
+  }
 }
 
 /** Who is calling: the bearer token (technician) or a panel session; null if nobody. */
 export function principalOf(ctx: ControllerContext, req: FastifyRequest): Principal | null {
-  if (bearerMatches(req.headers.authorization, ctx.config.api.token)) return { role: 'technician', name: 'token', via: 'token' };
-  return sessionResolvers.get(ctx)?.(req) ?? null;
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ') && secretMatches(auth.slice(7).trim(), ctx.config.api.token)) return TOKEN_PRINCIPAL;
+  const id = readCookie(req.headers.cookie, SESSION_COOKIE);
+  return id ? (ctx.find('sessions')?.(id) ?? null) : null;
 }
 
 /**
@@ -68,7 +53,7 @@ export function requireRole(ctx: ControllerContext, role: Role): preHandlerAsync
     const p = principalOf(ctx, req);
     if (!p) throw new ApiError(401, 'UNAUTHORIZED', 'log in on the panel or send the API bearer token');
     if (p.via === 'session') checkSameOrigin(req);
-    if (role === 'technician' && p.role !== 'technician') throw new ApiError(403, 'FORBIDDEN', 'this action needs the technician role');
+    if (!hasRole(p, role)) throw new ApiError(403, 'FORBIDDEN', `this action needs the ${role} role`);
     req.principal = p;
   };
 }

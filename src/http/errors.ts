@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { ErrorBody } from '../../protocols/seat-poll/types.js';
+import { DomainError, type DomainErrorKind } from '../contract/errors.js';
 
 /** An error with a status and a stable code, answered as {"error": {code, message, field?}}. */
 export class ApiError extends Error {
@@ -12,6 +13,18 @@ export class ApiError extends Error {
     super(message);
   }
 }
+
+/** How each kind of domain error is answered over HTTP. */
+export const STATUS_OF: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  'too-many': 429,
+  unavailable: 503,
+};
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string, field?: string): FastifyReply {
   const body: ErrorBody = { error: field ? { code, message, field } : { code, message } };
@@ -47,6 +60,12 @@ export function installErrorHandlers(app: FastifyInstance, onError?: (code: stri
     if (err instanceof ApiError) {
       ({ statusCode: status, code } = err);
       field = err.field;
+    } else if ((err as unknown) instanceof DomainError) {
+      const d = err as unknown as DomainError;
+      status = STATUS_OF[d.kind];
+      code = d.code;
+      field = d.field;
+      if (d.retryAfterS !== undefined) reply.header('retry-after', String(d.retryAfterS));
     } else if (err.validation) {
       status = 400;
       code = 'INVALID_BODY';

@@ -1,13 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import type { ControllerContext } from '../app/context.js';
+import type { ControllerContext, RoutePlugin } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { installErrorHandlers, sendError } from './errors.js';
+import { entitiesApiRoutes } from './routes/entities-api.js';
 import { eventsSseRoutes } from './routes/events-sse.js';
 import { healthRoutes } from './routes/health.js';
 import { seatPollRoutes } from './routes/seat-poll.js';
 import { seatsApiRoutes } from './routes/seats-api.js';
 
-export type RoutePlugin = (app: FastifyInstance, ctx: ControllerContext) => Promise<void>;
+export type { RoutePlugin };
 
 /** The controller's one HTTP server: seat polls, the API, the panel. Each route family is its own plugin. */
 export class HttpService implements Service {
@@ -35,7 +36,7 @@ export class HttpService implements Service {
       },
     });
     installErrorHandlers(this.app, (code) => ctx.metrics.errors.inc({ code }));
-    for (const plugin of [seatPollRoutes, seatsApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {
+    for (const plugin of [seatPollRoutes, seatsApiRoutes, entitiesApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {
       this.app.register((async (a) => plugin(a, ctx)) as FastifyPluginAsync);
     }
   }
@@ -46,7 +47,15 @@ export class HttpService implements Service {
 
   async start(): Promise<void> {
     const { host, port } = this.ctx.config.http;
-    await this.app.listen({ host, port });
+    try {
+      await this.app.listen({ host, port });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new Error(`http.port ${port}: address ${host}:${port} is in use`);
+      if (code === 'EADDRNOTAVAIL') throw new Error(`http.host ${host}: not an address of this machine`);
+      if (code === 'EACCES') throw new Error(`http.port ${port}: not allowed to listen there (a port under 1024 needs CAP_NET_BIND_SERVICE)`);
+      throw e;
+    }
     const addr = this.app.server.address();
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
     this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;

@@ -1,28 +1,41 @@
-import type { Feature } from '../app/controller.js';
 import { AlertService } from '../alerts/alert-service.js';
+import { ALERT_EVENTS } from '../alerts/events.js';
 import { ALERT_MIGRATIONS } from '../alerts/migrations.js';
 import { alertRoutes } from '../alerts/routes.js';
-import { ApiError } from '../http/errors.js';
+import { SessionStore } from '../auth/session-store.js';
+import type { Feature } from '../contract/feature.js';
 import { sessionRoutes } from '../http/session/routes.js';
+import { checkPanelSection, configuredPins, panelSection } from './config.js';
 import { panelSettingsRoutes } from './settings-route.js';
 import { panelStaticRoutes } from './static-routes.js';
 
 export interface PanelOptions {
   /** Where the built page is (default dist/panel); tests build their own. */
   webRoot?: string;
+  /** The clock panel sessions expire by (tests turn it by hand). */
+  now?: () => number;
 }
 
-/** The crew's touchscreen: the page, PIN sessions, and the alert book. */
+/** The crew's touchscreen: the page, PIN sessions, the alert book, and every entity for the page to show. */
 export function panelFeature(opts: PanelOptions = {}): Feature {
-  let alerts: AlertService | undefined;
-  const getAlerts = () => {
-    if (!alerts) throw new ApiError(503, 'ALERTS_NOT_STARTED', 'the alert book is not running yet');
-    return alerts;
-  };
   return {
     name: 'panel',
+    config: { panel: { schema: panelSection, check: checkPanelSection } },
     migrations: ALERT_MIGRATIONS,
-    services: (ctx) => [(alerts = new AlertService(ctx))],
-    routes: [sessionRoutes(), alertRoutes(getAlerts), panelSettingsRoutes, panelStaticRoutes(opts)],
+    events: ALERT_EVENTS,
+    setup(ctx) {
+      const alerts = new AlertService(ctx);
+      const sessions = new SessionStore(opts.now);
+      return {
+        services: [alerts],
+        routes: [sessionRoutes(sessions, configuredPins(ctx.config.panel), opts.now), alertRoutes(alerts), panelSettingsRoutes, panelStaticRoutes(opts)],
+        provides: {
+          sessions: (id) => {
+            const s = sessions.get(id);
+            return s ? { role: s.role, name: `panel:${s.role}`, via: 'session' } : null;
+          },
+        },
+      };
+    },
   };
 }

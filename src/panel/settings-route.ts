@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { ControllerContext } from '../app/context.js';
+import type { ControllerContext } from '../contract/feature.js';
 
 /** GET /api/v1/panel: what the page needs from the config, e.g. the group a manual cabin PA plays. */
 export async function panelSettingsRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
-  const cabin = ctx.config.pa.sources.find((s) => s.name === 'cabin');
+  const cabin = (ctx.config.pa?.sources ?? []).find((s) => s.name === 'cabin');
   const settings = { cabinPaGroup: cabin ? `${cabin.group}:${cabin.port}` : null };
   app.get('/api/v1/panel', async () => settings);
 }

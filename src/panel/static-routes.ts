@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { ControllerContext } from '../app/context.js';
+import type { ControllerContext } from '../contract/feature.js';
 import { sendError } from '../http/errors.js';
 import { defaultWebRoot } from './paths.js';
 

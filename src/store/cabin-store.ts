@@ -1,4 +1,4 @@
-import type { CabinEvent } from '../cabin/events.js';
+import type { CabinEvent } from '../contract/events.js';
 import type { SeatSnapshot } from '../cabin/seat-record.js';
 import type { Db } from './database.js';
 
@@ -84,7 +84,7 @@ export class CabinStore {
    * Queues `snaps`, then commits in one transaction everything queued, or with
    * `maxRows` at most that many rows: events first, in order, then seats in the
    * order they were queued. Returns how many rows stay queued for a later call.
-   * What a failed transaction took is not queued again (it throws).
+   * What a failed transaction took stays queued for the next call (it throws).
    */
   flush(snaps: Iterable<SeatSnapshot> = [], opts: { now?: number; maxRows?: number } = {}): number {
     this.queueSnapshots(snaps);
@@ -100,6 +100,18 @@ export class CabinStore {
     }
     if (seats.length === 0 && events.length === 0) return this.pendingRows;
     const now = opts.now ?? Date.now();
+    try {
+      this.#commit(seats, events, now);
+    } catch (e) {
+      // Retried, not dropped: back in the queue ahead of anything newer (a newer snapshot of a seat wins).
+      this.#pendingEvents = [...events, ...this.#pendingEvents];
+      for (const s of seats) if (!this.#pendingSeats.has(s.seat)) this.#pendingSeats.set(s.seat, s);
+      throw e;
+    }
+    return this.pendingRows;
+  }
+
+  #commit(seats: SeatSnapshot[], events: CabinEvent[], now: number): void {
     this.db.transaction(() => {
       for (const s of seats) this.#upsertSeat.run(s.seat, JSON.stringify(s), now);
       for (const ev of events) {
@@ -111,7 +123,6 @@ export class CabinStore {
     })();
     this.#written.seatRows += seats.length;
     this.#written.eventRows += events.length;
-    return this.pendingRows;
   }
 
   #applyInventory(ev: CabinEvent): void {

@@ -1,16 +1,50 @@
 /**
- * Versioned schema migrations, applied in order inside one transaction each.
- * Never edit a released migration: add a new one.
+ * Schema migrations, numbered 1, 2, 3... within each feature (the spine is
+ * `core`), so two features can never collide. Applied in order, one
+ * transaction each. Never edit a released migration: add a new one.
  */
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * The number it had in the single global sequence used before migrations
+   * were per feature (core 1, commands 100, alerts 300, firmware 400+, rollouts
+   * 450): a database from then is recognised and nothing is applied twice.
+   */
+  legacyVersion?: number;
+}
+
+/** One feature's migrations. */
+export interface MigrationSet {
+  feature: string;
+  migrations: Migration[];
+}
+
+export class MigrationError extends Error {}
+
+/** Versions must run 1, 2, 3... without gaps or repeats, and each feature appears once. */
+export function checkMigrationSets(sets: MigrationSet[]): void {
+  const features = new Set<string>();
+  const legacy = new Map<number, string>();
+  for (const { feature, migrations } of sets) {
+    if (features.has(feature)) throw new MigrationError(`migrations of feature ${feature} are listed twice`);
+    features.add(feature);
+    migrations.forEach((m, i) => {
+      if (m.version !== i + 1) throw new MigrationError(`feature ${feature}: migration "${m.name}" has version ${m.version} where ${i + 1} comes next (duplicate, out of order or a gap)`);
+      if (m.legacyVersion !== undefined) {
+        const other = legacy.get(m.legacyVersion);
+        if (other) throw new MigrationError(`legacy version ${m.legacyVersion} is claimed by ${other} and ${feature}`);
+        legacy.set(m.legacyVersion, feature);
+      }
+    });
+  }
 }
 
 export const CORE_MIGRATIONS: Migration[] = [
   {
     version: 1,
+    legacyVersion: 1,
     name: 'seats, lrus, events',
     sql: `
       CREATE TABLE seats (
@@ -45,6 +79,22 @@ export const CORE_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX events_seat ON events (seat, id);
       CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `,
+  },
+  {
+    version: 2,
+    name: 'entities',
+    sql: `
+      -- Last-known state of every entity but seats (channels, drives, ports, the PA, rollouts...).
+      CREATE TABLE entities (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL,
+        name TEXT,
+        attributes TEXT NOT NULL,     -- JSON
+        changed_at INTEGER NOT NULL,  -- wall ms
+        updated_at INTEGER NOT NULL
+      );
     `,
   },
 ];

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { alertOrder, type AlertBook, type AlertChange } from '../../src/alerts/alert.js';
 import { ACK_ACTION, CLEAR_ACTION, reduceAlerts } from '../../src/alerts/book.js';
-import type { CabinEvent } from '../../src/cabin/events.js';
+import type { CabinEvent } from '../../src/contract/events.js';
 
 const T = 1_763_800_000_000;
 

@@ -25,7 +25,10 @@ function sseUntil(url: string, event: string, until: (f: Frame[]) => boolean, ti
           buf = buf.slice(i + 2);
           const ev = /^event: (.*)$/m.exec(block)?.[1];
           const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (ev === event && data) frames.push({ event: ev, data: JSON.parse(data) });
+          // Live-only bus events come as `event: live`; an alert change is its `change`.
+          const parsed = data ? JSON.parse(data) : undefined;
+          if (ev === 'live' && event === 'alert' && parsed?.type === 'alert.changed') frames.push({ event, data: parsed.change });
+          else if (ev === event && parsed) frames.push({ event: ev, data: parsed });
         }
         if (until(frames)) {
           req.destroy();

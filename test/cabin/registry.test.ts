@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SeatRegistry } from '../../src/cabin/registry.js';
-import type { CabinEvent } from '../../src/cabin/events.js';
+import { EventBus } from '../../src/contract/event-bus.js';
+import type { CabinEvent } from '../../src/contract/events.js';
 import { buildLayout, DEFAULT_LAYOUT } from '../../src/config/layout.js';
 import type { PollRequest } from '../../protocols/seat-poll/types.js';
 import { pollBody } from '../helpers/poll.js';
 
 /** A registry driven by virtual time: `at(ms)` advances both clocks together. */
 function harness() {
-  const reg = new SeatRegistry(buildLayout(DEFAULT_LAYOUT), 1000);
+  const bus = new EventBus();
+  const reg = new SeatRegistry(buildLayout(DEFAULT_LAYOUT), 1000, bus);
   const events: CabinEvent[] = [];
-  reg.events$.subscribe((e) => events.push(e));
+  bus.events$.subscribe((e) => events.push(e));
   let mono = 0;
   const wall0 = 1_763_800_000_000;
   const now = () => ({ mono, wall: wall0 + mono });
@@ -147,7 +149,7 @@ describe('seat registry decisions (virtual time)', () => {
     const h = harness();
     h.poll('12A');
     const snaps = h.reg.takeDirty();
-    const reg2 = new SeatRegistry(buildLayout(DEFAULT_LAYOUT), 1000);
+    const reg2 = new SeatRegistry(buildLayout(DEFAULT_LAYOUT), 1000, new EventBus());
     reg2.restore(snaps);
     assert.equal(reg2.get('12A')?.status, 'offline');
     assert.equal(reg2.get('12A')?.lru?.serial, 'GP3-12A');

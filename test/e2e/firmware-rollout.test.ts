@@ -96,7 +96,7 @@ after(async () => {
 describe('firmware rollout end to end', () => {
   it('rolls 2.5.0 out to every seat: canary of 2, then batches of 5; each seat reboots into it', opts, async () => {
     const told: string[][] = [];
-    const sub = fc.controller.ctx.registry.events$.subscribe((e) => {
+    const sub = fc.controller.ctx.bus.events$.subscribe((e) => {
       if (e.type === 'command.sent' && e.cmd === 'firmware.update') told.push((e.target as { seats: string[] }).seats);
     });
     // What the technician types; it follows the rollout until it is over.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { validateConfig } from '../../src/config/load.js';
+import { validateConfig } from '../../src/app/config.js';
 import { parseRolloutRequest } from '../../src/firmware/rollout/request.js';
 import { startFirmwareController, type FirmwareController } from './controller.js';
 

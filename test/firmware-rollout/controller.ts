@@ -28,7 +28,7 @@ export async function startFirmwareController(overrides: Record<string, unknown>
     },
     (() => {
       const commands = commandsFeature();
-      return [commands, firmwareFeature(commands.service)];
+      return [commands, firmwareFeature()];
     })(),
     stateDir,
   );

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { validateConfig } from '../../src/app/config.js';
 import { Controller, type Feature } from '../../src/app/controller.js';
-import { validateConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/log.js';
 
 export const TEST_SECRET = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -19,7 +19,7 @@ export interface TestController {
 export async function startTestController(overrides: Record<string, unknown> = {}, features: Feature[] = [], stateDir?: string): Promise<TestController> {
   const dir = stateDir ?? (await mkdtemp(join(tmpdir(), 'purser-test-')));
   const raw = { stateDir: dir, http: { host: '127.0.0.1', port: 0 }, cabin: { secret: TEST_SECRET }, ...overrides };
-  const { config, layout } = validateConfig(raw);
+  const { config, layout } = validateConfig(raw, { features });
   const controller = new Controller(config, layout, createLogger(), features);
   await controller.start();
   return {

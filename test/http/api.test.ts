@@ -46,7 +46,7 @@ function readSse(url: string, until: (frames: { event: string; data: unknown }[]
 describe('API for people', () => {
   let tc: TestController;
   before(async () => {
-    tc = await startTestController({}, [{ name: 'radio', services: () => [brokenService()] }]);
+    tc = await startTestController({}, [{ name: 'radio', setup: () => ({ services: [brokenService()] }) }]);
     await postPoll(tc.url, pollBody('1A', { faults: [{ code: 'DISK_SMART', severity: 'warn', sinceMs: 0 }] }));
     await postPoll(tc.url, pollBody('7B', { inputs: { call: { on: true, sinceMs: 2000 } } }));
   });

@@ -30,7 +30,8 @@ describe('poll answers carry real commands intact', () => {
     assert.deepEqual(carried.map((c) => c.seq), seqs);
     for (const [i, c] of carried.entries()) assert.deepEqual(c.args, issued[i]!.args, `${c.cmd} args`);
 
-    const { responder, layout } = tc.controller.ctx;
+    const { layout } = tc.controller.ctx;
+    const responder = tc.controller.ctx.need('pollResponder');
     const expected = responder.respond(layout.byId.get('9A')!, 0, Date.now());
     assert.deepEqual(carried, JSON.parse(JSON.stringify(expected.commands)), 'the same values as JSON.stringify of what the book answers');
     assert.deepEqual(body.desired, JSON.parse(JSON.stringify(expected.desired)));

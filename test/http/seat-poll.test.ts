@@ -3,11 +3,16 @@ import { after, before, describe, it } from 'node:test';
 import { postPoll, pollBody } from '../helpers/poll.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { scrapeMetrics } from '../../bench/lib/prometheus.js';
+import { idleResponder, type PollResponder } from '../../src/cabin/poll-responder.js';
+
+/** The poll route's answer parts, swappable by a test: a feature that provides the responder capability. */
+let answer: PollResponder = idleResponder;
+const swappableBook = { name: 'test-book', setup: () => ({ provides: { pollResponder: { respond: (...a: Parameters<PollResponder['respond']>) => answer.respond(...a) } } }) };
 
 describe('POST /seat/v1/poll', () => {
   let tc: TestController;
   before(async () => {
-    tc = await startTestController();
+    tc = await startTestController({}, [swappableBook]);
   });
   after(() => tc.stop());
 
@@ -85,7 +90,6 @@ describe('POST /seat/v1/poll', () => {
   });
 
   it('answers commands and desired state whole: the response schema drops no field, however nested or new', async () => {
-    const ctx = tc.controller.ctx;
     const command = {
       seq: 41,
       cmd: 'future.thing',
@@ -103,8 +107,7 @@ describe('POST /seat/v1/poll', () => {
       volumeCap: 7,
       brightness: 0.5,
     };
-    const saved = ctx.responder;
-    ctx.responder = { respond: () => ({ desired: structuredClone(desired), commands: [structuredClone(command), 'a bare string', 12] }) };
+    answer = { respond: () => ({ desired: structuredClone(desired), commands: [structuredClone(command), 'a bare string', 12] }) };
     try {
       const { status, body } = await postPoll(tc.url, pollBody('14C'));
       assert.equal(status, 200);
@@ -112,7 +115,7 @@ describe('POST /seat/v1/poll', () => {
       assert.deepEqual(body.desired, desired);
       assert.equal(body.zone, 'Y');
     } finally {
-      ctx.responder = saved;
+      answer = idleResponder;
     }
   });
 

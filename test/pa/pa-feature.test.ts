@@ -22,7 +22,7 @@ async function start() {
       commands: { port: cmdPort },
       pa: { hangoverMs: 400, sources: [{ name: 'flightdeck', group: '239.255.20.2', port: paPort }, { name: 'cabin', group: '239.255.20.1', port: paPort }] },
     },
-    [commands, paFeature(commands.service)],
+    [commands, paFeature()],
   );
   const identity = (await (await fetch(`${tc.url}/seat/v1/identity`)).json()) as { commandKey: string };
   const rx = new MulticastCommandReceiver({ group: '239.255.10.1', port: cmdPort, interface: '127.0.0.1', publicKey: commandKeyFromBase64(identity.commandKey), log: quiet });

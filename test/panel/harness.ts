@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Feature } from '../../src/app/controller.js';
-import { hashPin } from '../../src/http/session/pin-hash.js';
+import { hashPin } from '../../src/auth/pin-hash.js';
 import { buildPanel } from '../../src/panel/build.js';
 import { panelFeature } from '../../src/panel/feature.js';
 import { Simulator } from '../../src/sim/simulator.js';

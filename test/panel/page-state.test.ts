@@ -48,6 +48,7 @@ const snapshot = (over: Partial<Snapshot> = {}): Snapshot => ({
   cabinPaGroup: '239.255.20.1:5004',
   session: { session: null, roles: { crew: true, technician: true } },
   clockOffsetMs: 0,
+  entities: [],
   ...over,
 });
 

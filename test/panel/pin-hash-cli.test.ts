@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { parsePinHash, verifyPin } from '../../src/http/session/pin-hash.js';
+import { parsePinHash, verifyPin } from '../../src/auth/pin-hash.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const RUN = `import { command } from './src/cli/commands/pin-hash.ts'; process.exitCode = await command.run([]);`;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { demoPanelPins } from '../../src/http/session/demo-pins.js';
-import { hashPin, parsePinHash, PinHashError, verifyPin } from '../../src/http/session/pin-hash.js';
+import { demoPanelPins } from '../../src/auth/demo-pins.js';
+import { hashPin, parsePinHash, PinHashError, verifyPin } from '../../src/auth/pin-hash.js';
 
 /** Cheap parameters keep the suite fast; the format and the check are the same. */
 const FAST = { N: 1024, r: 8, p: 1 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CLIENT_POLICY, FORGET_MS, GLOBAL_POLICY, initialThrottle, MAX_CLIENTS, recordFailure, recordSuccess, waitMs, type ThrottleState } from '../../src/http/session/pin-throttle.js';
+import { CLIENT_POLICY, FORGET_MS, GLOBAL_POLICY, initialThrottle, MAX_CLIENTS, recordFailure, recordSuccess, waitMs, type ThrottleState } from '../../src/auth/pin-throttle.js';
 
 function failN(s: ThrottleState, client: string, n: number, now: number): ThrottleState {
   for (let i = 0; i < n; i++) s = recordFailure(s, client, now);

@@ -135,7 +135,7 @@ describe('panel sessions without PINs configured', () => {
   it('refuses to start with a malformed PIN hash, naming the config key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'purser-badpin-'));
     await writeFile(join(dir, 'keep'), '');
-    await assert.rejects(startTestController({ panel: { crewPinHash: '1234' } }, [panelFeature({ webRoot: join(dir, 'panel') })], dir), /panel\.crewPinHash is not of the form scrypt/);
+    await assert.rejects(startTestController({ panel: { crewPinHash: '1234' } }, [panelFeature({ webRoot: join(dir, 'panel') })], dir), /panel\.crewPinHash: is not of the form scrypt/);
     await rm(dir, { recursive: true, force: true });
   });
 });

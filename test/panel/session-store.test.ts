@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_SESSIONS, SESSION_POLICY, SessionStore } from '../../src/http/session/session-store.js';
+import { MAX_SESSIONS, SESSION_POLICY, SessionStore } from '../../src/auth/session-store.js';
 
 describe('panel sessions', () => {
   it('gives a random 256-bit id and keeps a used session alive, an idle one not', () => {

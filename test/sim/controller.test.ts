@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
-import type { CabinEvent } from '../../src/cabin/events.js';
+import type { CabinEvent } from '../../src/contract/events.js';
 import { Simulator } from '../../src/sim/simulator.js';
 import { TEST_SECRET, type TestController } from '../helpers/controller.js';
 import { postCommand, startCommandController } from '../helpers/commands.js';
@@ -14,7 +14,7 @@ let sim: Simulator;
 let cabin$: Observable<CabinEvent>;
 before(async () => {
   tc = await startCommandController({ cabin: { secret: TEST_SECRET } });
-  cabin$ = tc.controller.ctx.registry.events$;
+  cabin$ = tc.controller.ctx.bus.events$;
   sim = new Simulator({ controller: tc.url, secret: Buffer.from(TEST_SECRET, 'hex') });
   const everyoneOnline = firstValueFrom(tc.controller.ctx.registry.polls$.pipe(filter(() => tc.controller.ctx.registry.onlineCount() === 300)));
   sim.start();

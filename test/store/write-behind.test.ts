@@ -1,3 +1,4 @@
+import { EventBus } from '../../src/contract/event-bus.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,9 +26,10 @@ async function cabin(opts: Partial<WriteBehindOptions> = {}) {
   const path = join(dir, 'purser.db');
   const db: Db = openDatabase(path, CORE_MIGRATIONS);
   const layout = buildLayout(DEFAULT_LAYOUT);
-  const registry = new SeatRegistry(layout, 1000);
+  const bus = new EventBus();
+  const registry = new SeatRegistry(layout, 1000, bus);
   const store = new CabinStore(db);
-  registry.events$.subscribe((ev) => store.queueEvent(ev));
+  bus.events$.subscribe((ev) => store.queueEvent(ev));
   const commits: { seats: number; events: number }[] = [];
   const wb = new WriteBehind(registry, store, { ...WRITE_BEHIND_DEFAULTS, ...opts, onCommit: (_ms, rows) => commits.push(rows) });
   const wall0 = 1_763_800_000_000;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Controller } from '../../app/controller.js';
 import { defaultFeatures } from '../../app/features.js';
 import { createLogger } from '../../core/log.js';
-import { demoPanelPins } from '../../http/session/demo-pins.js';
+import { demoPanelPins } from '../../auth/demo-pins.js';
 import { SimFirmware } from '../../sim/firmware/sim-firmware.js';
 import { Simulator } from '../../sim/simulator.js';
 import type { CliCommand } from '../command.js';

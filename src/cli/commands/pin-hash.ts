@@ -1,5 +1,5 @@
 import type { ReadStream } from 'node:tty';
-import { hashPin, PIN_PATTERN } from '../../http/session/pin-hash.js';
+import { hashPin, PIN_PATTERN } from '../../auth/pin-hash.js';
 import { UsageError, type CliCommand } from '../command.js';
 import { parseOptions } from '../options.js';
 

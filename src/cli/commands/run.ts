@@ -1,6 +1,6 @@
 import { Controller } from '../../app/controller.js';
 import { defaultFeatures } from '../../app/features.js';
-import { ConfigError, loadConfigFile, validateConfig } from '../../config/load.js';
+import { ConfigError, defaultStateDir, loadConfigFile, validateConfig } from '../../app/config.js';
 import { createLogger } from '../../core/log.js';
 import type { CliCommand } from '../command.js';
 import { parseOptions } from '../options.js';
@@ -10,7 +10,7 @@ const STOP_TIMEOUT_MS = 5000;
 /** Loads and validates the config; a bad one is printed naming the key path. */
 export async function loadConfigOrExit(file: string | undefined) {
   try {
-    return file ? await loadConfigFile(file) : validateConfig({});
+    return file ? await loadConfigFile(file) : validateConfig({}, { stateDir: defaultStateDir() });
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(`purser: bad config: ${e.message}`);
@@ -62,7 +62,13 @@ and names the key and the reason.`,
     const log = createLogger();
     const controller = new Controller(config, layout, log, defaultFeatures());
     stopOnSignals(() => controller.stop());
-    await controller.start();
+    try {
+      await controller.start();
+    } catch (e) {
+      // start() has stopped whatever had started: exit, so a supervisor sees the failure and restarts us.
+      console.error(`purser: start failed: ${(e as Error).message}`);
+      process.exit(1);
+    }
     console.log(`purser: listening on ${controller.url} (${layout.seats.length} seats, state in ${config.stateDir})`);
     await new Promise(() => undefined);
     return 0;

@@ -1,7 +1,7 @@
 import type { FieldError, Target, Validated } from '../../../protocols/seat-command/types.js';
 import { targetErrors } from '../../../protocols/seat-command/validate.js';
 import { isName } from '../../../firmware/manifest.js';
-import type { RolloutDefaults } from '../../config/types.js';
+import type { RolloutDefaults } from '../config.js';
 import type { RolloutOptions } from './model.js';
 
 /** POST /api/v1/rollouts, validated, with the config's defaults filled in. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { formatFieldErrors } from '../../../protocols/seat-command/validate.js';
-import type { ControllerContext } from '../../app/context.js';
+import type { ControllerContext } from '../../contract/feature.js';
 import { requireRole } from '../../http/auth.js';
 import { ApiError } from '../../http/errors.js';
 import type { ControlAction } from './control.js';
@@ -11,13 +11,9 @@ import { detail, summarize } from './view.js';
 const ACTIONS: readonly ControlAction[] = ['pause', 'resume', 'cancel', 'retry'];
 
 /** POST/GET /api/v1/rollouts, GET /api/v1/rollouts/:id, POST /api/v1/rollouts/:id/{pause,resume,cancel,retry}. */
-export function rolloutRoutes(rollouts: () => RolloutService | undefined) {
+export function rolloutRoutes(rollouts: RolloutService) {
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
-    const service = () => {
-      const s = rollouts();
-      if (!s) throw new ApiError(503, 'ROLLOUTS_UNAVAILABLE', 'rollouts are not running; see GET /api/v1/health');
-      return s;
-    };
+    const service = () => rollouts;
     const idOf = (text: string) => {
       const id = Number(text);
       if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(id)) throw new ApiError(404, 'UNKNOWN_ROLLOUT', `no rollout ${text.slice(0, 40)}`, 'id');

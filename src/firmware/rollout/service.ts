@@ -1,7 +1,7 @@
 import { targetLayoutErrors, targets } from '../../../protocols/seat-command/target.js';
 import { formatFieldErrors } from '../../../protocols/seat-command/validate.js';
 import type { FirmwareCatalog } from '../../../firmware/catalog.js';
-import type { ControllerContext } from '../../app/context.js';
+import type { ControllerContext } from '../../contract/feature.js';
 import type { CommandService } from '../../commands/command-service.js';
 import { HealthCell, type Service } from '../../core/service.js';
 import { ApiError } from '../../http/errors.js';
@@ -15,7 +15,7 @@ import { RolloutTable } from './table.js';
 import { summarize } from './view.js';
 
 export interface RolloutDeps {
-  commands: () => CommandService;
+  commands: CommandService;
   /** Undefined while the firmware service is not running. */
   catalog: () => FirmwareCatalog | undefined;
   /** The URL seats fetch an image from; undefined while TFTP is not serving. */
@@ -180,7 +180,10 @@ export class RolloutService implements Service {
       this.#table.save(r, true);
       this.#committed.set(r.id, print);
     }
-    if (previous !== r) this.ctx.live.next({ event: 'rollout', data: summarize(r) });
+    if (previous !== r) {
+      const view = summarize(r);
+      this.ctx.entities.set({ id: `rollout:${r.id}`, kind: 'rollout', name: `${view.model} ${view.version}`, state: r.state, attributes: { ...view } });
+    }
     if (!ACTIVE.has(r.state) && !r.seats.some((s) => IN_FLIGHT.has(s.state))) this.#open.delete(r.id);
   }
 
@@ -197,7 +200,7 @@ export class RolloutService implements Service {
       try {
         if (!url) throw new Error('the TFTP server is not serving');
         // A seat must not start an update the rollout has already given up on: the command expires with the seat's timeout.
-        const status = this.deps.commands().issue({ target: { seats: chunk }, cmd: 'firmware.update', args }, { issuer: `rollout:${id}`, ttlMs: r.options.seatTimeoutMs });
+        const status = this.deps.commands.issue({ target: { seats: chunk }, cmd: 'firmware.update', args }, { issuer: `rollout:${id}`, ttlMs: r.options.seatTimeoutMs });
         ev = { type: 'sent', seats: chunk, seq: status.seq };
       } catch (err) {
         ev = { type: 'send-failed', seats: chunk, error: (err as Error).message };
@@ -210,7 +213,7 @@ export class RolloutService implements Service {
 
   #note(e: Extract<Effect, { type: 'note' }>): void {
     this.ctx.log[e.level]({ service: 'rollouts' }, e.message);
-    this.ctx.registry.publish({ type: 'system', seat: null, at: Date.now(), message: e.message });
+    this.ctx.bus.publish({ type: 'system', seat: null, at: Date.now(), message: e.message });
   }
 }
 

@@ -1,16 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { merge, map } from 'rxjs';
-import type { ControllerContext } from '../../app/context.js';
+import type { ControllerContext } from '../../contract/feature.js';
 import { summarize } from './seats-api.js';
 
 const HEARTBEAT_MS = 15_000;
+/**
+ * What one client may leave unread before it is dropped. A panel that falls
+ * this far behind (a tablet asleep, a client that never reads) reconnects and
+ * loads a fresh snapshot, which is cheaper than the backlog and bounds memory
+ * whatever clients do.
+ */
+export const MAX_UNREAD_BYTES = 1 << 20;
 
 /**
- * GET /api/v1/events: live Server-Sent Events. `event: cabin` carries each
- * CabinEvent; `event: seat` carries a seat summary whenever what a person
- * would see of it changes. Clients reconnect by themselves (EventSource).
+ * GET /api/v1/events: live Server-Sent Events, one frame kind per source:
+ * `event: seat` a seat summary whenever what a person would see of it
+ * changes; `event: cabin` every stored event; `event: live` every live-only
+ * event (command progress, alert changes); `event: entity` every entity
+ * change. A new event type or entity kind needs no change here. Clients
+ * reconnect by themselves (EventSource).
  */
 export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
+  const { bus, registry, entities, metrics } = ctx;
   app.get('/api/v1/events', (req, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -21,23 +32,45 @@ export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerConte
       'x-accel-buffering': 'no',
     });
     res.write(`retry: 1000\n: purser live events\n\n`);
-    const sub = merge(
-      ctx.registry.events$.pipe(map((ev) => `event: cabin\ndata: ${JSON.stringify(ev)}\n\n`)),
-      ctx.registry.changes$.pipe(map((s) => `event: seat\ndata: ${JSON.stringify(summarize(s))}\n\n`)),
-      ctx.live.pipe(map((f) => `event: ${f.event}\ndata: ${JSON.stringify(f.data)}\n\n`)),
-    ).subscribe({
-      next: (chunk) => res.write(chunk),
-      complete: () => res.end(),
-    });
-    const heartbeat = setInterval(() => res.write(`: keep-alive\n\n`), HEARTBEAT_MS);
-    const close = () => {
-      clearInterval(heartbeat);
-      sub.unsubscribe();
-      ctx.stopping.removeEventListener('abort', end);
+    let ended = false;
+    const end = (reason?: string) => {
+      if (ended) return;
+      ended = true;
+      if (reason) {
+        metrics.sseDropped.inc({ reason });
+        res.write(`: dropped: ${reason}\n\n`);
+      }
+      res.end();
+      close();
     };
-    const end = () => res.end();
-    ctx.stopping.addEventListener('abort', end, { once: true });
-    req.raw.on('close', close);
-    res.on('close', close);
+    const send = (chunk: string) => {
+      if (ended) return;
+      // write() returning false means the socket's buffer is full: past the bound, the client goes.
+      res.write(chunk);
+      if (res.writableLength > MAX_UNREAD_BYTES) end('too slow: more than 1 MiB unread');
+    };
+    const sub = merge(
+      registry.changes$.pipe(map((s) => `event: seat\ndata: ${JSON.stringify(summarize(s))}\n\n`)),
+      bus.events$.pipe(map((ev) => `event: ${bus.isStored(ev) ? 'cabin' : 'live'}\ndata: ${JSON.stringify(ev)}\n\n`)),
+      entities.changes$.pipe(map((c) => `event: entity\ndata: ${JSON.stringify(c)}\n\n`)),
+    ).subscribe({ next: send, complete: () => end() });
+    const heartbeat = setInterval(() => send(`: keep-alive\n\n`), HEARTBEAT_MS);
+    metrics.sseClients.inc();
+    const onStop = () => end();
+    function close() {
+      clearInterval(heartbeat);
+      sub?.unsubscribe();
+      ctx.stopping.removeEventListener('abort', onStop);
+    }
+    let counted = true;
+    const gone = () => {
+      if (counted) metrics.sseClients.dec();
+      counted = false;
+      ended = true;
+      close();
+    };
+    ctx.stopping.addEventListener('abort', onStop, { once: true });
+    req.raw.on('close', gone);
+    res.on('close', gone);
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ControllerContext } from '../../app/context.js';
+import type { ControllerContext } from '../../contract/feature.js';
 
 /** GET /api/v1/health: 200 when every service is ok, 503 otherwise; JSON either way. GET /metrics: Prometheus. */
 export async function healthRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {

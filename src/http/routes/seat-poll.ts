@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { deriveLruKey, verifyBody } from '../../../protocols/seat-poll/hmac.js';
 import { pollRequestSchema, pollResponseSchema } from '../../../protocols/seat-poll/schema.js';
 import { MAX_POLL_BODY_BYTES, POLL_PATH, SIGNATURE_HEADER, type PollRequest, type PollResponse } from '../../../protocols/seat-poll/types.js';
-import type { ControllerContext } from '../../app/context.js';
+import { idleResponder } from '../../cabin/poll-responder.js';
+import type { ControllerContext } from '../../contract/feature.js';
 import { ApiError } from '../errors.js';
 
 declare module 'fastify' {
@@ -35,6 +36,8 @@ export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContex
   const keys = new LruKeyCache(ctx.cabinSecret);
   const { registry, layout, config } = ctx;
   const meter = ctx.metrics.pollMeter;
+  // Routes are registered after every feature's setup: the command book, when there is one, is there.
+  const responder = ctx.find('pollResponder') ?? idleResponder;
 
   // Seat firmware must send exact types: no coercion of "7" to 7 (the API routes do coerce query strings).
   const strict = new Ajv({ coerceTypes: false, removeAdditional: true, useDefaults: false, allErrors: false, strict: false });
@@ -75,7 +78,7 @@ export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContex
       const wall = Date.now();
       const accepted = registry.accept(poll, { mono: started, wall });
       meter.count(accepted.stale ? 'stale' : 'ok');
-      const { desired, commands, pollSoonerMs } = ctx.responder.respond(seatDef, poll.ackCmd, wall);
+      const { desired, commands, pollSoonerMs } = responder.respond(seatDef, poll.ackCmd, wall);
       const interval = config.cabin.pollIntervalMs;
       const pollIntervalMs = pollSoonerMs === undefined ? interval : Math.min(pollSoonerMs, interval);
       const body: PollResponse = { serverAt: wall, pollIntervalMs, zone: seatDef.zone, desired, commands };

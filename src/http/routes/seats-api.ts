@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ControllerContext } from '../../app/context.js';
+import type { ControllerContext } from '../../contract/feature.js';
 import type { SeatSnapshot } from '../../cabin/seat-record.js';
 import { ApiError } from '../errors.js';
 

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ControllerContext } from '../../app/context.js';
+import type { ControllerContext } from '../../contract/feature.js';
 import { RateLimitedLog } from '../../core/log.js';
-import { checkSameOrigin, setSessionResolver, type Role } from '../auth.js';
+import type { PanelRole as Role } from '../../auth/principal.js';
+import { checkSameOrigin } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { clearedSessionCookie, readCookie, sessionCookie, SESSION_COOKIE } from './cookie.js';
-import { parsePinHash, PinHashError, verifyPin, type ParsedPinHash } from './pin-hash.js';
-import { initialThrottle, recordFailure, recordSuccess, waitMs, type ThrottleState } from './pin-throttle.js';
-import { SESSION_POLICY, SessionStore, type Session } from './session-store.js';
+import { verifyPin, type ParsedPinHash } from '../../auth/pin-hash.js';
+import { initialThrottle, recordFailure, recordSuccess, waitMs, type ThrottleState } from '../../auth/pin-throttle.js';
+import { SESSION_POLICY, type Session, type SessionStore } from '../../auth/session-store.js';
 
 /** scrypt checks running at once, over all clients: more wait their turn with a 429. */
 const MAX_CHECKS_IN_FLIGHT = 4;
@@ -21,22 +22,6 @@ const loginSchema = {
   },
 } as const;
 
-/** The configured PIN hashes; a malformed one stops the controller with the key named. */
-export function configuredPins(ctx: ControllerContext): Partial<Record<Role, ParsedPinHash>> {
-  const out: Partial<Record<Role, ParsedPinHash>> = {};
-  for (const [role, key] of [['crew', 'crewPinHash'], ['technician', 'technicianPinHash']] as const) {
-    const encoded = ctx.config.panel[key];
-    if (encoded === undefined) continue;
-    try {
-      out[role] = parsePinHash(encoded);
-    } catch (e) {
-      if (e instanceof PinHashError) throw new Error(`bad config: panel.${key} ${e.message}`);
-      throw e;
-    }
-  }
-  return out;
-}
-
 function tooMany(reply: FastifyReply, ms: number, message: string): ApiError {
   reply.header('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
   return new ApiError(429, 'TOO_MANY_ATTEMPTS', message);
@@ -47,11 +32,8 @@ function tooMany(reply: FastifyReply, ms: number, message: string): ApiError {
  * cookie; without a role the PIN says which (technician checked first).
  * DELETE logs out; GET says who is logged in and which roles have a PIN.
  */
-export function sessionRoutes(opts: { now?: () => number } = {}) {
+export function sessionRoutes(sessions: SessionStore, pins: Partial<Record<Role, ParsedPinHash>>, now: () => number = () => performance.now()) {
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
-    const now = opts.now ?? (() => performance.now());
-    const pins = configuredPins(ctx);
-    const sessions = new SessionStore(now);
     const badPins = new RateLimitedLog(ctx.log);
     let throttle: ThrottleState = initialThrottle();
     const checking = new Set<string>();
@@ -60,10 +42,6 @@ export function sessionRoutes(opts: { now?: () => number } = {}) {
       const id = readCookie(req.headers.cookie, SESSION_COOKIE);
       return id ? sessions.get(id) : undefined;
     };
-    setSessionResolver(ctx, (req) => {
-      const s = sessionOf(req);
-      return s ? { role: s.role, name: `panel:${s.role}`, via: 'session' } : null;
-    });
     const view = (s: Session | undefined) => (s ? { role: s.role, expiresInMs: Math.round(sessions.remainingMs(s)) } : null);
 
     app.get('/api/v1/session', async (req, reply) => {
@@ -99,7 +77,7 @@ export function sessionRoutes(opts: { now?: () => number } = {}) {
       const s = sessions.create(role);
       reply.header('set-cookie', sessionCookie(s.id, SESSION_POLICY[role].maxMs, req.protocol === 'https'));
       reply.header('cache-control', 'no-store');
-      ctx.registry.publish({ type: 'crew.action', seat: null, at: Date.now(), action: 'session.login', by: `panel:${role}` });
+      ctx.bus.publish({ type: 'crew.action', seat: null, at: Date.now(), action: 'session.login', by: `panel:${role}` });
       return { session: view(s) };
     });
 
@@ -107,7 +85,7 @@ export function sessionRoutes(opts: { now?: () => number } = {}) {
       const s = sessionOf(req);
       if (s) {
         sessions.delete(s.id);
-        ctx.registry.publish({ type: 'crew.action', seat: null, at: Date.now(), action: 'session.logout', by: `panel:${s.role}` });
+        ctx.bus.publish({ type: 'crew.action', seat: null, at: Date.now(), action: 'session.logout', by: `panel:${s.role}` });
       }
       reply.header('set-cookie', clearedSessionCookie(req.protocol === 'https'));
       return { session: null };

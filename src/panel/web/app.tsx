@@ -9,6 +9,7 @@ import { LoginDialog } from './login-dialog.js';
 import { SeatDetail } from './seat-detail.js';
 import { seatLook, type Tone } from './seat-look.js';
 import { SeatMap } from './seat-map.js';
+import { SystemsButton, SystemsDialog } from './systems.js';
 import { callsBySeat } from './state.js';
 import { usePanelState } from './store.js';
 import { useNow } from './time.js';
@@ -24,6 +25,7 @@ export function App() {
   const now = useNow(s.clockOffsetMs);
   const [seat, setSeat] = useState<string | null>(null);
   const [dialog, setDialog] = useState<CabinDialog | null>(null);
+  const [systems, setSystems] = useState(false);
   const openSeat = useCallback((id: string) => setSeat(id), []);
   const calls = useMemo(() => callsBySeat(s.alerts), [s.alerts]);
 
@@ -60,7 +62,9 @@ export function App() {
   const stale = s.conn !== 'live';
   return (
     <div class={`app${stale ? ' stale' : ''}`}>
-      <TopBar conn={s.conn} online={online} total={s.layout.seats} alerts={s.alerts} pa={s.pa} paSeats={paSeats} session={session} now={now} onLogin={() => act.askLogin()} onLogout={act.logout} onSeat={openSeat} />
+      <TopBar conn={s.conn} online={online} total={s.layout.seats} alerts={s.alerts} pa={s.pa} paSeats={paSeats} session={session} now={now} onLogin={() => act.askLogin()} onLogout={act.logout} onSeat={openSeat}>
+        <SystemsButton entities={s.entities} onOpen={() => setSystems(true)} />
+      </TopBar>
       {stale && (
         <div class="reconnecting" role="alert" data-testid="reconnecting">
           Lost the connection to the cabin controller. Reconnecting… The map shows the last known state.
@@ -88,6 +92,7 @@ export function App() {
           onClose={() => setSeat(null)}
         />
       )}
+      {systems && <SystemsDialog entities={s.entities} now={now} onClose={() => setSystems(false)} />}
       {dialog && <CabinDialogs which={dialog} layout={s.layout} act={act} onClose={() => setDialog(null)} />}
       {act.login && <LoginDialog req={act.login} roles={s.session?.roles ?? { crew: false, technician: false }} onDone={act.loggedIn} onClose={act.closeLogin} />}
       {act.toast && (

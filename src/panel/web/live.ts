@@ -5,7 +5,8 @@ export interface LiveHandlers {
   down(): void;
 }
 
-export const LIVE_EVENTS = ['seat', 'cabin', 'delivery', 'alert'] as const;
+/** Frame kinds of GET /api/v1/events: a new event type or entity kind needs none of its own. */
+export const LIVE_EVENTS = ['seat', 'cabin', 'live', 'entity'] as const;
 const MAX_BACKOFF_MS = 8000;
 
 export function connectLive(h: LiveHandlers, url = '/api/v1/events'): void {

@@ -1,4 +1,4 @@
-import type { Alert, AlertChange, CabinEvent, CommandStatus, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
+import type { Alert, AlertChange, CabinEvent, CommandStatus, Entity, EntityChange, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
 
 export type Conn = 'connecting' | 'live' | 'reconnecting';
 
@@ -20,6 +20,8 @@ export interface PanelState {
   clockOffsetMs: number;
   /** The latest cabin events seen live, newest last: a seat's history shows them before the controller has stored them. */
   recent: readonly CabinEvent[];
+  /** Every entity but seats (channels, drives, ports, the PA, rollouts, services...), by id: any kind, none named here. */
+  entities: ReadonlyMap<string, Entity>;
 }
 
 export interface Snapshot {
@@ -33,6 +35,7 @@ export interface Snapshot {
   cabinPaGroup: string | null;
   session: SessionInfo;
   clockOffsetMs: number;
+  entities: Entity[];
 }
 
 export type Action =
@@ -41,6 +44,7 @@ export type Action =
   | { type: 'alert'; change: AlertChange }
   | { type: 'delivery'; command: CommandStatus }
   | { type: 'cabin'; event: CabinEvent }
+  | { type: 'entity'; change: EntityChange }
   | { type: 'conn'; conn: Conn }
   | { type: 'session'; session: SessionInfo };
 
@@ -58,6 +62,7 @@ export const initialState: PanelState = {
   conn: 'connecting',
   clockOffsetMs: 0,
   recent: [],
+  entities: new Map(),
 };
 
 export const KEEP_RECENT = 500;
@@ -118,6 +123,7 @@ export function reduce(s: PanelState, a: Action): PanelState {
         cabinPaGroup: n.cabinPaGroup,
         session: n.session,
         clockOffsetMs: n.clockOffsetMs,
+        entities: new Map(n.entities.map((e) => [e.id, e])),
       };
     }
     case 'seat':
@@ -137,6 +143,12 @@ export function reduce(s: PanelState, a: Action): PanelState {
     case 'cabin': {
       const next = cabinEvent(s, a.event);
       return { ...next, recent: [...next.recent.slice(-(KEEP_RECENT - 1)), a.event] };
+    }
+    case 'entity': {
+      const entities = new Map(s.entities);
+      if (a.change.type === 'removed') entities.delete(a.change.id);
+      else entities.set(a.change.entity.id, a.change.entity);
+      return { ...s, entities };
     }
     case 'conn':
       return s.conn === a.conn ? s : { ...s, conn: a.conn };

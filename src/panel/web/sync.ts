@@ -2,7 +2,7 @@ import { api, ApiFailure } from './api.js';
 import { connectLive } from './live.js';
 import type { Action, Snapshot } from './state.js';
 import type { Store } from './store.js';
-import type { Alert, AlertChange, CabinEvent, CommandStatus, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
+import type { Alert, AlertChange, CabinEvent, CommandStatus, Entity, EntityChange, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
 
 /** A route another part of the controller may not have yet: its absence is not an outage. */
 async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
@@ -16,7 +16,7 @@ async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
 
 export async function loadSnapshot(): Promise<Snapshot> {
   const sent = Date.now();
-  const [layout, seats, alerts, commands, pa, settings, session] = await Promise.all([
+  const [layout, seats, alerts, commands, pa, settings, session, entities] = await Promise.all([
     api.get<Layout>('/api/v1/layout'),
     api.get<{ seats: SeatSummary[] }>('/api/v1/seats'),
     api.get<{ now: number; alerts: Alert[] }>('/api/v1/alerts'),
@@ -24,9 +24,10 @@ export async function loadSnapshot(): Promise<Snapshot> {
     optional(api.get<{ active: PaActive | null; manual?: string[] }>('/api/v1/pa'), { active: null }),
     api.get<{ cabinPaGroup: string | null }>('/api/v1/panel'),
     api.get<SessionInfo>('/api/v1/session'),
+    api.get<{ entities: Entity[] }>('/api/v1/entities'),
   ]);
   const clockOffsetMs = alerts.now - (sent + Date.now()) / 2;
-  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, pa: pa.active, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs };
+  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, pa: pa.active, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs, entities: entities.entities };
 }
 
 function toAction(event: string, data: unknown): Action | undefined {
@@ -35,10 +36,15 @@ function toAction(event: string, data: unknown): Action | undefined {
       return { type: 'seat', seat: data as SeatSummary };
     case 'cabin':
       return { type: 'cabin', event: data as CabinEvent };
-    case 'delivery':
-      return { type: 'delivery', command: data as CommandStatus };
-    case 'alert':
-      return { type: 'alert', change: data as AlertChange };
+    case 'live': {
+      // Live-only events the page acts on; any other type is for other views.
+      const ev = data as { type: string; status?: CommandStatus; change?: AlertChange };
+      if (ev.type === 'command.progress' && ev.status) return { type: 'delivery', command: ev.status };
+      if (ev.type === 'alert.changed' && ev.change) return { type: 'alert', change: ev.change };
+      return undefined;
+    }
+    case 'entity':
+      return { type: 'entity', change: data as EntityChange };
     default:
       return undefined;
   }

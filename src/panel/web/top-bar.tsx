@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { Icon } from './icons.js';
 import type { Conn } from './state.js';
 import { clock } from './time.js';
@@ -16,12 +17,14 @@ interface Props {
   onLogout: () => void;
   /** Opens a seat: tapping the calls goes to the passenger waiting longest. */
   onSeat: (seat: string) => void;
+  /** More status, e.g. the systems summary. */
+  children?: ComponentChildren;
 }
 
 const CONN_TEXT: Record<Conn, string> = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
 
 /** The strip a purser glances at: is it live, how many seats, is anyone calling, is PA on, who is logged in. */
-export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now, onLogin, onLogout, onSeat }: Props) {
+export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now, onLogin, onLogout, onSeat, children }: Props) {
   let calls = 0;
   let unacked = 0;
   let longest: Alert | undefined;
@@ -58,6 +61,7 @@ export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now,
           PA{pa ? ` · ${pa.source}` : ''} · {paSeats} seats
         </span>
       )}
+      {children}
       <span class="spacer" />
       <time class="clock">{clock(now).slice(0, 5)}</time>
       {session ? (

@@ -1,7 +1,9 @@
 /** The JSON the controller's API and live stream send, as the page reads it. */
 import type { Alert, AlertChange } from '../../alerts/alert.js';
+import type { Entity, EntityChange } from '../../contract/entities.js';
 
-export type { Alert, AlertChange };
+// The server's own types, imported (type-only: nothing of the server reaches the bundle), never copied.
+export type { Alert, AlertChange, Entity, EntityChange };
 
 export type Role = 'crew' | 'technician';
 export type Media = 'idle' | 'playing' | 'paused' | 'pa' | 'locked' | 'safety';

@@ -87,7 +87,7 @@ test('purser sim --play-pa: the controller hears the voice, and the simulated se
       commands: { port: cmdPort },
       pa: { hangoverMs: 400, sources: [{ name: 'cabin', group: '239.255.20.1', port: paPort }] },
     },
-    [commands, paFeature(commands.service)],
+    [commands, paFeature()],
   );
   t.after(() => tc.stop());
   const { registry } = tc.controller.ctx;

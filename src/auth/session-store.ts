@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Role } from '../auth.js';
+import type { PanelRole as Role } from './principal.js';
 
 /** How long a session lasts: idle (since last use) and absolute (since login). */
 export interface SessionPolicy {

@@ -43,6 +43,9 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sseClients = new Gauge({ name: 'purser_sse_clients', help: 'Clients on the live event stream', registers: [this.registry] });
+  readonly sseDropped = new Counter({ name: 'purser_sse_dropped_total', help: 'Live-stream clients dropped, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+
   constructor() {
     // Includes nodejs_eventloop_lag_* from monitorEventLoopDelay.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LOOP_LAG_SAMPLE_MS });

@@ -1,0 +1,48 @@
+import { timingSafeEqual } from 'node:crypto';
+
+/**
+ * Who may do what, free of any transport: the HTTP API, the panel and the
+ * SSH console all ask these. `readonly` looks (the console's shell);
+ * crew drive the cabin; technicians can do everything crew can, and more
+ * (reboot, firmware, content).
+ */
+export type Role = 'readonly' | 'crew' | 'technician';
+
+const RANK: Record<Role, number> = { readonly: 0, crew: 1, technician: 2 };
+
+export interface Principal {
+  role: Role;
+  /** Who, for the command log and the audit trail: "token", "panel:crew", "ssh:alice", ... */
+  name: string;
+  /** A session rides on a cookie the browser sends by itself, so it gets the CSRF checks; the token and SSH keys do not. */
+  via: 'token' | 'session' | 'ssh';
+}
+
+export function hasRole(p: Principal, needed: Role): boolean {
+  return RANK[p.role] >= RANK[needed];
+}
+
+/** Commands crew may not issue: they change the seat players themselves. */
+export const TECHNICIAN_ONLY_COMMANDS: ReadonlySet<string> = new Set(['seat.reboot', 'firmware.update', 'content.sync']);
+
+/** The role a command needs. */
+export function roleForCommand(cmd: string): Role {
+  return TECHNICIAN_ONLY_COMMANDS.has(cmd) ? 'technician' : 'crew';
+}
+
+/** Compares a presented secret with the configured one in constant time. */
+export function secretMatches(given: string, expected: string | undefined): boolean {
+  if (!expected) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The API bearer token's principal. */
+export const TOKEN_PRINCIPAL: Principal = Object.freeze({ role: 'technician', name: 'token', via: 'token' });
+
+/** Resolves a panel session id (the cookie's value) to who holds it; the panel's session store provides one. */
+export type SessionLookup = (sessionId: string) => Principal | null;
+
+/** The roles a panel PIN can hold. */
+export type PanelRole = Exclude<Role, 'readonly'>;
