@@ -163,10 +163,12 @@ export function describeEvidence(e: PhaseEvidence): string {
   return parts.join(', ');
 }
 
-function groundEvidence(i: PhaseInput, rate: number | null, c: PhaseConfig): { ok: boolean; why: string } {
-  if (i.weightOnWheels !== 'on') return { ok: false, why: i.weightOnWheels === 'off' ? 'weight off wheels' : 'weight on wheels unknown' };
-  if (i.groundSpeedKt === null) return { ok: false, why: 'weight on wheels, but no fresh ground speed to confirm it' };
-  if (i.altitudeFt === null) return { ok: false, why: 'weight on wheels, but no fresh altitude to confirm it' };
+/** `missing`: not ground for lack of evidence (a stale or unknown input), rather than because something says airborne. */
+function groundEvidence(i: PhaseInput, rate: number | null, c: PhaseConfig): { ok: boolean; why: string; missing?: boolean } {
+  if (i.weightOnWheels === 'off') return { ok: false, why: 'weight off wheels' };
+  if (i.weightOnWheels === 'unknown') return { ok: false, why: 'weight on wheels unknown', missing: true };
+  if (i.groundSpeedKt === null) return { ok: false, why: 'weight on wheels, but no fresh ground speed to confirm it', missing: true };
+  if (i.altitudeFt === null) return { ok: false, why: 'weight on wheels, but no fresh altitude to confirm it', missing: true };
   if (i.groundSpeedKt > c.maxGroundSpeedOnGroundKt)
     return { ok: false, why: `weight on wheels contradicted by ground speed ${kt(i.groundSpeedKt)}` };
   if (i.altitudeFt > c.maxAltitudeOnGroundFt) return { ok: false, why: `weight on wheels contradicted by altitude ${ft(i.altitudeFt)}` };
@@ -273,6 +275,10 @@ export function nextPhase(prev: PhaseState, input: PhaseInput, config: Partial<P
   const descending = rate !== null && rate < -c.climbRateFpm;
   const airborneWhy = g.why;
   const ctx = `${airborneWhy}, ${ft(a)}`;
+  // Ground evidence not yet held for groundConfirmMs: nothing changes until it has.
+  if (g.ok) return to(prev.phase, false, prev.phase === 'unknown' ? `${g.why}, confirming: treated as airborne` : `touchdown? ${g.why}, confirming`);
+  // A sensor gone quiet on the ground (or before anything was known) is not a take-off: unknown, airborne for gating.
+  if (g.missing && (prev.onGround || prev.phase === 'unknown')) return to('unknown', false, `${ctx}: treated as airborne`);
 
   switch (prev.phase) {
     case 'gate':

@@ -83,7 +83,7 @@ export class AvionicsPipeline {
 
   readonly flightInfo$: BehaviorSubject<FlightInfo>;
   readonly discretes$: BehaviorSubject<DiscreteState[]>;
-  /** Emits when the phase, onGround or the reason changes. */
+  /** Emits when the phase, onGround or the kind of reason changes (not its figures: see phase() for the latest). */
   readonly phase$: BehaviorSubject<PhaseState>;
   readonly clockReports$ = new Subject<ClockReport>();
 
@@ -169,7 +169,7 @@ export class AvionicsPipeline {
     );
     this.#phase = next;
     // Subscribers wake only when what they show changes; the machine's memory moves on every tick.
-    if (next.phase !== prev.phase || next.onGround !== prev.onGround || next.reason !== prev.reason) {
+    if (next.phase !== prev.phase || next.onGround !== prev.onGround || shape(next.reason) !== shape(prev.reason)) {
       if (next.phase !== prev.phase) this.#o.log?.info({ from: prev.phase, to: next.phase, reason: next.reason }, 'flight phase');
       this.phase$.next(next);
     }
@@ -201,6 +201,11 @@ export class AvionicsPipeline {
     this.#timer = null;
     for (const s of this.#subs.splice(0)) s.unsubscribe();
   }
+}
+
+/** A reason with its figures blanked: "climbing: ..., 12,345 ft" does not wake subscribers every second. */
+function shape(reason: string): string {
+  return reason.replace(/[\d,.]+/g, '#');
 }
 
 function changedDiscretes(a: readonly DiscreteState[], b: readonly DiscreteState[]): boolean {
