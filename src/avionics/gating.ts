@@ -41,10 +41,6 @@ const PHASE_WORDS: Record<FlightPhase, string> = {
   unknown: 'in an unknown phase',
 };
 
-function where(phases: readonly FlightPhase[]): string {
-  return phases.map((p) => PHASE_WORDS[p].replace(/^(at|in|on) /, '')).join(' or ');
-}
-
 export function gate(action: GatedAction, s: PhaseState, policy: GatePolicy = DEFAULT_GATE_POLICY): GateDecision {
   const allowedIn = policy[action];
   if (s.phase === 'unknown') {
@@ -53,7 +49,7 @@ export function gate(action: GatedAction, s: PhaseState, policy: GatePolicy = DE
   if (!allowedIn.includes(s.phase) || !s.onGround) {
     return {
       allowed: false,
-      reason: `${WHAT[action]} is allowed only ${allowedIn.length === 1 && allowedIn[0] === 'gate' ? 'at the gate' : `when ${where(allowedIn)}`}: the aircraft is ${PHASE_WORDS[s.phase]} (${describeEvidence(s.evidence)})`,
+      reason: `${WHAT[action]} is allowed only ${allowedIn.map((p) => PHASE_WORDS[p]).join(' or ')}: the aircraft is ${PHASE_WORDS[s.phase]} (${describeEvidence(s.evidence)})`,
     };
   }
   return { allowed: true };
