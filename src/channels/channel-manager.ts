@@ -302,6 +302,7 @@ export class ChannelManager {
     const grace = this.#opts.startGraceMs ?? 8000;
     if (over && (this.#sawSafetyPlaying || this.#clock.mono() - m.setupAt > grace)) {
       this.#wanted = 'idle';
+      this.#publish(); // safety$ reads idle before anyone hears of the end
       this.#ended.next({ id: m.cfg.id, lastPosition: this.#lastSafetyPosition, at: this.#clock.mono() });
     }
   }
