@@ -1,0 +1,2 @@
+export * from './nec-frame.js';
+export * from './nec-messages.js';

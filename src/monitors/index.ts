@@ -1,0 +1,3 @@
+export { MonitorDriver, type MonitorDriverOptions, type MonitorCommandResult } from './monitor-driver.js';
+export { SimulatedMonitor, type SimulatedMonitorFault, type SimulatedMonitorOptions } from './simulated-monitor.js';
+export type * from './types.js';
