@@ -216,11 +216,17 @@ export class ConsoleServer {
       let pty: { cols: number; rows: number } | null = null;
       let started = false;
       let cs: ConsoleSession | undefined;
-      session.on('close', () => {
+      // Released once, whether the channel closes or the whole connection drops under it.
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
         this.#sessions--;
         this.#publish({ sessions: this.#sessions });
         cs?.close();
-      });
+      };
+      session.on('close', release);
+      client.once('close', release);
       const makeSession = (channel: ssh2.ServerChannel) =>
         new ConsoleSession(channel, {
           user: u,
