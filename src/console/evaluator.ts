@@ -117,7 +117,12 @@ export class Evaluator {
       if (/Script execution timed out/.test(e.message)) {
         return `interrupted: ran longer than ${this.opts.timeoutMs} ms (the controller kept running)`;
       }
-      const frames = (e.stack ?? '').split('\n').slice(1).filter((l) => !/node:internal|[\\/]src[\\/]console[\\/]/.test(l));
+      // Only the frames of the technician's own code: everything from vm's entry point down is ours.
+      const frames: string[] = [];
+      for (const l of (e.stack ?? '').split('\n').slice(1)) {
+        if (/node:vm|node:internal|[\\/]src[\\/]console[\\/]/.test(l)) break;
+        frames.push(l);
+      }
       return [`${e.name}: ${e.message}`, ...frames.slice(0, 6)].join('\n');
     }
     return `thrown ${this.inspect(err)}`;
