@@ -84,10 +84,12 @@ export class ConsoleSession {
   /** `ssh host COMMAND`: runs one line and sends its exit status. */
   async exec(command: string, pty: { cols: number; rows: number } | null): Promise<void> {
     this.#out = new TerminalOutput(this.channel, pty);
+    // Made now so that stdin arriving (and ending) before `js` opens the REPL is kept for it.
+    const input = (this.#input = lineInput());
     this.#route();
     const r = await this.#runLine(command, false);
     if (r.enter === 'js' && !this.#closed) {
-      await this.#openRepl(pty !== null);
+      await this.#openRepl(pty !== null, [], input);
     }
     this.#finish(r.code);
   }
@@ -335,12 +337,13 @@ export class ConsoleSession {
   }
 
   /** The manhole proper. Resolves when the user leaves it (.shell, .exit, Ctrl-D, end of input). */
-  async #openRepl(terminal: boolean, typedAhead: string[] = []): Promise<void> {
+  async #openRepl(terminal: boolean, typedAhead: string[] = [], input = lineInput()): Promise<void> {
     const ev = this.#ensureEvaluator();
     const out = this.#out;
     const history = new HistoryFile(this.o.historyDir, this.o.user.name, 'js');
-    const input = (this.#input = lineInput());
+    this.#input = input;
     this.#mode = 'js';
+    const past = await history.load();
     if (terminal) out.text('JavaScript console: the scope is global (try scope or Tab). .shell or Ctrl-D returns to the shell.\n');
     const r = (this.#repl = repl.start({
       input,
@@ -365,14 +368,16 @@ export class ConsoleSession {
         );
       },
     }));
-    Object.assign(r, { history: await history.load() });
+    // Listened for before anything else: a piped script may end at once.
+    const exited = new Promise<void>((resolve) => r.once('exit', () => resolve()));
+    Object.assign(r, { history: past });
     r.on('line', (l: string) => void history.append(l).catch(() => undefined));
     r.defineCommand('shell', {
       help: 'Return to the command shell',
       action: () => r.close(),
     });
     for (const l of typedAhead) input.write(`${l}\n`);
-    await new Promise<void>((resolve) => r.once('exit', () => resolve()));
+    await exited;
     this.#repl = undefined;
     this.#mode = 'shell';
   }

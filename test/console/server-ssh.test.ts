@@ -73,6 +73,13 @@ describe('SSH console with the real OpenSSH client', () => {
     assert.equal(r.stdout, '42\n');
   });
 
+  it('reads a script from stdin into the REPL with `ssh ... js`', async () => {
+    (h.scope.cabin as { counter: number }).counter = 10;
+    const r = await ssh([...target(h, h.tech), 'js'], { input: 'const twice = cabin.counter * 2\ntwice + 1\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\b21\b/);
+  });
+
   it('keeps the host key: generated 0600 on first start, the same after a restart', async () => {
     const path = join(h.dir, 'state', 'console_host_ed25519');
     assert.equal((await stat(path)).mode & 0o777, 0o600);
