@@ -1,0 +1,47 @@
+import { PassThrough, Writable } from 'node:stream';
+
+/** The bit of an ssh2 channel a terminal needs. */
+export interface ChannelLike {
+  write(data: string | Buffer): boolean;
+  on(event: 'data', fn: (d: Buffer) => void): unknown;
+  readonly destroyed?: boolean;
+}
+
+/**
+ * The output side of a session as readline and the REPL see it: with a pty
+ * the client's terminal is raw (no line discipline on our side), so every
+ * `\n` must go out as `\r\n`; `columns`/`rows` follow window-change requests.
+ */
+export class TerminalOutput extends Writable {
+  columns: number;
+  rows: number;
+  readonly isTTY: boolean;
+
+  constructor(private readonly channel: ChannelLike, readonly pty: { cols: number; rows: number } | null) {
+    super({ decodeStrings: false });
+    this.isTTY = pty !== null;
+    this.columns = pty?.cols || 80;
+    this.rows = pty?.rows || 24;
+  }
+
+  resize(cols: number, rows: number): void {
+    this.columns = cols || this.columns;
+    this.rows = rows || this.rows;
+    this.emit('resize');
+  }
+
+  text(s: string): void {
+    if (this.channel.destroyed) return;
+    this.channel.write(this.isTTY ? s.replace(/\r?\n/g, '\r\n') : s);
+  }
+
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.text(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    cb();
+  }
+}
+
+/** A fresh input stream for each readline / REPL, fed by the session's router. */
+export function lineInput(): PassThrough {
+  return new PassThrough();
+}
