@@ -4,7 +4,7 @@ import type { PollRequest } from '../../protocols/seat-poll/types.js';
 import type { CabinEvent } from './events.js';
 import { checkOffline } from './liveness.js';
 import { applyPoll, type Now } from './poll-decision.js';
-import { emptySnapshot, recordFromSnapshot, type SeatRecord, type SeatSnapshot } from './seat-record.js';
+import { emptySnapshot, NO_EDGES, recordFromSnapshot, type SeatRecord, type SeatSnapshot } from './seat-record.js';
 
 export interface AcceptedPoll {
   seat: string;
@@ -37,7 +37,7 @@ export class SeatRegistry {
   readonly polls$: Observable<AcceptedPoll> = this.#polls.asObservable();
 
   constructor(readonly layout: Layout, private readonly pollIntervalMs: number) {
-    for (const s of layout.seats) this.#records.set(s.id, { snap: emptySnapshot(s.id, s.zone), lastPollMono: Number.NEGATIVE_INFINITY, edges: {} });
+    for (const s of layout.seats) this.#records.set(s.id, { snap: emptySnapshot(s.id, s.zone), lastPollMono: Number.NEGATIVE_INFINITY, edges: NO_EDGES });
   }
 
   /** Loads snapshots from the store at start; seats no longer in the layout are dropped. */

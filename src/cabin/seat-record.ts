@@ -41,8 +41,33 @@ export interface SeatRecord {
   snap: SeatSnapshot;
   /** Monotonic ms of the last accepted poll; -Infinity when never heard since start. */
   lastPollMono: number;
-  /** Monotonic times of recent edges per input, for flap detection. */
-  edges: Record<string, readonly number[]>;
+  /** Monotonic times of recent edges per input, for flap detection. A Map: input names are the seat's to choose. */
+  edges: ReadonlyMap<string, readonly number[]>;
+}
+
+/** No edges yet (shared: a record's edges are replaced, never mutated). */
+export const NO_EDGES: ReadonlyMap<string, readonly number[]> = new Map();
+
+/**
+ * Input names are chosen by the seat and may be any name the contract's
+ * pattern allows, such as `constructor` or `toString`: as keys of a plain
+ * object they would find Object.prototype's members. Inputs are kept in
+ * objects without a prototype, and read only through own properties.
+ */
+export function inputMap(): Record<string, InputSnapshot> {
+  return Object.create(null) as Record<string, InputSnapshot>;
+}
+
+/** `obj[key]` if it is obj's own property, else undefined (never an inherited member). */
+export function ownValue<T>(obj: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** A copy of inputs read from JSON (the store), without a prototype. */
+function ownInputs(inputs: Record<string, InputSnapshot> | undefined): Record<string, InputSnapshot> {
+  const out = inputMap();
+  if (inputs && typeof inputs === 'object') for (const [k, v] of Object.entries(inputs)) out[k] = v;
+  return out;
 }
 
 export function emptySnapshot(seat: string, zone: string): SeatSnapshot {
@@ -58,7 +83,7 @@ export function emptySnapshot(seat: string, zone: string): SeatSnapshot {
     uptimeMs: 0,
     skewMs: null,
     media: null,
-    inputs: {},
+    inputs: inputMap(),
     faults: [],
     update: null,
   };
@@ -66,7 +91,7 @@ export function emptySnapshot(seat: string, zone: string): SeatSnapshot {
 
 export function recordFromSnapshot(snap: SeatSnapshot): SeatRecord {
   // After a restart nothing has been heard yet: offline until the seat polls again.
-  return { snap: { ...snap, status: 'offline' }, lastPollMono: Number.NEGATIVE_INFINITY, edges: {} };
+  return { snap: { ...snap, status: 'offline', inputs: ownInputs(snap.inputs) }, lastPollMono: Number.NEGATIVE_INFINITY, edges: NO_EDGES };
 }
 
 /**
@@ -95,13 +120,13 @@ export function sameLruInfo(a: LruInfo, b: LruInfo): boolean {
 function sameInputs(a: Record<string, InputSnapshot>, b: Record<string, InputSnapshot>): boolean {
   if (a === b) return true;
   let n = 0;
-  for (const name in a) {
+  for (const name of Object.keys(a)) {
     const x = a[name]!;
-    const y = b[name];
+    const y = ownValue(b, name);
     if (y === undefined || (x !== y && (x.on !== y.on || x.since !== y.since))) return false;
     n++;
   }
-  for (const _ in b) n--;
+  n -= Object.keys(b).length;
   return n === 0;
 }
 
