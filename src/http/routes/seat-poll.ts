@@ -42,10 +42,19 @@ export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContex
 
   // Only JSON is a poll (anything else: 415). Keep the raw bytes: the HMAC is over the body exactly as sent.
   app.removeAllContentTypeParsers();
+  // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not stored as U+FFFD.
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_POLL_BODY_BYTES }, (req: FastifyRequest, body: Buffer, done) => {
     req.rawBody = body;
+    let text: string;
     try {
-      done(null, JSON.parse(body.toString('utf8')));
+      text = utf8.decode(body);
+    } catch {
+      done(new ApiError(400, 'BAD_JSON', 'body is not valid UTF-8'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
     } catch (e) {
       done(new ApiError(400, 'BAD_JSON', `body is not valid JSON: ${(e as Error).message}`), undefined);
     }
