@@ -8,7 +8,7 @@ import { startTestController, TEST_SECRET, type TestController } from '../helper
 /** POSTs raw bytes, correctly signed for the serial, so only the encoding can refuse them. */
 async function postBytes(url: string, raw: Buffer, serial: string) {
   const sig = signBody(deriveLruKey(Buffer.from(TEST_SECRET, 'hex'), serial), raw);
-  const res = await fetch(`${url}/seat/v1/poll`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-seat-signature': sig }, body: raw });
+  const res = await fetch(`${url}/seat/v1/poll`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-seat-signature': sig }, body: new Uint8Array(raw) });
   return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
 }
 
