@@ -11,6 +11,9 @@ export type CabinEvent =
   | { type: 'seat.rebooted'; seat: string; at: number; bootId: string; previousBootId: string; uptimeMs: number }
   | { type: 'lru.installed'; seat: string; at: number; serial: string; model: string; firmware: string; mac: string; previousSerial: string | null }
   | { type: 'lru.removed'; seat: string; at: number; serial: string }
+  | { type: 'lru.move-pending'; seat: string; at: number; serial: string; holder: string | null; fromSeat: string | null; reason: MoveReason }
+  | { type: 'lru.move-confirmed'; seat: string; at: number; serial: string; fromSeat: string | null; by: string }
+  | { type: 'lru.move-rejected'; seat: string; at: number; serial: string; by: string }
   | { type: 'lru.firmware'; seat: string; at: number; serial: string; from: string; to: string }
   | { type: 'call.pressed'; seat: string; at: number }
   | { type: 'call.released'; seat: string; at: number }
@@ -27,6 +30,13 @@ export type CabinEvent =
   | { type: 'system'; seat: null; at: number; message: string; detail?: unknown };
 
 export type CabinEventType = CabinEvent['type'];
+
+/**
+ * Why a unit's claim of a seat is held (docs/protocol.md, "LRU moves"): the seat's own unit
+ * polled within moveHoldMs (`seat-held`), or the claiming unit is installed at another seat
+ * that is online (`installed-elsewhere`).
+ */
+export type MoveReason = 'seat-held' | 'installed-elsewhere';
 
 /** Faults the seat reports itself, or that the controller derives (e.g. INPUT_FLAPPING). */
 export type FaultSource = 'seat' | 'controller';

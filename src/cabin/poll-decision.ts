@@ -121,6 +121,10 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
       inputs,
       faults,
       update: prevUpdate !== null && equalUpdate(prevUpdate, poll.update) ? prevUpdate : poll.update,
+      // The registry judges freshness for the unit (which may come from another seat) and sets these.
+      freshness: p.freshness,
+      pollNonce: p.pollNonce,
+      pastBootIds: p.pastBootIds,
     },
   };
   const visibleChange =

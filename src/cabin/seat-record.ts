@@ -1,5 +1,6 @@
 import type { FaultSeverity, LruInfo, MediaReport, UpdateReport } from '../../protocols/seat-poll/types.js';
 import type { FaultSource } from './events.js';
+import type { FreshnessMode, FreshnessState } from './freshness.js';
 
 export type SeatStatus = 'online' | 'offline';
 
@@ -34,6 +35,19 @@ export interface SeatSnapshot {
   inputs: Record<string, InputSnapshot>;
   faults: FaultSnapshot[];
   update: UpdateReport | null;
+  /**
+   * How the installed unit's polls are known to be fresh (docs/protocol.md, poll v1.1):
+   * `nonce` (a v1.1 seat), `legacy` (a v1 seat: only superseded bootIds are refused), null before its first poll.
+   */
+  freshness: FreshnessMode | null;
+  /** The nonce the installed unit's polls must carry (its current boot's). */
+  pollNonce: string | null;
+  /** The unit's superseded bootIds, oldest first: a poll of one of them is a replay. */
+  pastBootIds: readonly string[];
+}
+
+export function freshnessOf(snap: SeatSnapshot): FreshnessState {
+  return { mode: snap.freshness, nonce: snap.pollNonce, pastBootIds: snap.pastBootIds };
 }
 
 /** In-memory record: the snapshot plus what only matters while running. */
@@ -86,12 +100,21 @@ export function emptySnapshot(seat: string, zone: string): SeatSnapshot {
     inputs: inputMap(),
     faults: [],
     update: null,
+    freshness: null,
+    pollNonce: null,
+    pastBootIds: [],
   };
 }
 
 export function recordFromSnapshot(snap: SeatSnapshot): SeatRecord {
   // After a restart nothing has been heard yet: offline until the seat polls again.
-  return { snap: { ...snap, status: 'offline', inputs: ownInputs(snap.inputs) }, lastPollMono: Number.NEGATIVE_INFINITY, edges: NO_EDGES };
+  // Snapshots written before poll v1.1 have no freshness fields: the unit is then met as on a first contact.
+  const freshness = {
+    freshness: snap.freshness === 'nonce' || snap.freshness === 'legacy' ? snap.freshness : null,
+    pollNonce: typeof snap.pollNonce === 'string' ? snap.pollNonce : null,
+    pastBootIds: Array.isArray(snap.pastBootIds) ? snap.pastBootIds.filter((b): b is string => typeof b === 'string') : [],
+  };
+  return { snap: { ...snap, ...freshness, status: 'offline', inputs: ownInputs(snap.inputs) }, lastPollMono: Number.NEGATIVE_INFINITY, edges: NO_EDGES };
 }
 
 /**
@@ -103,6 +126,7 @@ export function recordFromSnapshot(snap: SeatSnapshot): SeatRecord {
 export function sameLastKnownState(a: SeatSnapshot, b: SeatSnapshot): boolean {
   if (a === b) return true;
   if (a.status !== b.status || a.zone !== b.zone || a.bootId !== b.bootId || a.ackCmd !== b.ackCmd) return false;
+  if (a.freshness !== b.freshness || a.pollNonce !== b.pollNonce || a.pastBootIds !== b.pastBootIds) return false;
   if (a.lru !== b.lru && (a.lru === null || b.lru === null || !sameLruInfo(a.lru, b.lru))) return false;
   if (a.media !== b.media && (a.media === null || b.media === null || a.media.state !== b.media.state || (a.media.item ?? null) !== (b.media.item ?? null) || a.media.volume !== b.media.volume)) {
     return false;
