@@ -16,6 +16,7 @@ const inputReport = {
 } as const;
 
 export const SEAT_ID_PATTERN = '^[1-9][0-9]{0,2}[A-Z]$';
+export const NONCE_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 
 export const pollRequestSchema = {
   $id: 'seatPollRequest',
@@ -73,6 +74,8 @@ export const pollRequestSchema = {
         },
       },
     },
+    // Poll v1.1 (optional: v1 seats do not send it). The controller's nonces are 32 hex digits; the pattern leaves room.
+    nonce: { type: 'string', pattern: NONCE_PATTERN },
     update: {
       type: 'object',
       additionalProperties: false,
@@ -113,5 +116,6 @@ export const pollResponseSchema = {
       volumeCap: { type: 'number' },
     }),
     commands: { type: 'array', items: {} },
+    nonce: { type: 'string' },
   },
 } as const;

@@ -1,4 +1,4 @@
-/** Seat protocol v1, section 1: the poll. Wire types shared by the controller and simulated seats. */
+/** Seat protocol v1 (poll v1.1), section 1: the poll. Wire types shared by the controller and simulated seats. */
 
 export const MEDIA_STATES = ['idle', 'playing', 'paused', 'pa', 'locked', 'safety'] as const;
 export type MediaState = (typeof MEDIA_STATES)[number];
@@ -54,6 +54,8 @@ export interface PollRequest {
   inputs: { call: InputReport } & Record<string, InputReport>;
   faults: FaultReport[];
   update: UpdateReport;
+  /** Poll v1.1: the nonce of the controller's last answer (absent from v1 seats, and on a cold start). */
+  nonce?: string;
 }
 
 export interface DesiredState {
@@ -80,7 +82,21 @@ export interface PollResponse {
   desired: DesiredState;
   /** Command bodies (section 2) with seq > ackCmd, oldest first, at most 32. */
   commands: unknown[];
+  /** Poll v1.1: the nonce the seat's next polls must carry (changes when the seat reboots). */
+  nonce?: string;
 }
+
+/**
+ * A refused poll's answer (409): the error, and for the freshness codes the
+ * nonce to poll again with at once.
+ */
+export interface RefusalBody extends ErrorBody {
+  nonce?: string;
+}
+
+/** 409 codes of poll v1.1: the poll was authentic but is not applied. */
+export const POLL_REFUSALS = ['STALE_POLL', 'NONCE_REQUIRED', 'MOVE_PENDING', 'MOVE_REJECTED'] as const;
+export type PollRefusalCode = (typeof POLL_REFUSALS)[number];
 
 export interface ErrorBody {
   error: { code: string; message: string; field?: string };

@@ -1,7 +1,7 @@
 import type { MediaReport, PollRequest, UpdateReport } from '../../protocols/seat-poll/types.js';
 import type { CabinEvent } from '../contract/events.js';
 import { edgesSeen, isFlapping, recordEdges } from './flapping.js';
-import { sameLastKnownState, sameLruInfo, type FaultSnapshot, type InputSnapshot, type SeatRecord } from './seat-record.js';
+import { inputMap, ownValue, sameLastKnownState, sameLruInfo, type FaultSnapshot, type InputSnapshot, type SeatRecord } from './seat-record.js';
 
 export interface Now {
   /** Monotonic ms (performance.now()): gaps and windows. */
@@ -58,22 +58,27 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
 
   // A new LRU or boot starts its inputs afresh: its first report proves no edge.
   const gapMs = now.mono - prev.lastPollMono;
-  let inputs: Record<string, InputSnapshot> = {};
-  let edges: Record<string, readonly number[]> = {};
+  // Input names are the seat's (any name the pattern allows, `constructor` included): a
+  // prototype-free object and a Map, read through own properties only (see inputMap).
+  let inputs: Record<string, InputSnapshot> = inputMap();
+  let edges: ReadonlyMap<string, readonly number[]> = new Map();
+  const newEdges = edges as Map<string, readonly number[]>;
   const flappingNow = new Set<string>();
   // Whether inputs and edges came out exactly as before (then the previous objects are kept; see below).
   let unchanged = sameBoot;
   let count = 0;
   for (const [name, rep] of Object.entries(poll.inputs)) {
     count++;
-    const before = sameBoot ? p.inputs[name] : undefined;
+    const before = sameBoot ? ownValue(p.inputs, name) : undefined;
     const seen = Number.isFinite(gapMs) ? edgesSeen(before?.on, rep.on, rep.sinceMs, gapMs) : before && before.on !== rep.on ? 1 : 0;
-    const edgesBefore = sameBoot ? prev.edges[name] : undefined;
-    edges[name] = recordEdges(edgesBefore ?? [], seen, now.mono);
-    if (isFlapping(edges[name]!)) flappingNow.add(name);
+    const edgesBefore = sameBoot ? prev.edges.get(name) : undefined;
+    const edgesNow = recordEdges(edgesBefore ?? [], seen, now.mono);
+    newEdges.set(name, edgesNow);
+    if (isFlapping(edgesNow)) flappingNow.add(name);
     const changed = before === undefined ? rep.on : before.on !== rep.on;
-    inputs[name] = changed || !before ? { on: rep.on, since: at - rep.sinceMs } : before;
-    unchanged &&= inputs[name] === before && edges[name] === edgesBefore;
+    const input = changed || !before ? { on: rep.on, since: at - rep.sinceMs } : before;
+    inputs[name] = input;
+    unchanged &&= input === before && edgesNow === edgesBefore;
     // A flapping input's edges are noise: the fault speaks for it instead.
     if (changed && !flappingNow.has(name) && !wasFlapping(p.faults, name)) {
       if (name === 'call') events.push({ type: rep.on ? 'call.pressed' : 'call.released', seat, at: at - rep.sinceMs });
@@ -81,7 +86,7 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
     }
   }
 
-  if (unchanged && count === keyCount(p.inputs) && count === keyCount(prev.edges)) {
+  if (unchanged && count === Object.keys(p.inputs).length && count === prev.edges.size) {
     inputs = p.inputs;
     edges = prev.edges;
   }
@@ -116,6 +121,10 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
       inputs,
       faults,
       update: prevUpdate !== null && equalUpdate(prevUpdate, poll.update) ? prevUpdate : poll.update,
+      // The registry judges freshness for the unit (which may come from another seat) and sets these.
+      freshness: p.freshness,
+      pollNonce: p.pollNonce,
+      pastBootIds: p.pastBootIds,
     },
   };
   const visibleChange =
@@ -125,12 +134,6 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
     p.update?.progress !== poll.update.progress;
   const stateChange = events.length > 0 || !sameLastKnownState(p, next.snap);
   return { next, events, stale: false, visibleChange, stateChange };
-}
-
-function keyCount(o: object): number {
-  let n = 0;
-  for (const _ in o) n++;
-  return n;
 }
 
 function equalMedia(a: MediaReport, b: MediaReport): boolean {
@@ -150,7 +153,7 @@ function nextFaults(
   prev: FaultSnapshot[],
   poll: PollRequest,
   flappingNow: Set<string>,
-  edges: Record<string, readonly number[]>,
+  edges: ReadonlyMap<string, readonly number[]>,
   at: number,
   seat: string,
   events: CabinEvent[],
@@ -175,7 +178,7 @@ function nextFaults(
   // INPUT_FLAPPING: raised above 20 edges a minute, cleared after a quiet minute.
   const prevFlaps = prev.filter((f) => f.source === 'controller' && f.code === FLAPPING);
   for (const f of prevFlaps) {
-    const quiet = (edges[f.detail!]?.length ?? 0) === 0;
+    const quiet = (edges.get(f.detail!)?.length ?? 0) === 0;
     if (quiet) events.push({ type: 'fault.cleared', seat, at, code: FLAPPING, source: 'controller' });
     else out.push(f);
   }

@@ -1,5 +1,6 @@
 import type { FaultSeverity, LruInfo, MediaReport, UpdateReport } from '../../protocols/seat-poll/types.js';
 import type { FaultSource } from '../contract/events.js';
+import type { FreshnessMode, FreshnessState } from './freshness.js';
 
 export type SeatStatus = 'online' | 'offline';
 
@@ -34,6 +35,19 @@ export interface SeatSnapshot {
   inputs: Record<string, InputSnapshot>;
   faults: FaultSnapshot[];
   update: UpdateReport | null;
+  /**
+   * How the installed unit's polls are known to be fresh (docs/protocol.md, poll v1.1):
+   * `nonce` (a v1.1 seat), `legacy` (a v1 seat: only superseded bootIds are refused), null before its first poll.
+   */
+  freshness: FreshnessMode | null;
+  /** The nonce the installed unit's polls must carry (its current boot's). */
+  pollNonce: string | null;
+  /** The unit's superseded bootIds, oldest first: a poll of one of them is a replay. */
+  pastBootIds: readonly string[];
+}
+
+export function freshnessOf(snap: SeatSnapshot): FreshnessState {
+  return { mode: snap.freshness, nonce: snap.pollNonce, pastBootIds: snap.pastBootIds };
 }
 
 /** In-memory record: the snapshot plus what only matters while running. */
@@ -41,8 +55,33 @@ export interface SeatRecord {
   snap: SeatSnapshot;
   /** Monotonic ms of the last accepted poll; -Infinity when never heard since start. */
   lastPollMono: number;
-  /** Monotonic times of recent edges per input, for flap detection. */
-  edges: Record<string, readonly number[]>;
+  /** Monotonic times of recent edges per input, for flap detection. A Map: input names are the seat's to choose. */
+  edges: ReadonlyMap<string, readonly number[]>;
+}
+
+/** No edges yet (shared: a record's edges are replaced, never mutated). */
+export const NO_EDGES: ReadonlyMap<string, readonly number[]> = new Map();
+
+/**
+ * Input names are chosen by the seat and may be any name the contract's
+ * pattern allows, such as `constructor` or `toString`: as keys of a plain
+ * object they would find Object.prototype's members. Inputs are kept in
+ * objects without a prototype, and read only through own properties.
+ */
+export function inputMap(): Record<string, InputSnapshot> {
+  return Object.create(null) as Record<string, InputSnapshot>;
+}
+
+/** `obj[key]` if it is obj's own property, else undefined (never an inherited member). */
+export function ownValue<T>(obj: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** A copy of inputs read from JSON (the store), without a prototype. */
+function ownInputs(inputs: Record<string, InputSnapshot> | undefined): Record<string, InputSnapshot> {
+  const out = inputMap();
+  if (inputs && typeof inputs === 'object') for (const [k, v] of Object.entries(inputs)) out[k] = v;
+  return out;
 }
 
 export function emptySnapshot(seat: string, zone: string): SeatSnapshot {
@@ -58,15 +97,24 @@ export function emptySnapshot(seat: string, zone: string): SeatSnapshot {
     uptimeMs: 0,
     skewMs: null,
     media: null,
-    inputs: {},
+    inputs: inputMap(),
     faults: [],
     update: null,
+    freshness: null,
+    pollNonce: null,
+    pastBootIds: [],
   };
 }
 
 export function recordFromSnapshot(snap: SeatSnapshot): SeatRecord {
   // After a restart nothing has been heard yet: offline until the seat polls again.
-  return { snap: { ...snap, status: 'offline' }, lastPollMono: Number.NEGATIVE_INFINITY, edges: {} };
+  // Snapshots written before poll v1.1 have no freshness fields: the unit is then met as on a first contact.
+  const freshness = {
+    freshness: snap.freshness === 'nonce' || snap.freshness === 'legacy' ? snap.freshness : null,
+    pollNonce: typeof snap.pollNonce === 'string' ? snap.pollNonce : null,
+    pastBootIds: Array.isArray(snap.pastBootIds) ? snap.pastBootIds.filter((b): b is string => typeof b === 'string') : [],
+  };
+  return { snap: { ...snap, ...freshness, status: 'offline', inputs: ownInputs(snap.inputs) }, lastPollMono: Number.NEGATIVE_INFINITY, edges: NO_EDGES };
 }
 
 /**
@@ -78,6 +126,7 @@ export function recordFromSnapshot(snap: SeatSnapshot): SeatRecord {
 export function sameLastKnownState(a: SeatSnapshot, b: SeatSnapshot): boolean {
   if (a === b) return true;
   if (a.status !== b.status || a.zone !== b.zone || a.bootId !== b.bootId || a.ackCmd !== b.ackCmd) return false;
+  if (a.freshness !== b.freshness || a.pollNonce !== b.pollNonce || a.pastBootIds !== b.pastBootIds) return false;
   if (a.lru !== b.lru && (a.lru === null || b.lru === null || !sameLruInfo(a.lru, b.lru))) return false;
   if (a.media !== b.media && (a.media === null || b.media === null || a.media.state !== b.media.state || (a.media.item ?? null) !== (b.media.item ?? null) || a.media.volume !== b.media.volume)) {
     return false;
@@ -95,13 +144,13 @@ export function sameLruInfo(a: LruInfo, b: LruInfo): boolean {
 function sameInputs(a: Record<string, InputSnapshot>, b: Record<string, InputSnapshot>): boolean {
   if (a === b) return true;
   let n = 0;
-  for (const name in a) {
+  for (const name of Object.keys(a)) {
     const x = a[name]!;
-    const y = b[name];
+    const y = ownValue(b, name);
     if (y === undefined || (x !== y && (x.on !== y.on || x.since !== y.since))) return false;
     n++;
   }
-  for (const _ in b) n--;
+  n -= Object.keys(b).length;
   return n === 0;
 }
 

@@ -1,5 +1,8 @@
 import type { FaultSeverity, UpdateState } from '../../protocols/seat-poll/types.js';
 
+/** Why a unit's claim on a seat is held: the seat's unit is (recently) online, or this unit is installed at another seat that is. */
+export type MoveReason = 'seat-held' | 'installed-elsewhere';
+
 /** Faults the seat reports itself, or that the controller derives (e.g. INPUT_FLAPPING). */
 export type FaultSource = 'seat' | 'controller';
 
@@ -22,6 +25,10 @@ export interface CabinEventMap {
   'seat.rebooted': { seat: string; at: number; bootId: string; previousBootId: string; uptimeMs: number };
   'lru.installed': { seat: string; at: number; serial: string; model: string; firmware: string; mac: string; previousSerial: string | null };
   'lru.removed': { seat: string; at: number; serial: string };
+  /** A unit claims a seat another unit holds (or it is installed elsewhere): held until a technician decides (docs/protocol.md). */
+  'lru.move-pending': { seat: string; at: number; serial: string; holder: string | null; fromSeat: string | null; reason: MoveReason };
+  'lru.move-confirmed': { seat: string; at: number; serial: string; fromSeat: string | null; by: string };
+  'lru.move-rejected': { seat: string; at: number; serial: string; by: string };
   'lru.firmware': { seat: string; at: number; serial: string; from: string; to: string };
   'call.pressed': { seat: string; at: number };
   'call.released': { seat: string; at: number };
@@ -58,6 +65,9 @@ export const CORE_EVENTS: EventDeclarations = {
   'seat.rebooted': 'stored',
   'lru.installed': 'stored',
   'lru.removed': 'stored',
+  'lru.move-pending': 'stored',
+  'lru.move-confirmed': 'stored',
+  'lru.move-rejected': 'stored',
   'lru.firmware': 'stored',
   'call.pressed': 'stored',
   'call.released': 'stored',

@@ -36,6 +36,9 @@ export class SeatPlayer {
   #ctx: PlayerContext;
   #key: Buffer;
   #badSigner = false;
+  /** Poll v1.1: the nonce of the controller's last answer, sent in every poll (undefined: none yet, or a v1 seat). */
+  #nonce: string | undefined;
+  #legacy = false;
   #dropProbability = 0;
   #datagramLoss = 0;
   #silentUntil = -Infinity;
@@ -111,8 +114,13 @@ export class SeatPlayer {
     this.#silentUntil = this.#ctx.clock.mono() + nonNegative(ms, 'silence');
   }
 
-  /** A new boot (new bootId, seq and uptime from zero) after `downMs` without polling. */
-  reboot(downMs = 0): void {
+  /**
+   * A new boot (new bootId, seq and uptime from zero) after `downMs` without
+   * polling. A warm reboot keeps the poll nonce in RAM; a cold one (power lost)
+   * starts without it and is asked for it (409 NONCE_REQUIRED) on its first poll.
+   */
+  reboot(downMs = 0, cold = false): void {
+    if (cold) this.#nonce = undefined;
     this.#nextAt = Math.max(this.#nextAt, this.#ctx.clock.mono() + nonNegative(downMs, 'reboot time'));
     this.model.reboot();
     this.#emitBoot();
@@ -161,8 +169,20 @@ export class SeatPlayer {
   /** Another unit is fitted to this seat: the controller should record the swap. */
   swapLru(lru: LruInfo): void {
     this.model.swapLru(lru);
+    this.#nonce = undefined; // the new unit never had one
     this.#key = this.#deriveKey();
     this.#emitBoot();
+  }
+
+  /** Speaks poll v1 (no nonce), as seat firmware from before poll v1.1 does; the controller flags it legacy. */
+  setLegacyPoll(on: boolean): void {
+    this.#legacy = on;
+    if (on) this.#nonce = undefined;
+  }
+
+  /** The nonce this seat's next poll carries (poll v1.1). */
+  get nonce(): string | undefined {
+    return this.#nonce;
   }
 
   /** Signs with a key the controller cannot know, so every poll should be refused with 401. */
@@ -204,7 +224,8 @@ export class SeatPlayer {
     const { stats, emit } = this.#ctx;
     // Every seq up to this was published before the poll left: the answer vouches for the gaps below it.
     const heardAtRequest = this.model.heard;
-    const body = JSON.stringify(poll);
+    const sentNonce = this.#nonce;
+    const body = JSON.stringify(sentNonce === undefined ? poll : { ...poll, nonce: sentNonce });
     stats.countSent();
     const fail = (error: string, latencyMs?: number) => {
       stats.countError(error);
@@ -220,9 +241,19 @@ export class SeatPlayer {
     if (!this.#running) return;
     const { status, latencyMs } = answer;
     stats.recordLatency(latencyMs);
+    if (status === 409) {
+      // STALE_POLL / NONCE_REQUIRED hand the nonce to use: poll again with it at once (once: only if it is new to us).
+      const nonce = this.#legacy ? undefined : nonceIn(answer.body);
+      if (nonce !== undefined && nonce !== sentNonce) {
+        this.#nonce = nonce;
+        this.#nextAt = this.#ctx.clock.mono();
+      }
+      return fail('409', latencyMs);
+    }
     if (status !== 200) return fail(String(status), latencyMs);
     const parsed = parsePollResponse(answer.body);
     if (!parsed.ok) return fail('bad-response', latencyMs);
+    if (!this.#legacy) this.#nonce = nonceIn(answer.body) ?? this.#nonce;
     stats.countOk();
     this.#apply(parsed.value, heardAtRequest);
     emit({ type: 'poll', seat: this.seat, seq: poll.seq, outcome: 'ok', latencyMs });
@@ -271,6 +302,18 @@ export class SeatPlayer {
 
   #deriveKey(): Buffer {
     return deriveLruKey(this.#badSigner ? WRONG_SECRET : this.#ctx.secret, this.model.lru.serial);
+  }
+}
+
+const NONCE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The `nonce` of a poll answer or refusal (poll v1.1), if it has a well-formed one. */
+function nonceIn(text: string): string | undefined {
+  try {
+    const v: unknown = (JSON.parse(text) as { nonce?: unknown } | null)?.nonce;
+    return typeof v === 'string' && NONCE.test(v) ? v : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -53,18 +53,21 @@ describe('seat registry decisions (virtual time)', () => {
     const h = harness();
     h.poll('1A', { seq: 10, media: { state: 'playing', item: 'm1', positionMs: 5 } });
     const stale = h.poll('1A', { seq: 9, media: { state: 'idle' } });
-    assert.equal(stale.stale, true);
+    assert.equal(stale.ok && stale.stale, true);
     assert.equal(h.reg.get('1A')?.media?.state, 'playing');
     h.poll('1A', { bootId: 'boot-2', seq: 1, uptimeMs: 200 });
     const reboot = h.events.find((e) => e.type === 'seat.rebooted');
     assert.deepEqual(reboot && { b: reboot.bootId, p: reboot.previousBootId, u: reboot.uptimeMs }, { b: 'boot-2', p: 'boot-1', u: 200 });
   });
 
-  it('records an LRU swap, and an LRU moved to another seat leaves its old seat', () => {
+  it('records an LRU swap once the old unit is gone, and an LRU moved to another seat leaves its old seat', () => {
     const h = harness();
     h.poll('5A', { lru: { serial: 'GP3-1', model: 'gp3', firmware: '2.4.1', mac: '02:00:00:00:00:01' } });
+    // The old unit is pulled; the new one first polls after the move hold (see test/cabin/moves.test.ts for the hold).
+    h.advance(120_000);
     h.poll('5A', { lru: { serial: 'GP3-2', model: 'gp3', firmware: '2.4.1', mac: '02:00:00:00:00:02' } });
     assert.equal(h.reg.get('5A')?.lru?.serial, 'GP3-2');
+    h.advance(4000); // unplugged from 5A: offline there before it polls from 7C
     h.poll('7C', { lru: { serial: 'GP3-2', model: 'gp3', firmware: '2.4.1', mac: '02:00:00:00:00:02' } });
     assert.equal(h.reg.get('5A')?.lru, null);
     assert.equal(h.reg.get('7C')?.lru?.serial, 'GP3-2');

@@ -49,13 +49,46 @@ test('a pressed call button, a raised fault and a reboot each become the cabin e
   await call;
 });
 
-test('an LRU swap is recorded with the unit it replaced', opts, async () => {
+test('an LRU swap is held while the old unit was heard recently, and recorded once a technician confirms it', opts, async () => {
   const before = sim.seat('7F')!.model.lru.serial;
+  const pending = cabinEvent('lru.move-pending', '7F');
   const installed = cabinEvent('lru.installed', '7F');
   sim.act('7F', { do: 'swap-lru' });
+  const serial = sim.seat('7F')!.model.lru.serial;
+  const p = await pending;
+  assert.deepEqual([p.serial, p.holder, p.reason], [serial, before, 'seat-held']);
+  assert.equal(tc.controller.ctx.registry.get('7F')?.lru?.serial, before, 'held: the seat still shows its unit');
+  assert.equal(tc.controller.ctx.registry.confirmMove('7F', serial, 'test-technician').ok, true);
   const e = await installed;
   assert.equal(e.previousSerial, before);
-  assert.equal(e.serial, sim.seat('7F')!.model.lru.serial);
+  assert.equal(e.serial, serial);
+});
+
+test('the simulated seats speak poll v1.1: their polls carry the nonce, a cold reboot is asked for it once', opts, async () => {
+  const reg = tc.controller.ctx.registry;
+  assert.equal(reg.get('15A')?.freshness, 'nonce');
+  assert.equal(sim.seat('15A')!.nonce, reg.get('15A')?.pollNonce);
+  const reboot = cabinEvent('seat.rebooted', '15A');
+  const refused = nextEvent(sim, 'poll', (e) => e.seat === '15A' && e.outcome === 'error');
+  sim.seat('15A')!.reboot(0, true);
+  assert.equal((await refused).error, '409', 'NONCE_REQUIRED');
+  assert.equal((await reboot).bootId, sim.seat('15A')!.model.bootId);
+  await nextEvent(sim, 'poll', (e) => e.seat === '15A' && e.outcome === 'ok');
+  assert.equal(sim.seat('15A')!.nonce, reg.get('15A')?.pollNonce);
+});
+
+test('a seat speaking poll v1 (no nonce) keeps working, flagged legacy', opts, async () => {
+  const reg = tc.controller.ctx.registry;
+  // A unit that has spoken v1.1 is never taken back to v1 (a downgrade is a replay), so a fresh unit plays the old firmware.
+  sim.seat('16B')!.setLegacyPoll(true);
+  const pending = cabinEvent('lru.move-pending', '16B');
+  sim.act('16B', { do: 'swap-lru' });
+  const serial = (await pending).serial;
+  reg.confirmMove('16B', serial, 'test-technician');
+  await cabinEvent('lru.installed', '16B');
+  await nextEvent(sim, 'poll', (e) => e.seat === '16B' && e.outcome === 'ok');
+  assert.equal(reg.get('16B')?.freshness, 'legacy');
+  assert.equal(sim.seat('16B')!.nonce, undefined);
 });
 
 test('a skewed seat clock is measured', opts, async () => {

@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { deriveLruKey, verifyBody } from '../../../protocols/seat-poll/hmac.js';
 import { pollRequestSchema, pollResponseSchema } from '../../../protocols/seat-poll/schema.js';
-import { MAX_POLL_BODY_BYTES, POLL_PATH, SIGNATURE_HEADER, type PollRequest, type PollResponse } from '../../../protocols/seat-poll/types.js';
+import { MAX_POLL_BODY_BYTES, POLL_PATH, SIGNATURE_HEADER, type PollRequest, type PollResponse, type RefusalBody } from '../../../protocols/seat-poll/types.js';
 import { idleResponder } from '../../cabin/poll-responder.js';
 import type { ControllerContext } from '../../contract/feature.js';
 import { ApiError } from '../errors.js';
@@ -45,10 +45,19 @@ export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContex
 
   // Only JSON is a poll (anything else: 415). Keep the raw bytes: the HMAC is over the body exactly as sent.
   app.removeAllContentTypeParsers();
+  // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not stored as U+FFFD.
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_POLL_BODY_BYTES }, (req: FastifyRequest, body: Buffer, done) => {
     req.rawBody = body;
+    let text: string;
     try {
-      done(null, JSON.parse(body.toString('utf8')));
+      text = utf8.decode(body);
+    } catch {
+      done(new ApiError(400, 'BAD_JSON', 'body is not valid UTF-8'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
     } catch (e) {
       done(new ApiError(400, 'BAD_JSON', `body is not valid JSON: ${(e as Error).message}`), undefined);
     }
@@ -76,12 +85,22 @@ export async function seatPollRoutes(app: FastifyInstance, ctx: ControllerContex
         throw new ApiError(400, 'UNKNOWN_SEAT', `seat ${poll.seat} is not in the cabin layout`, 'seat');
       }
       const wall = Date.now();
-      const accepted = registry.accept(poll, { mono: started, wall });
-      meter.count(accepted.stale ? 'stale' : 'ok');
+      const verdict = registry.accept(poll, { mono: started, wall });
+      if (!verdict.ok) {
+        // Authentic but not applied (docs/protocol.md §1): old, or a seat claim held for a technician.
+        // Counted as 'stale' until metrics.ts has outcomes of its own for these (reported to the lead).
+        meter.count('stale');
+        meter.observe((performance.now() - started) / 1000);
+        const refusal: RefusalBody = { error: verdict.field ? { code: verdict.code, message: verdict.message, field: verdict.field } : { code: verdict.code, message: verdict.message } };
+        if (verdict.nonce !== undefined) refusal.nonce = verdict.nonce;
+        reply.header('cache-control', 'no-store');
+        return reply.code(409).type('application/json').send(JSON.stringify(refusal));
+      }
+      meter.count(verdict.stale ? 'stale' : 'ok');
       const { desired, commands, pollSoonerMs } = responder.respond(seatDef, poll.ackCmd, wall);
       const interval = config.cabin.pollIntervalMs;
       const pollIntervalMs = pollSoonerMs === undefined ? interval : Math.min(pollSoonerMs, interval);
-      const body: PollResponse = { serverAt: wall, pollIntervalMs, zone: seatDef.zone, desired, commands };
+      const body: PollResponse = { serverAt: wall, pollIntervalMs, zone: seatDef.zone, desired, commands, nonce: verdict.nonce };
       reply.header('cache-control', 'no-store');
       meter.observe((performance.now() - started) / 1000);
       return body;
