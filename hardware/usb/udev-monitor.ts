@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
@@ -48,8 +48,6 @@ export interface UdevMonitorOptions {
   readyTimeoutMs?: number;
   /** Where sysfs is, for each disk's `removable` flag. */
   sysfsRoot?: string;
-  /** systemd-udevd's control socket: absent means no events will come, which the state says. */
-  udevControlPath?: string;
   clock?: Clock;
   random?: () => number;
 }
@@ -96,7 +94,6 @@ export class UdevMonitor {
       settleTimeoutS: opts.settleTimeoutS ?? 5,
       readyTimeoutMs: opts.readyTimeoutMs ?? 3000,
       sysfsRoot: opts.sysfsRoot ?? '/sys',
-      udevControlPath: opts.udevControlPath ?? '/run/udev/control',
     };
     this.#log = opts.log ?? silentLog;
     this.#warn = new RateLimitedWarn(this.#log);
@@ -205,11 +202,13 @@ export class UdevMonitor {
     this.#startedAt = this.#clock.mono();
     await this.#enqueue(() => this.#coldplug());
     if (exited || this.#stopped) return;
-    const udevd = await access(this.#opts.udevControlPath).then(
-      () => true,
+    // Without systemd-udevd the monitor runs but hears nothing: say so instead of looking healthy.
+    const udevd = await runCommand(this.#opts.udevadm, ['control', '--ping', '--timeout=2'], { timeoutMs: 4000, signal: this.#abort.signal }).then(
+      (r) => r.code === 0,
       () => false,
     );
-    this.#setState('running', udevd ? 'listening' : `listening, but systemd-udevd is not running (${this.#opts.udevControlPath} missing): no events will arrive`, child.pid);
+    if (exited || this.#stopped) return;
+    this.#setState('running', udevd ? 'listening' : 'listening, but systemd-udevd does not answer: no events will arrive until it runs', child.pid);
     this.#log.info({ pid: child.pid, devices: this.#devices.value.size, udevd }, 'udevadm monitor running');
   }
 
