@@ -23,6 +23,12 @@ export interface MounterOptions {
   log?: LogSink;
   mountBin?: string;
   umountBin?: string;
+  /**
+   * Put before every mount/umount, e.g. ['sudo', '-n']: mount(8) refuses a
+   * non-root uid even with CAP_SYS_ADMIN, so a controller running as its own
+   * user needs a privileged door (see docs/usb.md).
+   */
+  commandPrefix?: readonly string[];
   /** Where the kernel lists the filesystems it has (exfat there means a native driver). */
   procFilesystems?: string;
   mountinfoPath?: string;
@@ -70,6 +76,7 @@ export class Mounter {
   readonly #procFilesystems: string;
   readonly #mountinfo: string;
   readonly #timeoutMs: number;
+  readonly #prefix: readonly string[];
 
   constructor(opts: MounterOptions) {
     this.mountRoot = resolve(opts.mountRoot);
@@ -79,6 +86,7 @@ export class Mounter {
     this.#procFilesystems = opts.procFilesystems ?? '/proc/filesystems';
     this.#mountinfo = opts.mountinfoPath ?? '/proc/self/mountinfo';
     this.#timeoutMs = opts.commandTimeoutMs ?? 20_000;
+    this.#prefix = opts.commandPrefix ?? [];
   }
 
   /** Filesystems this machine can mount for us, as udev names them (`ext4`, `exfat`). */
@@ -106,9 +114,9 @@ export class Mounter {
     if (!lst.isDirectory() || (await readdir(mountPoint)).length > 0) throw new MountError(`${mountPoint} is not an empty directory`);
 
     try {
-      await runChecked(this.#mount, ['-t', plan.type, '-o', plan.options, req.devname, mountPoint], { timeoutMs: this.#timeoutMs });
+      await this.#run(this.#mount, ['-t', plan.type, '-o', plan.options, req.devname, mountPoint], { timeoutMs: this.#timeoutMs });
       if (plan.remountFlags) {
-        await runChecked(this.#mount, ['-o', `remount,bind,${REQUIRED_MOUNT_FLAGS.join(',')}`, mountPoint], { timeoutMs: this.#timeoutMs });
+        await this.#run(this.#mount, ['-o', `remount,bind,${REQUIRED_MOUNT_FLAGS.join(',')}`, mountPoint], { timeoutMs: this.#timeoutMs });
       }
       const mounted = await this.verify(mountPoint);
       this.#log.info({ devname: req.devname, mountPoint, fsType: req.fsType }, 'content drive mounted read-only');
@@ -142,10 +150,10 @@ export class Mounter {
     if (!target.startsWith(this.mountRoot + '/')) throw new MountError(`${target} is not under ${this.mountRoot}`);
     let lazy = false;
     while ((await this.#entriesAt(target)).length > 0) {
-      const r = await runCommand(this.#umount, [target], { timeoutMs: this.#timeoutMs }).catch(() => undefined);
+      const r = await this.#run(this.#umount, [target], { timeoutMs: this.#timeoutMs }, false).catch(() => undefined);
       if (r?.code === 0) continue;
       this.#log.warn({ mountPoint: target, err: r?.stderr.trim() }, 'umount failed; detaching lazily');
-      await runChecked(this.#umount, ['-l', target], { timeoutMs: this.#timeoutMs });
+      await this.#run(this.#umount, ['-l', target], { timeoutMs: this.#timeoutMs });
       lazy = true;
     }
     await rmdir(target).catch((e: NodeJS.ErrnoException) => {
@@ -165,6 +173,11 @@ export class Mounter {
     const stale = [...new Set((await this.mounted()).map((m) => m.mountPoint))].sort((a, b) => b.length - a.length);
     for (const mp of stale) await this.unmount(mp);
     return stale;
+  }
+
+  #run(bin: string, args: string[], opts: { timeoutMs: number }, checked = true) {
+    const [file, ...pre] = [...this.#prefix, bin];
+    return (checked ? runChecked : runCommand)(file!, [...pre, ...args], opts);
   }
 
   async #plan(fsType: string): Promise<MountPlan> {

@@ -93,6 +93,17 @@ describe('mounter on real block devices', { skip: skip && `skipped: ${skip} (mou
     await lab.unplug(stick);
   });
 
+  it('runs mount and umount through a command prefix (the door sudo -n would be)', async () => {
+    const stick = lab.plug(ext4);
+    const viaEnv = new Mounter({ mountRoot: join(lab.dir, 'media'), commandPrefix: ['env', 'LC_ALL=C'] });
+    const drive = await viaEnv.mount({ devname: stick.node, fsType: 'ext4', name: 'prefixed' });
+    assert.ok(drive.mountOptions.includes('noexec'));
+    await viaEnv.unmount(drive.mountPoint);
+    const broken = new Mounter({ mountRoot: join(lab.dir, 'media'), commandPrefix: ['false'] });
+    await assert.rejects(broken.mount({ devname: stick.node, fsType: 'ext4', name: 'never' }), MountError, 'a prefix that fails fails the mount');
+    await lab.unplug(stick);
+  });
+
   it('refuses what is not a plugged block device or not an allowed filesystem', async () => {
     await assert.rejects(mounter.mount({ devname: '/etc/passwd', fsType: 'ext4' }), /not a device path/);
     await assert.rejects(mounter.mount({ devname: '/dev/../etc/passwd', fsType: 'ext4' }), /not a device path/);
