@@ -66,6 +66,11 @@ export interface IngestResult {
   bytesCopied: number;
 }
 
+// Files under 1 MB travel to a worker in runs of up to 64 files or 8 MB.
+const SMALL_FILE = 1 << 20;
+const BATCH_FILES = 64;
+const BATCH_BYTES = 8 << 20;
+
 interface Job {
   sha256: string;
   size: number;
@@ -222,37 +227,72 @@ async function run(opts: IngestOptions, signal: AbortSignal, emit: (p: IngestPro
     const problems: ContentError[] = [];
     let next = 0;
     let lastSync = clock.mono();
-    const copyOne = async (j: Job): Promise<void> => {
-      const rel = j.paths[0]!;
-      const tmp = tempPathFor(library.objectPath(j.sha256));
-      state.current.add(rel);
-      inFlight.set(j.sha256, 0);
+    /** The next task: one large file, or a run of small ones. */
+    const takeBatch = (): Job[] => {
+      const batch: Job[] = [];
+      let bytes = 0;
+      while (next < todo.length && batch.length < BATCH_FILES) {
+        const j = todo[next]!;
+        if (batch.length > 0 && (j.size >= SMALL_FILE || bytes + j.size > BATCH_BYTES)) break;
+        batch.push(j);
+        bytes += j.size;
+        next++;
+        if (j.size >= SMALL_FILE) break;
+      }
+      return batch;
+    };
+    const copyBatch = async (batch: Job[]): Promise<void> => {
+      const items = batch.map((j) => {
+        const fault = opts.faultAt?.(j.paths[0]!);
+        return {
+          rel: j.paths[0]!, size: j.size, sha256: j.sha256, tmp: tempPathFor(library.objectPath(j.sha256)), dest: library.objectPath(j.sha256),
+          ...(fault === undefined ? {} : { faultAfterBytes: fault }),
+        };
+      });
+      for (const j of batch) {
+        state.current.add(j.paths[0]!);
+        inFlight.set(j.sha256, 0);
+      }
+      let results: (number | ContentError | null)[];
       try {
-        const fault = opts.faultAt?.(rel);
-        await workers.copy({
-          root, rel, size: j.size, sha256: j.sha256, tmp, dest: library.objectPath(j.sha256), signal,
-          onProgress: (done) => {
-            inFlight.set(j.sha256, done);
+        results = await workers.copy(root, items, {
+          signal,
+          onProgress: (i, done) => {
+            inFlight.set(batch[i]!.sha256, done);
             report(false);
           },
-          ...(fault === undefined ? {} : { faultAfterBytes: fault }),
         });
-        library.markVerified(j.sha256);
-        bytesCopied += j.size;
-        state.bytesDone += j.size;
-        state.filesDone += j.paths.length;
-        state.filesCopied += j.paths.length;
       } catch (err) {
         if (signal.aborted) {
-          // The thread was stopped mid-copy: its temp file may remain, or it may have finished the rename.
-          await removeIfPresent(tmp);
-          await library.adoptIfPresent(j.sha256);
+          // The thread was stopped mid-copy: a temp file may remain, or a rename may have happened.
+          for (const it of items) await removeIfPresent(it.tmp);
+          for (const j of batch) await library.adoptIfPresent(j.sha256);
         }
-        throw err;
+        stop ??= toContentError(err);
+        results = [];
       } finally {
-        inFlight.delete(j.sha256);
-        state.current.delete(rel);
+        for (const j of batch) {
+          inFlight.delete(j.sha256);
+          state.current.delete(j.paths[0]!);
+        }
       }
+      results.forEach((r, i) => {
+        const j = batch[i]!;
+        if (typeof r === 'number') {
+          library.markVerified(j.sha256);
+          bytesCopied += j.size;
+          state.bytesDone += j.size;
+          state.filesDone += j.paths.length;
+          state.filesCopied += j.paths.length;
+        } else if (r instanceof ContentError) {
+          if (r.code === 'corrupt' || r.code === 'missing' || r.code === 'unsafe-file') {
+            problems.push(r);
+            log.warn({ path: r.path, code: r.code }, r.message);
+          } else {
+            stop ??= r;
+          }
+        }
+      });
     };
     const runner = async (): Promise<void> => {
       while (!stop && next < todo.length) {
@@ -260,18 +300,7 @@ async function run(opts: IngestOptions, signal: AbortSignal, emit: (p: IngestPro
           stop ??= cancelled();
           break;
         }
-        const j = todo[next++]!;
-        try {
-          await copyOne(j);
-        } catch (err) {
-          const e = toContentError(err);
-          if (e.code === 'corrupt' || e.code === 'missing' || e.code === 'unsafe-file') {
-            problems.push(e);
-            log.warn({ path: e.path, code: e.code }, e.message);
-          } else {
-            stop ??= e;
-          }
-        }
+        await copyBatch(takeBatch());
         if (clock.mono() - lastSync > 1000) {
           lastSync = clock.mono();
           await library.syncObjects(); // resume progress survives a power cut, too

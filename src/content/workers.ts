@@ -2,7 +2,9 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { HashPool, type HashResult } from '../../firmware/hash-pool.js';
 import { ContentError } from './errors.js';
-import type { CopyProgress, CopyTask, ManifestTask, Outcome, WorkerTask } from './content-worker.js';
+import type { CopyItem, CopyOutcomes, CopyProgress, CopyTask, ManifestTask, Outcome, WorkerTask } from './content-worker.js';
+
+export type { CopyItem, CopyOutcomes };
 import { DEFAULT_LIMITS, type ContentManifest, type ManifestLimits } from './manifest.js';
 
 // From source (tsx: tests, dev) this module is .ts and so is its worker; compiled to dist/, both are .js.
@@ -15,8 +17,9 @@ export interface ContentWorkersOptions {
   idleTimeoutMs?: number;
 }
 
-export interface CopyRequest extends Omit<CopyTask, 'op' | 'progress'> {
-  onProgress?: (done: number) => void;
+export interface CopyOptions {
+  /** Bytes of items[item] copied so far (large files report every few MB). */
+  onProgress?: (item: number, done: number) => void;
   signal?: AbortSignal;
 }
 
@@ -45,20 +48,25 @@ export class ContentWorkers {
     return unwrap(await Promise.race([this.#pool.run(task), this.#broken])) as ContentManifest;
   }
 
-  /** Copies one drive file into the library, hashing the bytes as they are copied; resolves with the bytes copied. */
-  async copy({ onProgress, signal, ...rest }: CopyRequest): Promise<number> {
-    const task: CopyTask = { op: 'copy', ...rest };
+  /**
+   * Copies drive files into the library on one worker thread, hashing the
+   * bytes as they are copied. Per item: bytes copied, a ContentError, or null
+   * when it was not tried because the drive went away first.
+   */
+  async copy(root: string, items: CopyItem[], { onProgress, signal }: CopyOptions = {}): Promise<(number | ContentError | null)[]> {
+    const task: CopyTask = { op: 'copy', root, items };
     const options: { signal?: AbortSignal; transferList?: MessagePort[] } = signal ? { signal } : {};
     let port1: MessagePort | undefined;
     if (onProgress) {
       const channel = new MessageChannel();
       port1 = channel.port1 as unknown as MessagePort;
-      channel.port1.on('message', ({ done }: CopyProgress) => onProgress(done));
+      channel.port1.on('message', ({ item, done }: CopyProgress) => onProgress(item, done));
       task.progress = channel.port2;
       options.transferList = [channel.port2 as unknown as MessagePort];
     }
     try {
-      return unwrap(await Promise.race([this.#pool.run(task, options as never), this.#broken])) as number;
+      const outcomes = unwrap(await Promise.race([this.#pool.run(task, options as never), this.#broken])) as CopyOutcomes;
+      return outcomes.map((o) => (o === null ? null : o.ok ? o.value : ContentError.from(o.error)));
     } catch (err) {
       if ((err as Error)?.name === 'AbortError') throw new ContentError('cancelled', 'the ingest was stopped');
       throw err;

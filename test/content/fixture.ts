@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ContentLibrary } from '../../src/content/library.js';
@@ -16,10 +16,16 @@ export function keyPair(): Keys {
 
 export const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** A temp dir removed by `cleanup`, and one worker pool for the test file. */
-export async function tempRoot(prefix: string): Promise<{ dir: string; workers: ContentWorkers; cleanup(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), `purser-content-${prefix}-`));
-  const workers = new ContentWorkers({ maxThreads: 2, idleTimeoutMs: 2000 });
+/**
+ * A temp dir removed by `cleanup`, and one worker pool for the test file.
+ * `inMemory` puts it on /dev/shm where there is one: for the many-files test,
+ * where ext4's one journal commit per fsync'd file would be most of the time.
+ */
+export async function tempRoot(prefix: string, { inMemory = false } = {}): Promise<{ dir: string; workers: ContentWorkers; cleanup(): Promise<void> }> {
+  const base = inMemory && (await stat('/dev/shm').then((s) => s.isDirectory(), () => false)) ? '/dev/shm' : tmpdir();
+  const dir = await mkdtemp(join(base, `purser-content-${prefix}-`));
+  // Threads stay up for the whole file: starting one under tsx costs about a second.
+  const workers = new ContentWorkers({ maxThreads: 2, idleTimeoutMs: 60_000 });
   return {
     dir,
     workers,
