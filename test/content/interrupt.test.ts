@@ -89,3 +89,36 @@ test('a drive pulled at 20 seeded moments: never a partial object or a bad curre
   assert.equal(sound.current, 'v2');
   assert.equal(sound.objects.size, listed.length);
 });
+
+test('unsubscribing stops the ingest: threads stopped mid-file, no temp files, the library free for the next insertion', async () => {
+  const keys = keyPair();
+  const drive = join(root.dir, 'cancel-drive');
+  await writeTree(drive, { 'big1.bin': randomBytes(24 << 20), 'big2.bin': randomBytes(24 << 20), 'small.txt': 'hi' });
+  await pack(drive, keys.privateKey, { catalogVersion: 'c1', workers: root.workers });
+  const libDir = join(root.dir, 'cancel-lib');
+  const library = await openLibrary(libDir, root.workers);
+  let stopped = false;
+  await new Promise<void>((resolve) => {
+    const sub = ingest({ drive, publicKey: keys.publicKey, library, workers: root.workers, progressIntervalMs: 0 }).subscribe({
+      next: (p) => {
+        if (p.phase === 'copying' && p.bytesDone > 0 && p.bytesDone < p.bytesTotal) {
+          sub.unsubscribe();
+          stopped = true;
+          resolve();
+        }
+      },
+      complete: () => resolve(),
+    });
+  });
+  assert.ok(stopped, 'the ingest was stopped mid-copy');
+  // The stopped ingest cleans up after itself, then releases the library.
+  let r;
+  for (let i = 0; i < 100; i++) {
+    r = await ingestDrive({ drive, publicKey: keys.publicKey, library, workers: root.workers }).catch((e: ContentError) => e);
+    if (!(r instanceof ContentError && r.code === 'busy')) break;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.ok(!(r instanceof ContentError), String(r));
+  assert.equal(library.currentVersion, 'c1');
+  await assertLibrarySound(libDir);
+});
