@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { toArray, lastValueFrom } from 'rxjs';
 import { ContentError } from '../../src/content/errors.js';
 import { ingest, ingestDrive, type IngestOptions } from '../../src/content/ingest.js';
-import type { ContentLibrary } from '../../src/content/library.js';
 import { MANIFEST_NAME, serializeManifest, signedBytes, type ContentManifest } from '../../src/content/manifest.js';
 import { pack } from '../../src/content/pack.js';
 import type { ContentWorkers } from '../../src/content/workers.js';
