@@ -98,7 +98,8 @@ export class Controller {
     const db = (this.#db = openDatabase(dbPath, sets));
     (this.#checkpointer = new WalCheckpointer(db, dbPath, { log })).start();
     const store = new CabinStore(db);
-    const registry = new SeatRegistry(layout, config.cabin.pollIntervalMs, bus);
+    const { moveHoldMs, moveDecisionTtlMs, maxPastBoots } = config.cabin;
+    const registry = new SeatRegistry(layout, config.cabin.pollIntervalMs, bus, { moveHoldMs, moveDecisionTtlMs, maxPastBoots });
     registry.restore(store.loadSnapshots());
     const entities = (this.#entities = new EntityTable(db));
     const metrics = new Metrics();

@@ -34,6 +34,12 @@ export const coreProperties = {
     secret: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{32,128}$', description: '32 to 128 hexadecimal digits' })),
     pollIntervalMs: Type.Integer({ minimum: 200, maximum: 60000, default: 1000 }),
     layout: Type.Optional(layout),
+    /** A unit claiming a seat whose own unit was heard this recently is held for a technician (docs/protocol.md, moves). */
+    moveHoldMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 120_000 }),
+    /** How long a technician's decision on a move holds, and an unrepeated claim is kept. */
+    moveDecisionTtlMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 600_000 }),
+    /** Superseded bootIds remembered per unit: a replayed poll of one is refused. */
+    maxPastBoots: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
   }),
   multicast: Section({
     interface: Ipv4('127.0.0.1'),

@@ -4,6 +4,7 @@ import { HealthCell, type Service } from '../core/service.js';
 import { installErrorHandlers, sendError } from './errors.js';
 import { entitiesApiRoutes } from './routes/entities-api.js';
 import { eventsSseRoutes } from './routes/events-sse.js';
+import { movesApiRoutes } from './routes/moves-api.js';
 import { healthRoutes } from './routes/health.js';
 import { seatPollRoutes } from './routes/seat-poll.js';
 import { seatsApiRoutes } from './routes/seats-api.js';
@@ -36,7 +37,7 @@ export class HttpService implements Service {
       },
     });
     installErrorHandlers(this.app, (code) => ctx.metrics.errors.inc({ code }));
-    for (const plugin of [seatPollRoutes, seatsApiRoutes, entitiesApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {
+    for (const plugin of [seatPollRoutes, seatsApiRoutes, movesApiRoutes, entitiesApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {
       this.app.register((async (a) => plugin(a, ctx)) as FastifyPluginAsync);
     }
   }

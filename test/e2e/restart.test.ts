@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,11 @@ describe('controller restart', () => {
       const seats = ['1A', '1B', '2C', '10D', '30F', '50A'];
       // Seat 2C gets a new LRU (a swap); 10D reports a fault; 1A holds the call button.
       await postPoll(first.url, pollBody('2C', { lru: { serial: 'GP3-OLD', model: 'gp3', firmware: '2.4.0', mac: '02:00:00:00:00:09' } }));
+      // The new unit's claim on a seat whose unit is online is held until a technician confirms the swap.
+      const claim = await postPoll(first.url, pollBody('2C'));
+      assert.equal(claim.status, 409);
+      const confirmed = await fetch(`${first.url}/api/v1/moves/2C/confirm`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${(await readFile(join(dir, 'api.token'), 'utf8')).trim()}` }, body: JSON.stringify({ serial: 'GP3-2C' }) });
+      assert.equal(confirmed.status, 200, await confirmed.text());
       let seq = 1;
       const load = (async () => {
         for (;;) {
