@@ -131,6 +131,7 @@ export class Controller {
     this.#startWriteBehind(registry, store, entities, metrics);
     this.#every(LIVENESS_INTERVAL_MS, () => registry.tick({ mono: performance.now(), wall: Date.now() }));
     this.#watch({ name: 'store', health$: this.#storeHealth.health$ });
+    this.#watch({ name: 'wal-checkpointer', health$: this.#checkpointer.health$ });
 
     const routes: RoutePlugin[] = [];
     for (const f of this.#features) {

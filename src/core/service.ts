@@ -32,8 +32,8 @@ export interface Service {
 export class HealthCell {
   readonly #subject: BehaviorSubject<Health>;
 
-  constructor(initial: HealthState = 'down', detail = 'not started', private readonly now: () => number = Date.now) {
-    this.#subject = new BehaviorSubject<Health>({ state: initial, detail, since: now() });
+  constructor(initial: HealthState = 'down', detail: string | undefined = initial === 'down' ? 'not started' : undefined, private readonly now: () => number = Date.now) {
+    this.#subject = new BehaviorSubject<Health>(detail === undefined ? { state: initial, since: now() } : { state: initial, detail, since: now() });
   }
 
   get value(): Health {

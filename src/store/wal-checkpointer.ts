@@ -1,5 +1,6 @@
 import { Piscina } from 'piscina';
 import type { Logger } from '../core/log.js';
+import { HealthCell } from '../core/service.js';
 import { workerExecArgv } from '../core/worker-thread.js';
 import type { CheckpointResult, CheckpointTask } from './checkpoint-worker.js';
 import type { Db } from './database.js';
@@ -49,6 +50,9 @@ export class WalCheckpointer {
   #running: Promise<unknown> | undefined;
   /** Whether the worker may hold a connection to close. */
   #ran = false;
+  readonly #health = new HealthCell('ok');
+  /** `ok` while checkpoints run on the worker; `degraded` once they fell back to SQLite's own (on the event loop). */
+  readonly health$ = this.#health.health$;
   /** Rejects when the pool reports a worker that failed outside any task (its task would never settle). */
   readonly #broken: Promise<never>;
 
@@ -97,6 +101,7 @@ export class WalCheckpointer {
       return await run;
     } catch (err) {
       this.#log.warn({ err: (err as Error).message }, 'WAL checkpoint on the worker failed: SQLite checkpoints on commit again');
+      this.#health.set('degraded', `checkpoint worker failed (${(err as Error).message}): SQLite checkpoints on commit again, on the event loop`);
       this.#fallBack();
       throw err;
     } finally {

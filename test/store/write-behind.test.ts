@@ -169,4 +169,24 @@ describe('write-behind', () => {
     assert.equal(c.stored().size, 300);
     assert.equal(c.store.recentEvents({ limit: 500 }).length, 500);
   });
+
+  it('a failed flush loses nothing: its seats and events are written by the next one', async () => {
+    const errors: Error[] = [];
+    const c = await cabin({ churnRefreshMs: Number.POSITIVE_INFINITY, onError: (e) => errors.push(e) });
+    c.polls();
+    c.wb.flush();
+    while (c.wb.busy) await nextTurn();
+    c.polls((seat) => (seat === '7A' ? { inputs: { call: { on: true, sinceMs: 20 } } } : {}));
+    c.db.exec('ALTER TABLE events RENAME TO events_away');
+    c.wb.flush();
+    while (c.wb.busy) await nextTurn();
+    assert.equal(errors.length, 1, 'the failure is reported');
+    assert.ok(c.store.pendingRows > 0, 'its rows wait in the queue');
+    c.db.exec('ALTER TABLE events_away RENAME TO events');
+    c.wb.flush();
+    while (c.wb.busy) await nextTurn();
+    assert.equal(c.store.pendingRows, 0);
+    assert.ok(c.store.recentEvents({ limit: 50 }).some((e) => e.type === 'call.pressed' && e.seat === '7A'), 'the call is in the history');
+    assert.equal(c.stored().get('7A')?.inputs?.call?.on, true);
+  });
 });

@@ -1,0 +1,67 @@
+/**
+ * The architecture's import directions (docs/architecture.md), checked by
+ * `npm test` (test/architecture/imports.test.ts): a wrong arrow fails CI.
+ */
+const SPINE = '^src/(contract|core|config|cabin|store|entities|auth)/';
+const FEATURES = '^src/(commands|pa|firmware|panel|alerts|channels|content|avionics|console|monitors|systemd)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'ground-floor-stands-alone',
+      comment: 'core/ is the ground floor every room imports: it imports no room of the project.',
+      severity: 'error',
+      from: { path: '^core/' },
+      to: { path: '^(src|protocols|hardware|firmware)/' },
+    },
+    {
+      name: 'lower-rooms-never-import-src',
+      comment: 'protocols/, hardware/ and firmware/ know no cabin: they never import src/.',
+      severity: 'error',
+      from: { path: '^(protocols|hardware|firmware)/' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'protocols-and-hardware-apart',
+      comment: 'A wire protocol and a device adapter never import each other.',
+      severity: 'error',
+      from: { path: '^protocols/' },
+      to: { path: '^hardware/' },
+    },
+    {
+      name: 'hardware-and-protocols-apart',
+      severity: 'error',
+      from: { path: '^hardware/' },
+      to: { path: '^protocols/' },
+    },
+    {
+      name: 'only-the-root-imports-app',
+      comment: 'src/app is the composition root: features and the spine never import it (the CLI starts it).',
+      severity: 'error',
+      from: { path: '^(src|protocols|hardware|firmware|core)/', pathNot: '^src/(app|cli)/' },
+      to: { path: '^src/app/' },
+    },
+    {
+      name: 'spine-knows-no-feature',
+      comment: 'The contract and the spine below it never import a feature or the HTTP layer: features plug into them.',
+      severity: 'error',
+      from: { path: SPINE },
+      to: { path: `${FEATURES}|^src/(http|sim|cli)/` },
+    },
+    {
+      name: 'features-meet-through-capabilities',
+      comment: 'A feature uses another through a capability (ctx.need), not by importing its code; types are free.',
+      severity: 'error',
+      from: { path: FEATURES },
+      to: { path: FEATURES, pathNot: ['^src/$1/', '^src/alerts/'], dependencyTypesNot: ['type-only'] },
+    },
+    { name: 'no-circular', comment: 'A cycle of runtime imports (type-only edges do not count).', severity: 'error', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist|test|bench|scripts)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js'] },
+  },
+};
