@@ -77,16 +77,16 @@ export function channelsFeature(): Feature {
       // Entities: state at once, counters at most once a second.
       const throttle = new EntityThrottle((u) => entities.set(u));
       const lastState = new Map<string, string>();
-      const writeChannels = (list: ChannelEntity[]): void => {
+      const writeChannels = (list: ChannelEntity[], force = false): void => {
         for (const c of list) {
           const state = unavailable ? 'down' : c.state;
           const prev = lastState.get(c.id);
           if (prev !== undefined && prev !== state) bus.publish({ type: 'channel.state', seat: null, at: Date.now(), channel: c.id, state, previous: prev });
           lastState.set(c.id, state);
-          throttle.set({ id: `channel:${c.id}`, kind: 'channel', name: c.attributes.name, state, attributes: { ...c.attributes, ...(unavailable ? { reason: unavailable } : {}) } });
+          throttle.set({ id: `channel:${c.id}`, kind: 'channel', name: c.attributes.name, state, attributes: { ...c.attributes, ...(unavailable ? { reason: unavailable } : {}) } }, force);
         }
       };
-      manager.channels$.subscribe(writeChannels);
+      manager.channels$.subscribe((list) => writeChannels(list));
       video.status$.subscribe((s) => throttle.set(safetyEntity(s, unavailable)));
       const vlcState$ = vlc ? vlc.state$ : null;
       if (vlcState$) {
@@ -133,8 +133,8 @@ export function channelsFeature(): Feature {
           if (missing) {
             unavailable = missing;
             health.set('down', missing);
-            writeChannels(manager.channels);
-            throttle.set(safetyEntity(video.status, unavailable));
+            writeChannels(manager.channels, true);
+            throttle.set(safetyEntity(video.status, unavailable), true);
             clog.warn({ path: config.vlc.path }, missing);
             return;
           }
@@ -169,10 +169,10 @@ class EntityThrottle {
   readonly #last = new Map<string, { state: string; at: number; pending?: EntityUpdate; timer?: NodeJS.Timeout }>();
   constructor(private readonly write: (u: EntityUpdate) => void) {}
 
-  set(u: EntityUpdate): void {
+  set(u: EntityUpdate, force = false): void {
     const now = Date.now();
     const l = this.#last.get(u.id);
-    if (!l || l.state !== u.state || now - l.at >= ENTITY_THROTTLE_MS) {
+    if (force || !l || l.state !== u.state || now - l.at >= ENTITY_THROTTLE_MS) {
       if (l?.timer) clearTimeout(l.timer);
       this.#last.set(u.id, { state: u.state, at: now });
       this.write(u);
