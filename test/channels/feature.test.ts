@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Entity } from '../../src/contract/entities.js';
 import type { CabinEvent } from '../../src/contract/events.js';
@@ -114,7 +115,7 @@ describe('channels feature with the real VLC', () => {
     for (const p of sim.players) assert.ok(sim.channelReceiver!.firstPacket(p.seat), `${p.seat} got a first packet`);
     const st = await until('delivery to every seat', 10_000, async () => {
       const s = await safetyStatus();
-      return s.delivery && s.delivery.acked === SEATS && s.delivery.watching === SEATS && s;
+      return s.delivery && s.delivery.acked === SEATS && s.delivery.watching === SEATS ? s : undefined;
     });
     assert.equal(st.delivery!.seq, seq);
     assert.equal(entity('safety:safety')?.state, 'playing');
@@ -185,6 +186,26 @@ describe('channels feature with the real VLC', () => {
     assert.equal((await api('POST', '/api/v1/channels/safety/impose', { target: { all: true } })).body.error.code, 'USE_SAFETY_API');
     const proto = await api('POST', '/api/v1/channels/__proto__/release', { target: { all: true } });
     assert.equal(proto.status, 404);
+  });
+
+  it('CLI: purser safety play shows delivery until every seat receives it; and stop', async () => {
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'safety', ...args, '--controller', tc.url], { env: { ...process.env, PURSER_TOKEN: TEST_TOKEN } });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.stderr.on('data', (d) => (err += d));
+        p.on('exit', (code) => resolve({ code, out, err }));
+      });
+    const play = await cli('play', '--timeout', '15');
+    assert.equal(play.code, 0, play.out + play.err);
+    assert.match(play.out, new RegExp(`seats: ${SEATS}/${SEATS} acknowledged, ${SEATS} receiving`));
+    assert.match(play.out, /safety video "Safety video" \(239\.255\.32\.10:5000\): playing/);
+    const stop = await cli('stop');
+    assert.equal(stop.code, 0);
+    assert.match(stop.out, /: idle/);
+    await until('every seat released', 10_000, () => sim.players.every((p) => p.model.channel === null));
   });
 
   it('VLC SIGKILLed: every channel is back on air by itself', async () => {
