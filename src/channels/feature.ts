@@ -152,7 +152,7 @@ export function channelsFeature(): Feature {
 
       return {
         services: [service],
-        routes: [channelRoutes({ video, manager, channels, safety, commands })],
+        routes: [channelRoutes({ video, manager, channels, safety, commands, vlc: () => vlc?.status ?? null })],
         provides: { channels: { safety: video, channels: () => manager.channels, vlc: () => vlc?.status ?? null } },
       };
     },

@@ -12,6 +12,8 @@ export interface ChannelRouteDeps {
   channels: readonly ChannelConfig[];
   safety: ChannelConfig;
   commands: SafetyCommands;
+  /** VLC's process state (pid, restarts), null when disabled. */
+  vlc: () => unknown;
 }
 
 const EMPTY_BODY = { anyOf: [{ type: 'null' }, { type: 'object', additionalProperties: false, properties: {} }] };
@@ -46,7 +48,7 @@ export function channelRoutes(d: ChannelRouteDeps) {
       return { safety: status };
     });
 
-    app.get('/api/v1/channels', async () => ({ channels: d.manager.channels, safety: d.video.status }));
+    app.get('/api/v1/channels', async () => ({ channels: d.manager.channels, safety: d.video.status, vlc: d.vlc() }));
 
     const channelOf = (id: string): ChannelConfig => {
       const c = d.channels.find((x) => x.id === id);
