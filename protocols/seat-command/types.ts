@@ -21,6 +21,8 @@ export interface CommandArgs {
   'volume.cap': { max: number };
   'channel.tune': { channel: string; group: string };
   'safety.play': { channel: string; group: string };
+  /** Vocabulary v1.1: let go of that channel (or safety video) if it is the one playing. */
+  'channel.release': { channel: string };
   'message.show': { text: string; level: MessageLevel };
   'message.clear': NoArgs;
   'seat.reboot': NoArgs;

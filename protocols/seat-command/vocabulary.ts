@@ -7,7 +7,7 @@ const paSource = oneOf(PA_SOURCES);
 const channel = { channel: token(64), group: multicastGroup };
 
 /**
- * The v1 vocabulary as data: the validator and the JSON Schema are both derived
+ * The vocabulary (v1.1) as data: the validator and the JSON Schema are both derived
  * from it, and the mapped type makes the compiler hold it to `CommandArgs`.
  */
 export const VOCABULARY: { readonly [C in CommandName]: ArgsSpec<CommandArgs[C]> } = {
@@ -20,6 +20,8 @@ export const VOCABULARY: { readonly [C in CommandName]: ArgsSpec<CommandArgs[C]>
   'volume.cap': { max: integer(0, 10) },
   'channel.tune': channel,
   'safety.play': channel,
+  // v1.1: seats that do not know it acknowledge it as unknown; desired.channel (null) still releases them.
+  'channel.release': { channel: token(64) },
   'message.show': { text: text(280), level: oneOf(MESSAGE_LEVELS) },
   'message.clear': {},
   'seat.reboot': {},

@@ -1,3 +1,4 @@
+import { channelsFeature } from '../channels/feature.js';
 import { commandsFeature } from '../commands/feature.js';
 import type { Feature } from '../contract/feature.js';
 import { firmwareFeature } from '../firmware/feature.js';
@@ -10,6 +11,7 @@ export function defaultFeatures(): Feature[] {
     commandsFeature(),
     firmwareFeature(),
     paFeature(),
+    channelsFeature(),
     panelFeature(),
   ];
 }

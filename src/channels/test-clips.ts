@@ -8,7 +8,7 @@ export interface TestClipOptions {
   dir: string;
   /** File name without extension; default derived from the other options. */
   name?: string;
-  /** 2..6 s. */
+  /** 2..120 s. */
   seconds: number;
   format?: 'mpegts' | 'mp4';
   /** Test-pattern size; small keeps ffmpeg quick. */
@@ -26,7 +26,7 @@ export interface TestClipOptions {
  */
 export async function makeTestClip(opts: TestClipOptions): Promise<string> {
   const { dir, seconds } = opts;
-  if (!(seconds >= 2 && seconds <= 6)) throw new RangeError(`test clip length ${seconds} s: 2..6 s`);
+  if (!(seconds >= 2 && seconds <= 120)) throw new RangeError(`test clip length ${seconds} s: 2..120 s`);
   const format = opts.format ?? 'mpegts';
   const size = opts.size ?? '160x120';
   const tone = opts.toneHz ?? 440;

@@ -79,6 +79,8 @@ export class VlcProcess {
   #generation = 0;
   #stderrTail = '';
   #port: number | undefined;
+  /** uid:gid VLC runs as when we are root (setpriv), else null. */
+  #ids: { uid: number; gid: number } | null = null;
 
   constructor(opts: VlcProcessOptions) {
     this.#opts = opts;
@@ -145,9 +147,12 @@ export class VlcProcess {
 
   async #prepareHome(): Promise<void> {
     await mkdir(this.#opts.homeDir, { recursive: true, mode: 0o700 });
+    this.#ids = null;
     if (isRoot()) {
-      const { uid, gid } = await lookupIds(this.#runAs());
-      await chown(this.#opts.homeDir, uid, gid);
+      const ids = await lookupIds(this.#runAs());
+      if (ids.uid === 0) throw new Error('VLC refuses to run as root: configure an unprivileged vlc.user');
+      await chown(this.#opts.homeDir, ids.uid, ids.gid);
+      this.#ids = ids;
     }
   }
 
@@ -168,7 +173,7 @@ export class VlcProcess {
       '--ttl', String(o.ttl),
       ...(o.extraArgs ?? []),
     ];
-    const { cmd, args } = commandAs(argv, o.homeDir, this.#runAs(), isRoot());
+    const { cmd, args } = commandAs(argv, o.homeDir, this.#ids);
     this.#stderrTail = '';
     // Its own process group, so stop() reaches VLC behind setpriv/env/cvlc.
     const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });

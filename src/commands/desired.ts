@@ -51,6 +51,9 @@ export function applyToDesired(s: SeatDesired, c: CommandBody): SeatDesired {
       return { ...s, channelUntil: c.expiresAt, desired: { ...d, channel: { channel: c.args.channel, group: c.args.group } } };
     case 'safety.play':
       return { ...s, channelUntil: c.expiresAt, desired: { ...d, channel: { channel: c.args.channel, group: c.args.group, safety: true } } };
+    case 'channel.release':
+      // Only the channel it names: a release of the safety video must not drop a channel imposed since.
+      return d.channel?.channel === c.args.channel ? { ...s, desired: { ...d, channel: null } } : s;
     case 'message.show':
       return { ...s, desired: { ...d, message: { text: c.args.text, level: c.args.level } } };
     case 'message.clear':

@@ -50,6 +50,15 @@ export const commandHandlers = new Map<string, CommandHandler>([
   ['channel.tune', (seat, args) => tune(seat, args, false)],
   ['safety.play', (seat, args) => tune(seat, args, true)],
   [
+    'channel.release',
+    // Lets go only of the channel it names (vocabulary v1.1), as pa.end does of its PA.
+    (seat, { channel }) => {
+      if (typeof channel !== 'string') return 'rejected';
+      if (seat.channel?.channel === channel) seat.setChannel(null);
+      return 'applied';
+    },
+  ],
+  [
     'message.show',
     (seat, { text, level }) => {
       if (typeof text !== 'string' || typeof level !== 'string') return 'rejected';

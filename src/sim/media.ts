@@ -32,6 +32,11 @@ export class Media {
     return this.#pa;
   }
 
+  /** The channel (or safety video) the cabin imposes, if any. */
+  get channel(): Channel | null {
+    return this.#channel;
+  }
+
   get imposed(): boolean {
     return this.#pa !== null || this.#locked || this.#channel !== null;
   }
@@ -77,14 +82,19 @@ export class Media {
     this.#volume = Math.min(this.#volume, max);
   }
 
-  /** What the seat reports. PA outranks the safety video, which plays even on a locked seat; a lock outranks a channel. */
-  report(now: number): MediaReport {
+  /**
+   * What the seat reports. PA outranks the safety video, which plays even on a
+   * locked seat; a lock outranks a channel. A channel's `item` is its name only
+   * while its stream is really received (`receiving`): a tuned seat that hears
+   * nothing reports no item, and a tuned channel without signal is `paused`.
+   */
+  report(now: number, receiving: (c: Channel) => boolean = () => true): MediaReport {
     const volume = this.#volume;
     const own = { item: this.#item, positionMs: Math.floor(this.positionMs(now)), volume };
     if (this.#pa) return { state: 'pa', ...own };
-    if (this.#channel?.safety) return { state: 'safety', item: this.#channel.channel, volume };
+    if (this.#channel?.safety) return { state: 'safety', item: receiving(this.#channel) ? this.#channel.channel : null, volume };
     if (this.#locked) return { state: 'locked', ...own };
-    if (this.#channel) return { state: 'playing', item: this.#channel.channel, volume };
+    if (this.#channel) return receiving(this.#channel) ? { state: 'playing', item: this.#channel.channel, volume } : { state: 'paused', item: null, volume };
     if (this.#item === null) return { state: 'idle', item: null, volume };
     return { state: this.#wantsPlay ? 'playing' : 'paused', ...own };
   }

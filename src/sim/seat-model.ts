@@ -67,6 +67,10 @@ export class SeatModel {
   #call = { on: false, changedAt: 0 };
   #faults = new Map<string, { severity: FaultSeverity; since: number }>();
   #update: UpdateReport = { state: 'idle' };
+  /** Told when the imposed channel's group changes (join/leave it); set by whoever receives streams. */
+  onChannel: ((channel: Channel | null) => void) | undefined;
+  /** Whether a channel's stream is really arriving; without a receiver, assumed. */
+  receiving: (channel: Channel) => boolean = () => true;
 
   constructor(
     readonly seat: string,
@@ -103,11 +107,15 @@ export class SeatModel {
   get message(): Message {
     return this.#message;
   }
+  /** The channel (or safety video) the cabin imposes, if any. */
+  get channel(): Channel | null {
+    return this.#media.channel;
+  }
   get callOn(): boolean {
     return this.#call.on;
   }
   get mediaState(): MediaState {
-    return this.#media.report(this.clock.mono()).state;
+    return this.#media.report(this.clock.mono(), this.receiving).state;
   }
 
   /** The next poll body. Takes a seq even if the poll is then lost, as a real seat's would be. */
@@ -122,7 +130,7 @@ export class SeatModel {
       ackCmd: this.#rx.ackCmd,
       uptimeMs: age(now, this.#bootAt),
       clockAt: Math.max(0, Math.round(this.clock.wall() + this.skewMs)),
-      media: this.#media.report(now),
+      media: this.#media.report(now, this.receiving),
       inputs: { call: { on: this.#call.on, sinceMs: age(now, this.#call.changedAt) } },
       faults,
       update: this.#update,
@@ -176,6 +184,7 @@ export class SeatModel {
     this.#bootId = randomUUID();
     this.#bootAt = now;
     this.#seq = 0;
+    if (this.#media.channel) this.onChannel?.(null);
     this.#media = new Media(BOOT_VOLUME);
     this.#message = null;
     this.#call = { on: false, changedAt: now };
@@ -231,7 +240,9 @@ export class SeatModel {
     this.#media.setLocked(locked, this.clock.mono());
   }
   setChannel(channel: Channel | null): void {
+    const before = this.#media.channel?.group ?? null;
     this.#media.setChannel(channel, this.clock.mono());
+    if ((channel?.group ?? null) !== before) this.onChannel?.(channel);
   }
   capVolume(max: number): void {
     this.#media.capVolume(max);

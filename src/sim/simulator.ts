@@ -9,6 +9,7 @@ import { SPARE_UNIT_BASE, lruFor } from './lru.js';
 import { systemClock, type SeatClock } from './seat-model.js';
 import { SeatPlayer, type PlayerContext } from './seat-player.js';
 import { PollStats, type StatsSnapshot } from './stats.js';
+import { TsGroupPool, type TsStatsSnapshot } from './ts-receiver.js';
 
 export interface SimulatorOptions {
   /** The controller's base URL, e.g. http://127.0.0.1:8080. */
@@ -25,6 +26,8 @@ export interface SimulatorOptions {
   random?: () => number;
   /** Hear commands on the multicast group too (else the seats learn them from polls only). */
   commands?: SimCommandOptions;
+  /** Receive the broadcast channels seats are tuned to (one shared socket per group), joined on this interface; false: assume every stream arrives. Default 127.0.0.1. */
+  channels?: { interface?: string } | false;
 }
 
 /** Which seats an action applies to: all, one or more seat ids, or an evenly spread fraction (0..1] of the cabin. */
@@ -55,6 +58,7 @@ export class Simulator {
   #nextSpare = SPARE_UNIT_BASE;
   #listener: SimCommandListener | undefined;
   #joined: Promise<void> = Promise.resolve();
+  #ts: TsGroupPool | undefined;
 
   constructor(opts: SimulatorOptions) {
     if (!URL.canParse(opts.controller)) throw new RangeError(`controller ${JSON.stringify(String(opts.controller))} is not a URL`);
@@ -75,6 +79,7 @@ export class Simulator {
       requestTimeoutMs: opts.requestTimeoutMs ?? 5000,
       pollIntervalMs: opts.pollIntervalMs ?? 1000,
     };
+    if (opts.channels !== false) this.#ts = new TsGroupPool(opts.channels?.interface ?? '127.0.0.1', () => clock.mono());
     this.addSeats(opts.seats ?? DEFAULT_SEATS);
     if (opts.commands) {
       this.#listener = new SimCommandListener(pollUrl, opts.commands, (body) => {
@@ -114,6 +119,7 @@ export class Simulator {
   async stop(): Promise<void> {
     this.#running = false;
     await this.#listener?.stop();
+    await this.#ts?.close();
     const settled = this.#players.map((p) => p.stop());
     // Polls in flight fail at once instead of running out their timeout.
     this.#agent.destroy();
@@ -130,6 +136,11 @@ export class Simulator {
     const added: SeatPlayer[] = [];
     for (let i = from; i < from + count; i++) {
       const player = new SeatPlayer(seatIdAt(i), lruFor(i + 1), this.#ctx);
+      const ts = this.#ts;
+      if (ts) {
+        player.model.onChannel = (c) => ts.tune(player.seat, c?.group ?? null);
+        player.model.receiving = (c) => ts.receiving(c.group);
+      }
       const playback = passengerPlayback(i);
       if (playback) player.model.play(playback.item, playback.positionMs);
       this.#players.push(player);
@@ -172,8 +183,16 @@ export class Simulator {
     return Array.from({ length: count }, (_, k) => this.#players[Math.floor((k * n) / count)]!);
   }
 
-  stats(): StatsSnapshot {
-    return this.#stats.snapshot();
+  /** Poll counters, and the broadcast streams received (packets, continuity errors) when channels are received. */
+  stats(): StatsSnapshot & { ts?: TsStatsSnapshot } {
+    const snap: StatsSnapshot & { ts?: TsStatsSnapshot } = this.#stats.snapshot();
+    if (this.#ts) snap.ts = this.#ts.stats();
+    return snap;
+  }
+
+  /** The shared channel receiver (first-packet times per seat), if channels are received. */
+  get channelReceiver(): TsGroupPool | undefined {
+    return this.#ts;
   }
 
   /** Starts a new measurement window. */

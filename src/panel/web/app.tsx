@@ -6,6 +6,7 @@ import { CabinActions } from './cabin-actions.js';
 import { Deliveries } from './deliveries.js';
 import { Legend } from './legend.js';
 import { LoginDialog } from './login-dialog.js';
+import { SafetyPanel } from './safety.js';
 import { SeatDetail } from './seat-detail.js';
 import { seatLook, type Tone } from './seat-look.js';
 import { SeatMap } from './seat-map.js';
@@ -75,6 +76,7 @@ export function App() {
         <aside class="side">
           <AlertsPanel alerts={s.alerts} now={now} act={act} onSeat={openSeat} />
           <CabinActions paOn={paOn} paGroup={s.cabinPaGroup} act={act} open={setDialog} />
+          <SafetyPanel entities={s.entities} act={act} />
           <Deliveries commands={s.commands} now={now} />
         </aside>
       </main>

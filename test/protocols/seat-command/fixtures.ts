@@ -13,6 +13,7 @@ export const EXAMPLE_ARGS: { [C in CommandName]: CommandArgs[C] } = {
   'volume.cap': { max: 7 },
   'channel.tune': { channel: 'news', group: '239.255.30.3:5000' },
   'safety.play': { channel: 'safety-en', group: '239.255.30.1:5000' },
+  'channel.release': { channel: 'safety-en' },
   'message.show': { text: 'Please return to your seat: turbulence ahead ✈', level: 'warn' },
   'message.clear': {},
   'seat.reboot': {},
