@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   firmware: () => import('./commands/firmware.js'),
   seats: () => import('./commands/seats.js'),
   command: () => import('./commands/command.js'),
+  commands: () => import('./commands/commands.js'),
   'pin-hash': () => import('./commands/pin-hash.js'),
 };
 
