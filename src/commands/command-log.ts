@@ -59,7 +59,8 @@ export class CommandLog {
   readonly #insertKey;
   readonly #findKey;
   readonly #get;
-  readonly #since;
+  readonly #after;
+  readonly #liveUpTo;
   readonly #loadSnapshot;
   readonly #saveSnapshot;
   readonly #pruneCommands;
@@ -71,8 +72,10 @@ export class CommandLog {
     this.#insertKey = db.prepare('INSERT INTO command_idempotency (issuer, key, fingerprint, seq, expires_at) VALUES (?, ?, ?, ?, ?)');
     this.#findKey = db.prepare('SELECT fingerprint, seq FROM command_idempotency WHERE issuer = ? AND key = ?');
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM commands WHERE seq = ?`);
-    // Both halves use an index (the primary key, commands_expires): start-up reads what the snapshot does not cover and what is still live, never the history.
-    this.#since = db.prepare(`SELECT ${COLUMNS} FROM commands WHERE seq > ? UNION SELECT ${COLUMNS} FROM commands WHERE expires_at >= ? ORDER BY seq`);
+    // Start-up reads what the snapshot does not cover (a primary-key range) and what is still live
+    // (commands_expires, named: the planner would rather walk the key range, i.e. the history).
+    this.#after = db.prepare(`SELECT ${COLUMNS} FROM commands WHERE seq > ? ORDER BY seq`);
+    this.#liveUpTo = db.prepare(`SELECT ${COLUMNS} FROM commands INDEXED BY commands_expires WHERE expires_at >= ? AND seq <= ?`);
     this.#loadSnapshot = db.prepare('SELECT seq, state, taken_at AS takenAt FROM command_snapshot WHERE id = 1');
     this.#saveSnapshot = db.prepare('INSERT OR REPLACE INTO command_snapshot (id, seq, state, taken_at) VALUES (1, ?, ?, ?)');
     this.#pruneCommands = db.prepare('DELETE FROM commands WHERE seq IN (SELECT seq FROM commands WHERE expires_at < ? AND seq <= ? LIMIT ?)');
@@ -105,7 +108,9 @@ export class CommandLog {
 
   /** In seq order: every command after `seq`, and every one not expired at wall time `wall`. */
   *since(seq: number, wall: number): Generator<LoggedCommand> {
-    for (const r of this.#since.iterate(seq, wall) as IterableIterator<Row>) yield fromRow(r);
+    const live = (this.#liveUpTo.all(wall, seq) as Row[]).sort((a, b) => a.seq - b.seq);
+    for (const r of live) yield fromRow(r);
+    for (const r of this.#after.iterate(seq) as IterableIterator<Row>) yield fromRow(r);
   }
 
   /** Every command, in seq order (tests, and a log with no snapshot yet). */
