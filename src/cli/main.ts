@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   seats: () => import('./commands/seats.js'),
   command: () => import('./commands/command.js'),
   safety: () => import('./commands/safety.js'),
+  commands: () => import('./commands/commands.js'),
   'pin-hash': () => import('./commands/pin-hash.js'),
 };
 

@@ -1,4 +1,5 @@
 import type { CommandBody } from '../../protocols/seat-command/types.js';
+import { systemClock, type Clock } from '../../core/clock.js';
 
 export type DeliveryState = 'pending' | 'delivered' | 'incomplete' | 'expired';
 
@@ -24,8 +25,12 @@ interface Delivery {
   issuer: string;
   targeted: Set<string>;
   waiting: Set<string>;
-  /** Wall ms after which a command still waiting is reported incomplete. */
+  /** Monotonic ms after which a command still waiting is reported incomplete. */
   deadline: number;
+  /** Monotonic ms of its expiry (its wall `expiresAt` as a duration from when it was tracked). */
+  expires: number;
+  /** Monotonic ms it was issued at, for elapsedMs. */
+  issued: number;
   state: DeliveryState;
   deliveredAt?: number;
 }
@@ -37,8 +42,11 @@ export type DeliveryChange =
 
 /**
  * Which targeted seats have acknowledged each command. A seat acknowledges
- * seq N with any poll whose ackCmd >= N. Times are wall ms: acks arrive by
- * poll, and a jump of the wall clock only moves a report, never a command.
+ * seq N with any poll whose ackCmd >= N. Deadlines and expiry are durations
+ * on the monotonic clock, so a jump of the head-end's wall clock (hours
+ * either way after a power cut) neither reports a command incomplete early
+ * nor never; wall time is only read to place a command issued before this
+ * process started (its `at` and `expiresAt` are wall) and for deliveredAt.
  */
 export class DeliveryTracker {
   /** Ascending seq. */
@@ -46,10 +54,14 @@ export class DeliveryTracker {
   /** Seats with something to acknowledge, to keep the per-poll work small. */
   readonly #waitingBySeat = new Map<string, Set<number>>();
 
-  constructor(private readonly timeoutMs: number, private readonly keep = 500) {}
+  constructor(private readonly timeoutMs: number, private readonly clock: Clock = systemClock, private readonly keep = 500) {}
 
-  track(body: CommandBody, issuer: string, targeted: readonly string[], now: number, ackOf: (seat: string) => number): DeliveryChange[] {
-    const d: Delivery = { body, issuer, targeted: new Set(targeted), waiting: new Set(), deadline: Math.min(body.at + this.timeoutMs, body.expiresAt), state: 'pending' };
+  /** Starts tracking a command; one issued just now or, at start-up, one from the log (placed by its wall times). */
+  track(body: CommandBody, issuer: string, targeted: readonly string[], ackOf: (seat: string) => number): DeliveryChange[] {
+    const mono = this.clock.mono();
+    const issued = mono - Math.max(0, this.clock.wall() - body.at);
+    const expires = issued + (body.expiresAt - body.at);
+    const d: Delivery = { body, issuer, targeted: new Set(targeted), waiting: new Set(), deadline: Math.min(issued + this.timeoutMs, expires), expires, issued, state: 'pending' };
     for (const s of targeted) {
       if (ackOf(s) >= body.seq) continue;
       d.waiting.add(s);
@@ -59,11 +71,11 @@ export class DeliveryTracker {
     }
     this.#bySeq.set(body.seq, d);
     this.#trim();
-    return d.waiting.size === 0 ? [this.#deliver(d, now)] : [];
+    return d.waiting.size === 0 ? [this.#deliver(d)] : [];
   }
 
   /** A poll from `seat` acknowledging every seq up to ackCmd. */
-  ack(seat: string, ackCmd: number, now: number): DeliveryChange[] {
+  ack(seat: string, ackCmd: number): DeliveryChange[] {
     const seqs = this.#waitingBySeat.get(seat);
     if (!seqs) return [];
     const out: DeliveryChange[] = [];
@@ -73,21 +85,22 @@ export class DeliveryTracker {
       const d = this.#bySeq.get(seq);
       if (!d) continue;
       d.waiting.delete(seat);
-      out.push(d.waiting.size === 0 && d.state !== 'delivered' ? this.#deliver(d, now) : { kind: 'progress', seq });
+      out.push(d.waiting.size === 0 && d.state !== 'delivered' ? this.#deliver(d) : { kind: 'progress', seq });
     }
     if (seqs.size === 0) this.#waitingBySeat.delete(seat);
     return out;
   }
 
   /** Reports commands past their delivery deadline once; marks expired ones. */
-  tick(now: number): DeliveryChange[] {
+  tick(): DeliveryChange[] {
+    const now = this.clock.mono();
     const out: DeliveryChange[] = [];
     for (const d of this.#bySeq.values()) {
       if (d.state === 'pending' && now > d.deadline) {
         d.state = 'incomplete';
         out.push({ kind: 'incomplete', seq: d.body.seq, body: d.body, waiting: [...d.waiting].sort() });
       }
-      if ((d.state === 'incomplete' || d.state === 'pending') && now > d.body.expiresAt) {
+      if ((d.state === 'incomplete' || d.state === 'pending') && now > d.expires) {
         d.state = 'expired';
         this.#forget(d);
         out.push({ kind: 'progress', seq: d.body.seq });
@@ -123,10 +136,14 @@ export class DeliveryTracker {
     return [...this.#bySeq.keys()].slice(-limit).reverse();
   }
 
-  #deliver(d: Delivery, now: number): DeliveryChange {
+  has(seq: number): boolean {
+    return this.#bySeq.has(seq);
+  }
+
+  #deliver(d: Delivery): DeliveryChange {
     d.state = 'delivered';
-    d.deliveredAt = now;
-    return { kind: 'delivered', seq: d.body.seq, body: d.body, seats: d.targeted.size, elapsedMs: Math.max(0, now - d.body.at) };
+    d.deliveredAt = this.clock.wall();
+    return { kind: 'delivered', seq: d.body.seq, body: d.body, seats: d.targeted.size, elapsedMs: Math.max(0, Math.round(this.clock.mono() - d.issued)) };
   }
 
   #forget(d: Delivery): void {

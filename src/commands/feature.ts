@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Clock } from '../../core/clock.js';
 import type { PollResponder } from '../cabin/poll-responder.js';
 import type { Feature } from '../contract/feature.js';
 import { Supervised } from '../core/supervisor.js';
@@ -23,8 +24,8 @@ declare module '../contract/capabilities.js' {
   }
 }
 
-/** Seat commands: the log, the book answering polls, delivery tracking, multicast, and the API. */
-export function commandsFeature(): Feature {
+/** Seat commands: the log, the book answering polls, delivery tracking, multicast, and the API. `clock` is for tests (wall-clock jumps). */
+export function commandsFeature(opts: { clock?: Clock } = {}): Feature {
   return {
     name: 'commands',
     essential: true,
@@ -34,7 +35,7 @@ export function commandsFeature(): Feature {
     async setup(ctx) {
       const keys = await loadCommandKeys(join(ctx.config.stateDir, COMMAND_KEY_FILE));
       const sender = new CommandSenderService(ctx.config, ctx.log);
-      const service = new CommandService(ctx, keys, sender);
+      const service = new CommandService(ctx, keys, sender, opts.clock);
       return {
         // The multicast fast path is supervised: if it cannot start, polls still deliver.
         services: [new Supervised(sender, ctx.log), service],

@@ -8,9 +8,16 @@ import { requireRole } from '../http/auth.js';
 import { ApiError } from '../http/errors.js';
 import type { CommandKeys } from './command-key.js';
 import type { CommandService } from './command-service.js';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from './idempotency.js';
+import { DomainError } from '../contract/errors.js';
+import type { DeliveryState } from './delivery.js';
 
+const STATES: DeliveryState[] = ['pending', 'delivered', 'incomplete', 'expired'];
 
-/** GET /seat/v1/identity, POST/GET /api/v1/commands, GET /api/v1/commands/:seq. */
+/**
+ * GET /seat/v1/identity, POST/GET /api/v1/commands, GET /api/v1/commands/:seq.
+ * POST takes an Idempotency-Key header; GET pages through the log's history.
+ */
 export function commandRoutes(service: CommandService, keys: CommandKeys) {
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
     app.get(IDENTITY_PATH, async () => ({ commandKey: commandKeyToBase64(keys.publicKey) }));
@@ -27,22 +34,49 @@ export function commandRoutes(service: CommandService, keys: CommandKeys) {
       async (req, reply) => {
         const cmd = (req.body as { cmd?: string }).cmd ?? '';
         if (!hasRole(req.principal!, roleForCommand(cmd))) throw new ApiError(403, 'FORBIDDEN', `${cmd} needs the technician role`);
-        const status = service.issue(req.body, { issuer: req.principal!.name, ...(req.query.ttlMs ? { ttlMs: req.query.ttlMs } : {}) });
+        const key = req.headers[IDEMPOTENCY_HEADER];
+        if (Array.isArray(key)) throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'send one Idempotency-Key header', 'Idempotency-Key');
+        let result;
+        try {
+          result = service.issueOnce(req.body, { issuer: req.principal!.name, ...(req.query.ttlMs ? { ttlMs: req.query.ttlMs } : {}), ...(key !== undefined ? { idempotencyKey: key } : {}) });
+        } catch (e) {
+          // Unprocessable, as the Idempotency-Key draft says: the key is fine, this request is not the one it was for.
+          if (e instanceof DomainError && e.code === 'IDEMPOTENCY_KEY_REUSED') throw new ApiError(422, e.code, e.message, e.field);
+          throw e;
+        }
+        if (result.replayed) reply.header(REPLAYED_HEADER, 'true');
         reply.code(201);
-        return { command: status };
+        return { command: result.status };
       },
     );
 
-    app.get<{ Querystring: { limit?: number } }>(
+    app.get<{ Querystring: { before?: number; limit?: number; cmd?: string; issuer?: string; state?: DeliveryState } }>(
       '/api/v1/commands',
-      { schema: { querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } } } } },
-      async (req) => ({ commands: service.recent(req.query.limit ?? 50) }),
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              before: { type: 'integer', minimum: 1 },
+              limit: { type: 'integer', minimum: 1, maximum: 500 },
+              cmd: { type: 'string', minLength: 1, maxLength: 64 },
+              issuer: { type: 'string', minLength: 1, maxLength: 128 },
+              state: { type: 'string', enum: STATES },
+            },
+          },
+        },
+      },
+      async (req) => {
+        const { before, limit, cmd, issuer, state } = req.query;
+        return service.history({ limit: limit ?? 50, ...(before !== undefined ? { before } : {}), ...(cmd ? { cmd } : {}), ...(issuer ? { issuer } : {}), ...(state ? { state } : {}) });
+      },
     );
 
     app.get<{ Params: { seq: string } }>('/api/v1/commands/:seq', async (req) => {
       const seq = Number(req.params.seq);
       const status = Number.isSafeInteger(seq) ? service.status(seq) : undefined;
-      if (!status) throw new ApiError(404, 'UNKNOWN_COMMAND', `no tracked command with seq ${req.params.seq}`, 'seq');
+      if (!status) throw new ApiError(404, 'UNKNOWN_COMMAND', `no command with seq ${req.params.seq}`, 'seq');
       return status;
     });
   };

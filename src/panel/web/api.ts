@@ -11,11 +11,20 @@ export class ApiFailure extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * A fresh Idempotency-Key for one user action: 128 random bits as hex.
+ * crypto.getRandomValues, not randomUUID, which browsers only offer on HTTPS
+ * pages and the cabin panel may be served over plain HTTP.
+ */
+export function newIdempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function call<T>(method: string, path: string, body?: unknown, extra?: Record<string, string>): Promise<T> {
   let res: Response;
   try {
     // Every change carries a JSON body: the controller refuses cookie-borne changes without one (CSRF).
-    const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json', ...extra }, body: JSON.stringify(body) };
     res = await fetch(path, { ...init, credentials: 'same-origin', cache: 'no-store' });
   } catch {
     throw new ApiFailure(0, 'UNREACHABLE', 'the controller cannot be reached');
@@ -38,5 +47,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 export const api = {
   get: <T>(path: string) => call<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => call<T>('POST', path, body),
+  /** A POST that acts, with the action's Idempotency-Key: the same key on every retry of that action. */
+  act: <T>(path: string, body: unknown, idempotencyKey: string) => call<T>('POST', path, body, { 'idempotency-key': idempotencyKey }),
   delete: <T>(path: string) => call<T>('DELETE', path),
 };

@@ -1,5 +1,5 @@
 import { useCallback, useRef, useState } from 'preact/hooks';
-import { api, ApiFailure } from './api.js';
+import { api, ApiFailure, newIdempotencyKey } from './api.js';
 import { store } from './store.js';
 import type { CommandStatus, Role, SessionView, Target } from './wire.js';
 
@@ -73,11 +73,15 @@ export function useAct(): Act {
   );
 
   const command = useCallback(
-    (target: Target, cmd: string, args: Record<string, unknown> = {}, role: Role = 'crew') =>
+    (target: Target, cmd: string, args: Record<string, unknown> = {}, role: Role = 'crew') => {
+      // One key per click, kept when the same action is run again after a PIN prompt or a failure:
+      // a POST whose answer was lost then returns the first command instead of sending a second.
+      const key = newIdempotencyKey();
       run(async () => {
-        const { command: status } = await api.post<{ command: CommandStatus }>('/api/v1/commands', { target, cmd, args });
+        const { command: status } = await api.act<{ command: CommandStatus }>('/api/v1/commands', { target, cmd, args }, key);
         store.dispatch({ type: 'delivery', command: status });
-      }, role),
+      }, role);
+    },
     [run],
   );
 
