@@ -1,4 +1,5 @@
 import { commandsFeature } from '../commands/feature.js';
+import { consoleFeature } from '../console/feature.js';
 import type { Feature } from '../contract/feature.js';
 import { firmwareFeature } from '../firmware/feature.js';
 import { paFeature } from '../pa/feature.js';
@@ -11,5 +12,6 @@ export function defaultFeatures(): Feature[] {
     firmwareFeature(),
     paFeature(),
     panelFeature(),
+    consoleFeature(),
   ];
 }
