@@ -152,7 +152,7 @@ describe('the console in the live controller', () => {
       assert.ok(latencies.every((l) => l >= 0), `every poll was answered 200: ${latencies.filter((l) => l < 0).join(',')}`);
       const worst = Math.max(...latencies);
       // One process, one thread: a poll arriving during the spin waits for it, at most the limit (plus a loaded machine's slack).
-      assert.ok(latencies.length >= 10, `polls were answered before and after the spin (${latencies.length})`);
+      assert.ok(latencies.length >= 3, `polls were answered around the spin (${latencies.length})`);
       assert.ok(worst < EVAL_TIMEOUT_MS + 600, `worst poll ${worst.toFixed(0)} ms, limit ${EVAL_TIMEOUT_MS} ms`);
       assert.ok(worst > EVAL_TIMEOUT_MS / 2, `the poll in flight during the spin did wait for it (worst ${worst.toFixed(0)} ms)`);
       mark = s.screen().length;
