@@ -2,7 +2,7 @@
 // the real OpenSSH client; the ground host is a real sshd. The seat polls are
 // real HTTP polls, signed as seats sign them.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -240,5 +240,37 @@ describe('the console in the live controller', () => {
     const view = (await (await fetch(`${tc.url}/api/v1/tunnel`)).json()) as { allowed: boolean; gate: string; reason: string };
     assert.equal(view.allowed, false);
     assert.equal(view.gate, 'manual');
+  });
+});
+
+describe('the demo key', () => {
+  it('with no key file, a technician key pair is written and works with ssh at once; an existing key file is left alone', async () => {
+    const tc = await startTestController({ commands: { port: randomPort() }, console: { port: 0 } }, [commandsFeature(), consoleFeature()]);
+    try {
+      const demo = join(tc.stateDir, 'console_demo_ed25519');
+      assert.equal((await stat(demo)).mode & 0o777, 0o600);
+      const keyFile = await readFile(join(tc.stateDir, 'console_authorized_keys'), 'utf8');
+      assert.match(keyFile, /^purser-role="technician",purser-name="demo" ssh-ed25519 /m);
+      const port = tc.controller.ctx.entities.get('console:ssh')!.attributes.port as number;
+      const r = await ssh(['-i', demo, '-p', String(port), 'tech@127.0.0.1', 'eval', '1 + 1']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '2\n');
+    } finally {
+      await tc.stop();
+    }
+    const t = await tempDir('purser-console-nodemo-');
+    try {
+      const keys = join(t.dir, 'keys');
+      await writeFile(keys, '# nobody yet\n');
+      const tc2 = await startTestController({ commands: { port: randomPort() }, console: { port: 0, authorizedKeysFile: keys } }, [commandsFeature(), consoleFeature()]);
+      try {
+        assert.equal(await readFile(keys, 'utf8'), '# nobody yet\n');
+        await assert.rejects(stat(join(tc2.stateDir, 'console_demo_ed25519')));
+      } finally {
+        await tc2.stop();
+      }
+    } finally {
+      await t.cleanup();
+    }
   });
 });
