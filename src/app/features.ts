@@ -1,5 +1,6 @@
 import { channelsFeature } from '../channels/feature.js';
 import { commandsFeature } from '../commands/feature.js';
+import { consoleFeature } from '../console/feature.js';
 import type { Feature } from '../contract/feature.js';
 import { firmwareFeature } from '../firmware/feature.js';
 import { paFeature } from '../pa/feature.js';
@@ -13,5 +14,6 @@ export function defaultFeatures(): Feature[] {
     paFeature(),
     channelsFeature(),
     panelFeature(),
+    consoleFeature(),
   ];
 }

@@ -22,6 +22,19 @@ const RECOVERABLE = /Unexpected end of input|Unterminated template literal|missi
 /** Live evaluators by their context's Promise.prototype, to claim unhandled rejections from console code. */
 const live = new Map<object, Evaluator>();
 let rejectionHook: ((reason: unknown, promise: Promise<unknown>) => void) | undefined;
+let foreignRejection: (reason: unknown) => void = (reason) => {
+  process.emitWarning(`unhandled rejection outside the console: ${types.isNativeError(reason) ? (reason as Error).stack : inspect(reason)}`);
+};
+
+/**
+ * Who hears an unhandled rejection that is not the console's while the hook
+ * is installed (the feature passes its logger). The hook never rethrows: a
+ * console being open must not decide that some other part's lost promise
+ * ends the controller.
+ */
+export function onForeignRejection(fn: (reason: unknown) => void): void {
+  foreignRejection = fn;
+}
 
 function installRejectionHook(): void {
   if (rejectionHook) return;
@@ -31,8 +44,13 @@ function installRejectionHook(): void {
       owner.printError('unhandled rejection', reason);
       return;
     }
-    // Not ours: keep Node's default (crash on an unhandled rejection) if nobody else handles it.
-    if (process.listenerCount('unhandledRejection') === 1) throw reason;
+    // Not ours. Another listener (the controller's own) handles it; if we are alone, report it, never crash for it.
+    if (process.listenerCount('unhandledRejection') > 1) return;
+    try {
+      foreignRejection(reason);
+    } catch {
+      /* the reporter's own failure must not turn into a crash either */
+    }
   };
   process.on('unhandledRejection', rejectionHook);
 }

@@ -173,10 +173,9 @@ export class ConsoleServer {
     client.on('error', (e: Error) => this.#o.log.debug?.({ address, err: e.message }, 'console: client error'));
 
     client.on('authentication', (ctx) => {
-      void this.#authenticate(ctx, address, id).then(
-        (u) => {
-          if (u) user = u;
-        },
+      // The user is set before accept(): ssh2 may emit 'ready' within it, and session-open must name them.
+      void this.#authenticate(ctx, address, id, (u) => (user = u)).then(
+        () => undefined,
         (e: Error) => {
           this.#o.log.warn({ err: e.message }, 'console: authentication failed internally');
           ctx.reject(['publickey']);
@@ -262,7 +261,7 @@ export class ConsoleServer {
   }
 
   /** Public key only: `none`, password and keyboard-interactive are answered with "publickey" and nothing else. */
-  async #authenticate(ctx: ssh2.AuthContext, address: string, id: number): Promise<ConsoleUser | undefined> {
+  async #authenticate(ctx: ssh2.AuthContext, address: string, id: number, accepted: (u: ConsoleUser) => void): Promise<ConsoleUser | undefined> {
     const login = ctx.username;
     if (this.#throttle.lockedFor(address) > 0) {
       this.#audit({ kind: 'auth-locked', address, login, session: id, detail: 'too many failed logins from this address' });
@@ -306,6 +305,7 @@ export class ConsoleServer {
     this.#throttle.succeed(address);
     const user: ConsoleUser = { name: entry.name, role, login, fingerprint: entry.fingerprint, address };
     this.#audit({ kind: 'auth-ok', address, session: id, ...who(user) });
+    accepted(user);
     ctx.accept();
     return user;
   }

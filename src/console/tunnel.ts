@@ -9,6 +9,9 @@ import { fingerprintOf } from './authorized-keys.js';
 import { loadOrCreateKeyPair } from './key-files.js';
 import type { AuditSink } from './types.js';
 
+/** Socket errors that mean the ground host cannot be reached at all (as opposed to refusing us once reached). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
+
 export type TunnelState = 'disabled' | 'waiting-for-ground' | 'connecting' | 'up' | 'backoff';
 
 /** The tunnel as an entity (id `tunnel`, kind `tunnel`), for the state machine and the panel. */
@@ -56,6 +59,13 @@ export interface TunnelOptions {
   keepaliveCountMax?: number;
   readyTimeoutMs?: number;
   backoff?: BackoffPolicy;
+  /**
+   * While the ground host is unreachable (connection refused, no route,
+   * connect timeout), a plain TCP connect this often (default 500 ms) notices
+   * it coming back and dials at once instead of waiting out the backoff:
+   * a refused connect costs the ground host nothing, a handshake does.
+   */
+  probeIntervalMs?: number;
   random?: () => number;
   log: LogSink;
   audit?: AuditSink;
@@ -83,6 +93,8 @@ export class ReverseTunnel {
   #retry: NodeJS.Timeout | undefined;
   #gateTimer: NodeJS.Timeout | undefined;
   #hostKeyProblem: string | undefined;
+  #probe: NodeJS.Timeout | undefined;
+  #probing: { destroy(): void } | undefined;
   readonly #pipes = new Set<{ destroy(): void }>();
 
   constructor(o: TunnelOptions) {
@@ -122,6 +134,7 @@ export class ReverseTunnel {
     if (this.#gateTimer) clearInterval(this.#gateTimer);
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = undefined;
+    this.#stopProbe();
     this.#teardown();
     this.#set('disabled', null, null);
   }
@@ -135,6 +148,7 @@ export class ReverseTunnel {
       if (s !== 'waiting-for-ground') {
         if (this.#retry) clearTimeout(this.#retry);
         this.#retry = undefined;
+        this.#stopProbe();
         const wasUp = this.#client !== undefined;
         this.#teardown();
         if (wasUp) this.#o.log.info({ reason: g }, 'tunnel closed by its gate');
@@ -194,9 +208,11 @@ export class ReverseTunnel {
     this.#hostKeyProblem = undefined;
     const client = (this.#client = new ssh2.Client());
     let lastError: string | null = null;
+    let unreachable = false;
     let up = false;
     client.on('error', (e: Error) => {
       lastError = this.#hostKeyProblem ?? e.message;
+      unreachable = !this.#hostKeyProblem && UNREACHABLE.has((e as NodeJS.ErrnoException).code ?? '');
     });
     client.on('ready', () => {
       const bind = this.#o.remoteBindAddr ?? '127.0.0.1';
@@ -224,7 +240,7 @@ export class ReverseTunnel {
       for (const p of this.#pipes) p.destroy();
       this.#pipes.clear();
       const reason = lastError ?? (up ? 'the ground host closed the connection' : 'connection closed before the tunnel was up');
-      this.#scheduleRetry(reason);
+      this.#scheduleRetry(reason, unreachable);
     });
     try {
       client.connect({
@@ -252,16 +268,58 @@ export class ReverseTunnel {
     return false;
   }
 
-  #scheduleRetry(reason: string): void {
+  #scheduleRetry(reason: string, unreachable = false): void {
     if (!this.#running) return;
     const delay = backoffDelay(this.#attempt++, this.#o.backoff ?? { initialMs: 1000, maxMs: 60_000 }, this.#o.random);
-    this.#o.log.warn({ reason, retryInMs: delay }, 'tunnel down');
+    this.#o.log.warn({ reason, retryInMs: delay, probing: unreachable }, 'tunnel down');
     this.#set('backoff', null, reason);
     this.#retry = setTimeout(() => {
       this.#retry = undefined;
+      this.#stopProbe();
       this.#dial();
     }, delay);
     this.#retry.unref();
+    if (unreachable) this.#startProbe();
+  }
+
+  /** A TCP connect to the ground host every probeIntervalMs while it is unreachable; the first that succeeds dials. */
+  #startProbe(): void {
+    this.#stopProbe();
+    const every = this.#o.probeIntervalMs ?? 500;
+    const tick = () => {
+      this.#probe = undefined;
+      if (!this.#running || this.#state.value.state !== 'backoff') return;
+      const sock = netConnect({ host: this.#o.host, port: this.#o.port, timeout: Math.max(every, 1000) });
+      this.#probing = sock;
+      const done = (reachable: boolean) => {
+        if (this.#probing !== sock) return;
+        this.#probing = undefined;
+        sock.destroy();
+        if (!this.#running || this.#state.value.state !== 'backoff') return;
+        if (!reachable) {
+          this.#probe = setTimeout(tick, every);
+          this.#probe.unref();
+          return;
+        }
+        if (this.#retry) clearTimeout(this.#retry);
+        this.#retry = undefined;
+        this.#o.log.info({ host: this.#o.host, port: this.#o.port }, 'tunnel: ground host reachable again, dialing now');
+        this.#dial();
+      };
+      sock.once('connect', () => done(true));
+      sock.once('timeout', () => done(false));
+      sock.once('error', () => done(false));
+    };
+    this.#probe = setTimeout(tick, every);
+    this.#probe.unref();
+  }
+
+  #stopProbe(): void {
+    if (this.#probe) clearTimeout(this.#probe);
+    this.#probe = undefined;
+    const p = this.#probing;
+    this.#probing = undefined;
+    p?.destroy();
   }
 
   #pipe(remote: ssh2.ClientChannel, srcIP: string, srcPort: number): void {

@@ -79,6 +79,13 @@ describe('console evaluator', () => {
     assert.equal(out.listeners, 0, 'the hook leaves with the last console');
   });
 
+  it('reports, and never crashes on, a rejection lost elsewhere in the controller while a console is open', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/foreign-rejection.ts', import.meta.url))], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { reported: string[]; alive: boolean };
+    assert.deepEqual(out.reported, ['elsewhere']);
+  });
+
   it('never throws out on arbitrary code or hostile scope names', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 60 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'globalThis', 'scope'), async (code, key) => {

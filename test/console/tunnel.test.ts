@@ -100,6 +100,31 @@ describe('reverse tunnel through a real sshd', () => {
     await t.stop();
   });
 
+  it('notices an unreachable ground host coming back by probing, without waiting out a long backoff', async () => {
+    // A backoff of up to a minute: only the probe can bring it back within seconds.
+    const t = tunnel({ backoff: { initialMs: 60_000, maxMs: 60_000 }, random: () => 1, probeIntervalMs: 100 });
+    await sshd.stop();
+    await t.start();
+    await until(t, (e) => e.state === 'backoff' && /ECONNREFUSED/.test(e.attributes.lastError ?? ''), 8000);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(t.value.state, 'backoff', 'still down while sshd is');
+    await sshd.start();
+    const t0 = performance.now();
+    await until(t, (e) => e.state === 'up', 5000);
+    assert.ok(performance.now() - t0 < 3000, `up ${Math.round(performance.now() - t0)} ms after sshd listened`);
+    await t.stop();
+  });
+
+  it('does not probe its way past a refusal once connected (a wrong key waits out its backoff)', async () => {
+    const other = await sshKeygen(tmp.dir, 'impostor2');
+    const t = tunnel({ hostKey: other.pub, backoff: { initialMs: 60_000, maxMs: 60_000 }, random: () => 1, probeIntervalMs: 50 });
+    await t.start();
+    await until(t, (e) => e.state === 'backoff');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(t.value.state, 'backoff', 'no new handshake within the backoff');
+    await t.stop();
+  });
+
   it('refuses a ground host whose key is not the pinned one, with a clear reason', async () => {
     const other = await sshKeygen(tmp.dir, 'impostor');
     const t = tunnel({ hostKey: other.pub });
