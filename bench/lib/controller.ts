@@ -32,7 +32,7 @@ function controllerNodeArgs(): string[] {
 export async function startController(config: Record<string, unknown> = {}): Promise<RunningController> {
   const stateDir = await mkdtemp(join(tmpdir(), 'purser-bench-'));
   const configPath = join(stateDir, 'bench-config.yaml');
-  await writeFile(configPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, ...config }));
+  await writeFile(configPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, console: { port: 0 }, vlc: { enabled: false }, ...config }));
   try {
     const ready = await spawnReady(process.execPath, [...controllerNodeArgs(), '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'run', '--config', configPath], {
       ready: /listening on (http:\/\/\S+)/,

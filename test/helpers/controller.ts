@@ -18,7 +18,8 @@ export interface TestController {
 /** An in-process controller on 127.0.0.1 with an ephemeral port and a temp state dir. */
 export async function startTestController(overrides: Record<string, unknown> = {}, features: Feature[] = [], stateDir?: string): Promise<TestController> {
   const dir = stateDir ?? (await mkdtemp(join(tmpdir(), 'purser-test-')));
-  const raw = { stateDir: dir, http: { host: '127.0.0.1', port: 0 }, cabin: { secret: TEST_SECRET }, ...overrides };
+  // VLC off and the SSH console on a free port unless a test asks: files run side by side.
+  const raw = { stateDir: dir, http: { host: '127.0.0.1', port: 0 }, cabin: { secret: TEST_SECRET }, vlc: { enabled: false }, console: { port: 0 }, ...overrides };
   const { config, layout } = validateConfig(raw, { features });
   const controller = new Controller(config, layout, createLogger(), features);
   await controller.start();

@@ -17,7 +17,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 export async function spawnController(stateDir: string, extra: Record<string, unknown> = {}): Promise<SpawnedController> {
   const cfgPath = join(stateDir, 'test-config.yaml');
   // Ephemeral ports throughout, so tests running side by side never contend for one.
-  await writeFile(cfgPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, tftp: { port: 0 }, ...extra }));
+  await writeFile(cfgPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, tftp: { port: 0 }, console: { port: 0 }, vlc: { enabled: false }, ...extra }));
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'run', '--config', cfgPath], {
     cwd: ROOT,
     env: { ...process.env, PURSER_LOG_LEVEL: 'warn' },
