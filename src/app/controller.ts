@@ -61,6 +61,8 @@ export class Controller {
   /** What is still being opened or started, for GET /api/v1/health while starting. */
   #checking: string[] = [];
   #clock: HeadEndClock | undefined;
+  /** How long each start-up step took, ms, in order: what to look at when "polls answered within 1 s" is missed. */
+  readonly startupTimings: Record<string, number> = {};
 
   constructor(
     readonly config: PurserConfig,
@@ -111,6 +113,7 @@ export class Controller {
     this.#checking = ['store', ...this.#features.map((f) => f.name), 'http'];
     this.#early = await listenEarly({ host: config.http.host, port: config.http.port, checking: () => this.#checking });
     this.hooks.onEarlyListen?.(this.#early.url);
+    const t0 = performance.now();
     await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
     const secretHex = config.cabin.secret ?? (await loadOrCreateSecret(join(config.stateDir, 'cabin.secret'))).value;
     // The bearer token for the CLI and automation: generated beside the database when the config names none.
@@ -166,18 +169,23 @@ export class Controller {
       seatSkews: () => registry.all().flatMap((s) => (s.status === 'online' && s.skewMs !== null ? [s.skewMs] : [])),
     })).start();
     this.#done('store');
+    this.startupTimings.store = Math.round(performance.now() - t0);
 
     const routes: RoutePlugin[] = [];
     for (const f of this.#features) {
       current = f.name;
+      const setupAt = performance.now();
       const parts = await f.setup(ctx);
+      this.startupTimings[`setup:${f.name}`] = Math.round(performance.now() - setupAt);
       for (const [name, value] of Object.entries(parts.provides ?? {})) capabilities.provide(name as CapabilityName, value as never, f.name);
       routes.push(...(parts.routes ?? []));
       for (const svc of parts.services ?? []) {
         const s = f.essential ? svc : new Supervised(svc, log);
         this.#watch(s);
         this.#services.push(s);
+        const t = performance.now();
         await s.start();
+        this.startupTimings[`service:${s.name}`] = Math.round(performance.now() - t);
       }
       this.#done(f.name);
     }
@@ -188,12 +196,15 @@ export class Controller {
     const http = (this.#http = new HttpService(httpCtx, routes));
     this.#watch(http);
     this.#services.push(http);
+    const httpAt = performance.now();
     await http.app.ready(); // plugins loaded before the hand-over, so the port is free for as short a time as can be
     await early.handOver();
     this.#early = undefined;
     await http.start();
+    this.startupTimings.http = Math.round(performance.now() - httpAt);
+    this.startupTimings.total = Math.round(performance.now() - t0);
     this.#checking = [];
-    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir }, 'purser controller started');
+    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir, startupMs: this.startupTimings }, 'purser controller started');
   }
 
   #done(name: string): void {

@@ -36,8 +36,13 @@ export async function writeConfig(stateDir: string, extra: Record<string, unknow
   return cfgPath;
 }
 
-export function spawnPurser(cfgPath: string, opts: { env?: NodeJS.ProcessEnv; wrap?: string[] } = {}): PurserChild {
-  const argv = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'run', '--config', cfgPath];
+/**
+ * `built: true` runs the compiled tree (bin/purser.js → dist/, `npm run build`), as on the
+ * head-end: no TypeScript transform at start, in the main thread or in worker threads.
+ */
+export function spawnPurser(cfgPath: string, opts: { env?: NodeJS.ProcessEnv; wrap?: string[]; built?: boolean } = {}): PurserChild {
+  const entry = opts.built ? [join(ROOT, 'bin/purser.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const argv = [process.execPath, ...entry, 'run', '--config', cfgPath];
   const [cmd, ...args] = [...(opts.wrap ?? []), ...argv] as [string, ...string[]];
   const spawnedAt = performance.now();
   const proc = spawn(cmd, args, {

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runTorture } from './power-cut/torture.js';
+
+// The short run of bench/power-cut.ts: six SIGKILLs of the whole process group of a real
+// `purser run`, two of them (about) while it starts, with seats polling, commands issued,
+// a firmware image imported and a rollout started between cuts.
+describe('power cuts', () => {
+  it('six cuts: the database checks ok, nothing that got a 2xx is lost, no seq twice, images verify or are absent', { timeout: 120_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'purser-power-cut-'));
+    try {
+      const r = await runTorture({ dir, kills: 6, seats: 30, seed: 6, duringStart: 0.34, upMs: [600, 1500] });
+      assert.equal(r.kills, 6);
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.corrupt, 0);
+      assert.equal(r.lost, 0);
+      assert.equal(r.duplicateSeqs, 0);
+      assert.equal(r.badImages, 0);
+      assert.ok(r.commandsAcked > 0, 'commands were acknowledged between cuts');
+      assert.ok(r.commandsInLog >= r.commandsAcked);
+      assert.ok(r.importsAcked > 0, 'at least one image import finished between cuts');
+      assert.ok(r.cycles.some((c) => c.integrity === 'ok'));
+      assert.ok(r.pollsAnswered.spawnToPollMs.length >= 1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
