@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runTorture } from './power-cut/torture.js';
 
-// The short run of bench/power-cut.ts: six SIGKILLs of the whole process group of a real
+// The short run of bench/power-cut.ts: five SIGKILLs of the whole process group of a real
 // `purser run`, two of them (about) while it starts, with seats polling, commands issued,
-// a firmware image imported and a rollout started between cuts.
+// a firmware image imported and a rollout started between cuts. From source under tsx, a start
+// takes 3 s on an idle machine and up to 15 s at a load of 19 on 2 cores: hence the timeout.
 describe('power cuts', () => {
-  it('six cuts: the database checks ok, nothing that got a 2xx is lost, no seq twice, images verify or are absent', { timeout: 120_000 }, async () => {
+  it('five cuts: the database checks ok, nothing that got a 2xx is lost, no seq twice, images verify or are absent', { timeout: 240_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'purser-power-cut-'));
     try {
-      const r = await runTorture({ dir, kills: 6, seats: 30, seed: 6, duringStart: 0.34, upMs: [600, 1500] });
-      assert.equal(r.kills, 6);
+      const r = await runTorture({ dir, kills: 5, seats: 30, seed: 6, duringStart: 0.34, upMs: [600, 1500] });
+      assert.equal(r.kills, 5);
       assert.deepEqual(r.problems, []);
       assert.equal(r.corrupt, 0);
       assert.equal(r.lost, 0);

@@ -51,7 +51,7 @@ export function parseTrace(text: string, commandsPort: number): StraceEvent[] {
       continue;
     }
     const seq = /\\"seq\\":(\d+)/.exec(rest)?.[1];
-    if ((call === 'sendto' || call === 'sendmsg' || call === 'sendmmsg') && rest.includes(`htons(${commandsPort})`) && seq) {
+    if ((call === 'sendto' || call === 'sendmsg' || call === 'sendmmsg') && (l.includes(`:${commandsPort}]>`) || rest.includes(`htons(${commandsPort})`)) && seq) {
       out.push({ kind: 'dgram', seq: Number(seq), line: i });
     } else if ((call === 'write' || call === 'writev') && /HTTP\/1\.1 20\d/.test(rest)) {
       const s = /\\"seq\\":(\d+)/.exec(rest)?.[1];
