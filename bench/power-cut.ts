@@ -25,6 +25,7 @@ const { values } = parseArgs({
     seats: { type: 'string', default: '60' },
     strace: { type: 'boolean', default: false },
     commands: { type: 'string', default: '30' },
+    'max-seconds': { type: 'string', default: '170' },
     seed: { type: 'string', default: '20' },
     // By default the compiled tree (npm run build), as on the head-end; --source runs src/ under tsx.
     source: { type: 'boolean', default: false },
@@ -47,11 +48,13 @@ try {
       seats: Number(values.seats),
       seed: Number(values.seed),
       built: !values.source,
+      maxSeconds: Number(values['max-seconds']),
       log: (l) => console.log(`${Math.round((performance.now() - t0) / 1000)} s  ${l}`),
     });
     const s = r.pollsAnswered;
     const figures = {
       tree: !values.source ? 'dist (compiled)' : 'src under tsx',
+      killsAsked: Number(values.kills),
       kills: r.kills,
       corrupt: r.corrupt,
       lost: r.lost,

@@ -30,6 +30,8 @@ export interface TortureOptions {
   /** How long the controller runs before a cut, once it answers polls: [min, max] ms. */
   upMs?: [number, number];
   imageBytes?: number;
+  /** Stop after this many seconds even if fewer cuts were made (a shared machine). */
+  maxSeconds?: number;
   /** Run the compiled tree (dist/), as installed. */
   built?: boolean;
   log?: (line: string) => void;
@@ -132,7 +134,9 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   let lastStartup = 3000;
   let child: PurserChild | undefined;
   try {
+    const t0 = performance.now();
     for (let cycle = 1; cycle <= o.kills; cycle++) {
+      if (o.maxSeconds !== undefined && performance.now() - t0 > o.maxSeconds * 1000) break;
       const c = (child = spawnPurser(cfgPath, { built: o.built ?? false }));
       let up = true;
       let startedAt: number | null = null;
