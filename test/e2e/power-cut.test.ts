@@ -13,7 +13,7 @@ describe('power cuts', () => {
   it('five cuts: the database checks ok, nothing that got a 2xx is lost, no seq twice, images verify or are absent', { timeout: 240_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'purser-power-cut-'));
     try {
-      const r = await runTorture({ dir, kills: 5, seats: 30, seed: 6, duringStart: 0.34, upMs: [600, 1500] });
+      const r = await runTorture({ dir, kills: 5, seats: 30, seed: 6, duringStart: 0.34, upMs: [2500, 4000], imageBytes: 64 * 1024 });
       assert.equal(r.kills, 5);
       assert.deepEqual(r.problems, []);
       assert.equal(r.corrupt, 0);
