@@ -22,10 +22,17 @@ import { loadOrCreateSecret } from '../store/secret-file.js';
 import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { WRITE_BEHIND_DEFAULTS, WriteBehind } from '../store/write-behind.js';
 import { serviceEntity } from './service-entity.js';
+import { listenEarly, type EarlyHttp } from '../systemd/early-http.js';
+import { CLOCK_EVENTS, HeadEndClock } from '../systemd/head-end-clock.js';
 
 export type { Feature };
 
 const LIVENESS_INTERVAL_MS = 250;
+
+export interface ControllerHooks {
+  /** The "starting" listener is up (health answers 503 starting from here on). */
+  onEarlyListen?: (url: string) => void;
+}
 
 /**
  * The composition root. Starts the spine (state dir, secret, store, event
@@ -49,12 +56,20 @@ export class Controller {
   #bus: EventBus | undefined;
   readonly #storeHealth = new HealthCell('ok');
   readonly #abort = new AbortController();
+  /** The "starting" listener holding the HTTP port until the real server takes it (src/systemd/early-http.ts). */
+  #early: EarlyHttp | undefined;
+  /** What is still being opened or started, for GET /api/v1/health while starting. */
+  #checking: string[] = [];
+  #clock: HeadEndClock | undefined;
+  /** How long each start-up step took, ms, in order: what to look at when "polls answered within 1 s" is missed. */
+  readonly startupTimings: Record<string, number> = {};
 
   constructor(
     readonly config: PurserConfig,
     readonly layout: Layout,
     readonly log: Logger,
     features: Feature[] = [],
+    private readonly hooks: ControllerHooks = {},
   ) {
     const names = new Set<string>();
     for (const f of features) {
@@ -73,6 +88,16 @@ export class Controller {
     return this.#http?.url ?? '';
   }
 
+  /** The starting listener's URL, once it listens (before the store opens). */
+  get earlyUrl(): string {
+    return this.#early?.url ?? '';
+  }
+
+  /** What start() is still opening or starting; empty once started. */
+  get checking(): readonly string[] {
+    return this.#checking;
+  }
+
   async start(): Promise<void> {
     try {
       await this.#start();
@@ -84,6 +109,11 @@ export class Controller {
 
   async #start(): Promise<void> {
     const { config, layout, log } = this;
+    // First, so that from outside "starting" is told from "dead": health answers 503 starting, seats 503 + Retry-After.
+    this.#checking = ['store', ...this.#features.map((f) => f.name), 'http'];
+    this.#early = await listenEarly({ host: config.http.host, port: config.http.port, checking: () => this.#checking });
+    this.hooks.onEarlyListen?.(this.#early.url);
+    const t0 = performance.now();
     await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
     const secretHex = config.cabin.secret ?? (await loadOrCreateSecret(join(config.stateDir, 'cabin.secret'))).value;
     // The bearer token for the CLI and automation: generated beside the database when the config names none.
@@ -91,6 +121,7 @@ export class Controller {
 
     const bus = (this.#bus = new EventBus((type) => log.warn({ type }, 'event type published without a declaration: treated as live only')));
     bus.declare(CORE_EVENTS, 'core');
+    bus.declare(CLOCK_EVENTS, 'system');
     for (const f of this.#features) if (f.events) bus.declare(f.events, f.name);
 
     const sets: MigrationSet[] = [{ feature: 'core', migrations: CORE_MIGRATIONS }, ...this.#features.filter((f) => f.migrations?.length).map((f) => ({ feature: f.name, migrations: f.migrations! }))];
@@ -132,26 +163,53 @@ export class Controller {
     this.#every(LIVENESS_INTERVAL_MS, () => registry.tick({ mono: performance.now(), wall: Date.now() }));
     this.#watch({ name: 'store', health$: this.#storeHealth.health$ });
     this.#watch({ name: 'wal-checkpointer', health$: this.#checkpointer.health$ });
+    (this.#clock = new HeadEndClock({
+      bus,
+      entities,
+      log,
+      seatSkews: () => registry.all().flatMap((s) => (s.status === 'online' && s.skewMs !== null ? [s.skewMs] : [])),
+    })).start();
+    this.#done('store');
+    this.startupTimings.store = Math.round(performance.now() - t0);
 
     const routes: RoutePlugin[] = [];
     for (const f of this.#features) {
       current = f.name;
+      const setupAt = performance.now();
       const parts = await f.setup(ctx);
+      this.startupTimings[`setup:${f.name}`] = Math.round(performance.now() - setupAt);
       for (const [name, value] of Object.entries(parts.provides ?? {})) capabilities.provide(name as CapabilityName, value as never, f.name);
       routes.push(...(parts.routes ?? []));
       for (const svc of parts.services ?? []) {
         const s = f.essential ? svc : new Supervised(svc, log);
         this.#watch(s);
         this.#services.push(s);
+        const t = performance.now();
         await s.start();
+        this.startupTimings[`service:${s.name}`] = Math.round(performance.now() - t);
       }
+      this.#done(f.name);
     }
     current = 'http';
-    const http = (this.#http = new HttpService(ctx, routes));
+    // The real server listens on the port the starting one holds (the same one when config says 0).
+    const early = this.#early!;
+    const httpCtx = { ...ctx, config: { ...config, http: { ...config.http, port: early.port } } };
+    const http = (this.#http = new HttpService(httpCtx, routes));
     this.#watch(http);
     this.#services.push(http);
+    const httpAt = performance.now();
+    await http.app.ready(); // plugins loaded before the hand-over, so the port is free for as short a time as can be
+    await early.handOver();
+    this.#early = undefined;
     await http.start();
-    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir }, 'purser controller started');
+    this.startupTimings.http = Math.round(performance.now() - httpAt);
+    this.startupTimings.total = Math.round(performance.now() - t0);
+    this.#checking = [];
+    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir, startupMs: this.startupTimings }, 'purser controller started');
+  }
+
+  #done(name: string): void {
+    this.#checking = this.#checking.filter((n) => n !== name);
   }
 
   /** Seat snapshots, events and entities written behind about once a second; a failing store is `degraded` and its rows wait. */
@@ -200,6 +258,10 @@ export class Controller {
   /** Stops services in reverse order, then flushes and closes the store. Safe after a failed or partial start. */
   async stop(): Promise<void> {
     this.#abort.abort();
+    await this.#early?.handOver();
+    this.#early = undefined;
+    this.#clock?.stop();
+    this.#clock = undefined;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     for (const s of [...this.#services].reverse()) {

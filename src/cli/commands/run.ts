@@ -4,8 +4,31 @@ import { ConfigError, defaultStateDir, loadConfigFile, validateConfig } from '..
 import { createLogger } from '../../core/log.js';
 import type { CliCommand } from '../command.js';
 import { parseOptions } from '../options.js';
+import { forgetSystemdEnv, readSystemdEnv } from '../../systemd/env.js';
+import { Notifier } from '../../systemd/notify.js';
+import { StatusPublisher } from '../../systemd/status.js';
+import { Watchdog, type EssentialHealth } from '../../systemd/watchdog.js';
+import type { Health } from '../../core/service.js';
 
 const STOP_TIMEOUT_MS = 5000;
+
+/** Services without which the controller is useless: while one is down, the watchdog stops pinging and systemd restarts us. */
+export const ESSENTIAL_SERVICES = ['http', 'commands', 'store'] as const;
+
+/**
+ * The watchdog's question. While starting nothing has failed yet (start-up is
+ * TimeoutStartSec's to bound); after, a `down` essential service holds the
+ * pings. `degraded` still pings: a store that cannot flush (disk full) is not
+ * mended by a restart, and the STATUS= line says it.
+ */
+export function essentialHealth(health: Record<string, Health> | undefined): EssentialHealth {
+  if (!health) return true;
+  for (const name of ESSENTIAL_SERVICES) {
+    const h = health[name];
+    if (h?.state === 'down') return { ok: false, reason: `${name} down${h.detail ? `: ${h.detail}` : ''}` };
+  }
+  return true;
+}
 
 /** Loads and validates the config; a bad one is printed naming the key path. */
 export async function loadConfigOrExit(file: string | undefined) {
@@ -60,15 +83,48 @@ and names the key and the reason.`,
     const { values } = parseOptions(args, { config: { type: 'string', short: 'c' } });
     const { config, layout } = await loadConfigOrExit(values.config);
     const log = createLogger();
-    const controller = new Controller(config, layout, log, defaultFeatures());
-    stopOnSignals(() => controller.stop());
+    // Read systemd's variables, then drop them so VLC and other children neither inherit nor misuse them.
+    const sd = readSystemdEnv();
+    forgetSystemdEnv();
+    const notifier = new Notifier({ socket: sd.notifySocket, log: log.child({ service: 'systemd' }) });
+    const controller = new Controller(config, layout, log, defaultFeatures(), {
+      // Printed at once, so a supervisor or test can ask health while the rest starts.
+      onEarlyListen: (url) => console.log(`purser: starting on ${url}`),
+    });
+    let started = false;
+    const health = () => (started ? controller.ctx.health() : undefined);
+    const watchdog = sd.watchdogMs
+      ? new Watchdog({ notifier, intervalMs: sd.watchdogMs, essentialOk: () => essentialHealth(health()), log: log.child({ service: 'watchdog' }) })
+      : undefined;
+    watchdog?.start();
+    const status = new StatusPublisher({
+      notifier,
+      seats: () => ({ online: controller.ctx.registry.onlineCount(), total: layout.seats.length }),
+      degraded: () =>
+        Object.entries(controller.ctx.health())
+          .filter(([, h]) => h.state !== 'ok')
+          .map(([name, h]) => ({ name, reason: h.detail ?? h.state })),
+      log,
+    });
+    stopOnSignals(async () => {
+      notifier.stopping();
+      status.stop();
+      watchdog?.stop();
+      await controller.stop();
+      await notifier.flush();
+    });
     try {
       await controller.start();
     } catch (e) {
-      // start() has stopped whatever had started: exit, so a supervisor sees the failure and restarts us.
+      // start() has stopped whatever had started: exit, so a supervisor sees the failure and restarts us. No READY=1.
       console.error(`purser: start failed: ${(e as Error).message}`);
+      watchdog?.stop();
       process.exit(1);
     }
+    started = true;
+    // HTTP listens: the next seat poll is answered. Only now is systemd told we are up.
+    notifier.ready();
+    status.start();
     console.log(`purser: listening on ${controller.url} (${layout.seats.length} seats, state in ${config.stateDir})`);
     await new Promise(() => undefined);
     return 0;

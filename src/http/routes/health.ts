@@ -1,14 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../../contract/feature.js';
 
-/** GET /api/v1/health: 200 when every service is ok, 503 otherwise; JSON either way. GET /metrics: Prometheus. */
+/** GET /api/v1/health: 200 when every service is ok, 503 otherwise; JSON either way, with the head-end clock. GET /metrics: Prometheus. */
 export async function healthRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
   app.get('/api/v1/health', async (_req, reply) => {
     const services = ctx.health();
     const states = Object.values(services).map((h) => h.state);
     const status = states.includes('down') ? 'down' : states.includes('degraded') ? 'degraded' : 'ok';
     reply.code(status === 'ok' ? 200 : 503);
-    return { status, services, seats: { total: ctx.layout.seats.length, online: ctx.registry.onlineCount() } };
+    // While starting, a small listener answers this path with state "starting" (src/systemd/early-http.ts).
+    const clock = ctx.entities.get('clock:head-end');
+    return {
+      state: 'running',
+      status,
+      services,
+      seats: { total: ctx.layout.seats.length, online: ctx.registry.onlineCount() },
+      ...(clock ? { clock: { state: clock.state, ...clock.attributes } } : {}),
+    };
   });
 
   app.get('/metrics', async (_req, reply) => {
