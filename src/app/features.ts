@@ -1,5 +1,6 @@
 import { commandsFeature } from '../commands/feature.js';
 import type { Feature } from '../contract/feature.js';
+import { contentFeature } from '../content/feature.js';
 import { firmwareFeature } from '../firmware/feature.js';
 import { paFeature } from '../pa/feature.js';
 import { panelFeature } from '../panel/feature.js';
@@ -9,6 +10,7 @@ export function defaultFeatures(): Feature[] {
   return [
     commandsFeature(),
     firmwareFeature(),
+    contentFeature(),
     paFeature(),
     panelFeature(),
   ];
