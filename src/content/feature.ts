@@ -37,7 +37,7 @@ export interface ContentStatus {
   health: { state: string; detail?: string };
   current: { catalogVersion: string; createdAt: string; files: number; bytes: number } | null;
   versions: ReturnType<ContentLibrary['versions']>;
-  lastSync: { catalogVersion: string; seq: number | null; at: number; error?: string; delivery?: unknown } | null;
+  lastSync: { catalogVersion: string; url: string; seq: number | null; at: number; error?: string; delivery?: unknown } | null;
   drives: DriveStatus[];
   seats: { seat: string; status: string; serial: string | null; content: SeatSnapshot['content'] }[];
 }
@@ -170,12 +170,13 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       let lastSync: ContentStatus['lastSync'] = null;
       const publishSync = (cat: ContentCatalog) => {
         const at = Date.now();
+        const url = `${baseUrl()}${CATALOG_PATH}`;
         try {
-          const st = commands.issue({ target: { all: true }, cmd: 'content.sync', args: { catalogVersion: cat.catalogVersion, url: `${baseUrl()}${CATALOG_PATH}` } }, { issuer: 'content' });
-          lastSync = { catalogVersion: cat.catalogVersion, seq: st.seq, at };
+          const st = commands.issue({ target: { all: true }, cmd: 'content.sync', args: { catalogVersion: cat.catalogVersion, url } }, { issuer: 'content' });
+          lastSync = { catalogVersion: cat.catalogVersion, url, seq: st.seq, at };
           ctx.bus.publish({ type: 'content.published', seat: null, at, catalogVersion: cat.catalogVersion, commandSeq: st.seq });
         } catch (err) {
-          lastSync = { catalogVersion: cat.catalogVersion, seq: null, at, error: (err as Error).message };
+          lastSync = { catalogVersion: cat.catalogVersion, url, seq: null, at, error: (err as Error).message };
           log.error({ err: (err as Error).message }, 'content.sync failed');
           ctx.bus.publish({ type: 'content.published', seat: null, at, catalogVersion: cat.catalogVersion, commandSeq: null });
         }

@@ -32,10 +32,11 @@ export function decideRange(header: unknown, size: number): RangeDecision {
       continue;
     }
     const start = Number(r[1]);
-    const last = r[2] === undefined ? size - 1 : Number(r[2]);
-    if (last < start) return { kind: 'full' };
-    if (start < size) satisfiable = true;
-    ranges.push({ start, end: Math.min(last, size - 1) });
+    // An explicit last before the first is invalid (the header is ignored); a first at or past the end overlaps nothing.
+    if (r[2] !== undefined && Number(r[2]) < start) return { kind: 'full' };
+    if (start >= size) continue;
+    satisfiable = true;
+    ranges.push({ start, end: Math.min(r[2] === undefined ? size - 1 : Number(r[2]), size - 1) });
   }
   if (!satisfiable) return { kind: 'unsatisfiable' };
   if (ranges.length !== 1) return { kind: 'full' };
