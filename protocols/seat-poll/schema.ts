@@ -1,4 +1,4 @@
-import { FAULT_SEVERITIES, MEDIA_STATES, UPDATE_STATES } from './types.js';
+import { CONTENT_STATES, FAULT_SEVERITIES, MEDIA_STATES, UPDATE_STATES } from './types.js';
 
 /**
  * JSON Schema (draft-07, as fastify/ajv use it) of a poll request body. It both
@@ -76,6 +76,22 @@ export const pollRequestSchema = {
     },
     // Poll v1.1 (optional: v1 seats do not send it). The controller's nonces are 32 hex digits; the pattern leaves room.
     nonce: { type: 'string', pattern: NONCE_PATTERN },
+    // Poll v1.2 (optional): content progress (docs/protocol.md, section 6).
+    content: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['state'],
+      properties: {
+        state: { enum: [...CONTENT_STATES] },
+        version: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+        target: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+        filesDone: nonNegInt,
+        filesTotal: nonNegInt,
+        bytesDone: nonNegInt,
+        bytesTotal: nonNegInt,
+        error: shortText(256),
+      },
+    },
     update: {
       type: 'object',
       additionalProperties: false,

@@ -42,6 +42,23 @@ export interface UpdateReport {
   error?: string;
 }
 
+export const CONTENT_STATES = ['idle', 'syncing', 'ready', 'failed'] as const;
+export type ContentState = (typeof CONTENT_STATES)[number];
+
+/** Poll v1.2, optional: how far the seat's content library is (docs/protocol.md, section 6). */
+export interface ContentReport {
+  state: ContentState;
+  /** The catalog version the seat plays from (complete and verified on the seat). */
+  version?: string;
+  /** The catalog version it is fetching, while syncing. */
+  target?: string;
+  filesDone?: number;
+  filesTotal?: number;
+  bytesDone?: number;
+  bytesTotal?: number;
+  error?: string;
+}
+
 export interface PollRequest {
   seat: string;
   lru: LruInfo;
@@ -56,6 +73,8 @@ export interface PollRequest {
   update: UpdateReport;
   /** Poll v1.1: the nonce of the controller's last answer (absent from v1 seats, and on a cold start). */
   nonce?: string;
+  /** Poll v1.2: the seat's content library (absent from seats without content support). */
+  content?: ContentReport;
 }
 
 export interface DesiredState {

@@ -2,6 +2,7 @@ import { channelsFeature } from '../channels/feature.js';
 import { commandsFeature } from '../commands/feature.js';
 import { consoleFeature } from '../console/feature.js';
 import type { Feature } from '../contract/feature.js';
+import { contentFeature } from '../content/feature.js';
 import { firmwareFeature } from '../firmware/feature.js';
 import { paFeature } from '../pa/feature.js';
 import { panelFeature } from '../panel/feature.js';
@@ -11,6 +12,7 @@ export function defaultFeatures(): Feature[] {
   return [
     commandsFeature(),
     firmwareFeature(),
+    contentFeature(),
     paFeature(),
     channelsFeature(),
     panelFeature(),

@@ -1,4 +1,4 @@
-import type { MediaReport, PollRequest, UpdateReport } from '../../protocols/seat-poll/types.js';
+import type { ContentReport, MediaReport, PollRequest, UpdateReport } from '../../protocols/seat-poll/types.js';
 import type { CabinEvent } from '../contract/events.js';
 import { edgesSeen, isFlapping, recordEdges } from './flapping.js';
 import { inputMap, ownValue, sameLastKnownState, sameLruInfo, type FaultSnapshot, type InputSnapshot, type SeatRecord } from './seat-record.js';
@@ -121,6 +121,7 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
       inputs,
       faults,
       update: prevUpdate !== null && equalUpdate(prevUpdate, poll.update) ? prevUpdate : poll.update,
+      content: poll.content === undefined ? (p.content ?? null) : p.content && equalContent(p.content, poll.content) ? p.content : poll.content,
       // The registry judges freshness for the unit (which may come from another seat) and sets these.
       freshness: p.freshness,
       pollNonce: p.pollNonce,
@@ -131,7 +132,8 @@ export function applyPoll(prev: SeatRecord, poll: PollRequest, now: Now): PollOu
     events.length > 0 ||
     p.media?.state !== poll.media.state ||
     p.media?.item !== poll.media.item ||
-    p.update?.progress !== poll.update.progress;
+    p.update?.progress !== poll.update.progress ||
+    (poll.content !== undefined && (p.content?.state !== poll.content.state || p.content?.bytesDone !== poll.content.bytesDone));
   const stateChange = events.length > 0 || !sameLastKnownState(p, next.snap);
   return { next, events, stale: false, visibleChange, stateChange };
 }
@@ -142,6 +144,10 @@ function equalMedia(a: MediaReport, b: MediaReport): boolean {
 
 function equalUpdate(a: UpdateReport, b: UpdateReport): boolean {
   return a.state === b.state && a.version === b.version && a.progress === b.progress && a.error === b.error;
+}
+
+function equalContent(a: ContentReport, b: ContentReport): boolean {
+  return a.state === b.state && a.version === b.version && a.target === b.target && a.filesDone === b.filesDone && a.bytesDone === b.bytesDone && a.filesTotal === b.filesTotal && a.bytesTotal === b.bytesTotal && a.error === b.error;
 }
 
 function wasFlapping(faults: FaultSnapshot[], input: string): boolean {

@@ -1,4 +1,4 @@
-import type { FaultSeverity, LruInfo, MediaReport, UpdateReport } from '../../protocols/seat-poll/types.js';
+import type { ContentReport, FaultSeverity, LruInfo, MediaReport, UpdateReport } from '../../protocols/seat-poll/types.js';
 import type { FaultSource } from '../contract/events.js';
 import type { FreshnessMode, FreshnessState } from './freshness.js';
 
@@ -35,6 +35,8 @@ export interface SeatSnapshot {
   inputs: Record<string, InputSnapshot>;
   faults: FaultSnapshot[];
   update: UpdateReport | null;
+  /** Poll v1.2: the seat's content library as it last reported it (absent or null: never reported). */
+  content?: ContentReport | null;
   /**
    * How the installed unit's polls are known to be fresh (docs/protocol.md, poll v1.1):
    * `nonce` (a v1.1 seat), `legacy` (a v1 seat: only superseded bootIds are refused), null before its first poll.
@@ -131,6 +133,7 @@ export function sameLastKnownState(a: SeatSnapshot, b: SeatSnapshot): boolean {
   if (a.media !== b.media && (a.media === null || b.media === null || a.media.state !== b.media.state || (a.media.item ?? null) !== (b.media.item ?? null) || a.media.volume !== b.media.volume)) {
     return false;
   }
+  if ((a.content ?? null) !== (b.content ?? null) && (a.content?.state !== b.content?.state || a.content?.version !== b.content?.version || a.content?.target !== b.content?.target || a.content?.error !== b.content?.error)) return false;
   if (a.update !== b.update && (a.update === null || b.update === null || a.update.state !== b.update.state || a.update.version !== b.update.version || a.update.error !== b.update.error)) {
     return false;
   }

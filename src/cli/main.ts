@@ -8,6 +8,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   demo: () => import('./commands/demo.js'),
   sim: () => import('./commands/sim.js'),
   firmware: () => import('./commands/firmware.js'),
+  content: () => import('./commands/content.js'),
   seats: () => import('./commands/seats.js'),
   command: () => import('./commands/command.js'),
   safety: () => import('./commands/safety.js'),

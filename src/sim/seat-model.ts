@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  ContentReport,
   DesiredState,
   FaultSeverity,
   LruInfo,
@@ -71,6 +72,8 @@ export class SeatModel {
   onChannel: ((channel: Channel | null) => void) | undefined;
   /** Whether a channel's stream is really arriving; without a receiver, assumed. */
   receiving: (channel: Channel) => boolean = () => true;
+  /** Poll v1.2: the content library's progress (src/sim/content); absent until content is simulated. */
+  #content: ContentReport | undefined;
 
   constructor(
     readonly seat: string,
@@ -134,6 +137,7 @@ export class SeatModel {
       inputs: { call: { on: this.#call.on, sinceMs: age(now, this.#call.changedAt) } },
       faults,
       update: this.#update,
+      ...(this.#content ? { content: this.#content } : {}),
     };
   }
 
@@ -253,6 +257,13 @@ export class SeatModel {
   /** The poll's `update` field, as a firmware update goes (src/sim/firmware). */
   setUpdate(report: UpdateReport): void {
     this.#update = report;
+  }
+  /** The poll's `content` field (src/sim/content). */
+  setContent(report: ContentReport | undefined): void {
+    this.#content = report;
+  }
+  get content(): ContentReport | undefined {
+    return this.#content;
   }
   /** The unit runs another image from its next boot on. */
   setFirmware(version: string): void {

@@ -3,6 +3,7 @@ import { useCallback, useMemo, useState } from 'preact/hooks';
 import { CabinDialogs, type CabinDialog } from './action-dialogs.js';
 import { AlertsPanel } from './alerts-panel.js';
 import { CabinActions } from './cabin-actions.js';
+import { ContentDrives } from './content-drives.js';
 import { Deliveries } from './deliveries.js';
 import { Legend } from './legend.js';
 import { LoginDialog } from './login-dialog.js';
@@ -75,6 +76,7 @@ export function App() {
         <CabinMap layout={s.layout} seats={s.seats} calls={calls} onOpen={openSeat} />
         <aside class="side">
           <AlertsPanel alerts={s.alerts} now={now} act={act} onSeat={openSeat} />
+          <ContentDrives entities={s.entities} now={now} />
           <CabinActions paOn={paOn} paGroup={s.cabinPaGroup} act={act} open={setDialog} />
           <SafetyPanel entities={s.entities} act={act} />
           <Deliveries commands={s.commands} now={now} />

@@ -1,0 +1,46 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Section } from '../config/formats.js';
+
+/** `content:` in the config file (docs/content.md). */
+export const contentSection = Section({
+  /** Watch USB for content drives and serve the library to seats. */
+  enabled: Type.Boolean({ default: true }),
+  /** The content signing key's public half: a PEM file ... */
+  publicKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** ... or the base64 of its 32 raw bytes. Without either, drives are refused ("no content key configured"). */
+  publicKey: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
+  /** Where drives are mounted (read-only, nosuid, nodev, noexec). Default <stateDir>/media. */
+  mountRoot: Type.Optional(Type.String({ minLength: 1 })),
+  /** The library. Default <stateDir>/content. */
+  libraryDir: Type.Optional(Type.String({ minLength: 1 })),
+  allowedFilesystems: Type.Array(Type.Union([Type.Literal('ext4'), Type.Literal('exfat')]), { minItems: 1, default: ['ext4', 'exfat'] }),
+  /** Only drives on USB. Leave it on in the cabin, or an internal ext4 disk would be offered as content. */
+  requireUsb: Type.Boolean({ default: true }),
+  /** Accept loop devices as if they were USB drives (test rigs and benches only). */
+  allowLoopDevices: Type.Boolean({ default: false }),
+  /** Largest total a drive may list. */
+  maxBytes: Type.Integer({ minimum: 1, maximum: 2 * 1024 ** 4, default: 2 * 1024 ** 4 }),
+  maxFiles: Type.Integer({ minimum: 1, maximum: 100_000, default: 100_000 }),
+  /** Space kept free in the library's filesystem. */
+  spareBytes: Type.Integer({ minimum: 0, default: 256 * 1024 ** 2 }),
+  /** Accept a drive older than the current catalog. */
+  allowOlder: Type.Boolean({ default: false }),
+  /** How far a seat's X-Seat-Time may be from the controller's clock (docs/protocol.md, section 6). */
+  authWindowMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
+  /** The base URL seats are told to fetch from (content.sync url); default the controller's own http address. */
+  advertiseUrl: Type.Optional(Type.String({ pattern: '^http://[^/?#]+/?$' })),
+  /** Also watch the usb subsystem, so a keyboard or a network adapter is refused with an alert. */
+  watchUsbDevices: Type.Boolean({ default: true }),
+  /** Path of udevadm. */
+  udevadm: Type.String({ minLength: 1, default: 'udevadm' }),
+  /** Prefix for mount/umount, e.g. ['sudo', '-n'] (docs/usb.md, what mounting needs). */
+  mountCommandPrefix: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+});
+
+export type ContentConfig = Static<typeof contentSection>;
+
+declare module '../contract/config.js' {
+  interface ConfigSections {
+    content: ContentConfig;
+  }
+}
