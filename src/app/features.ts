@@ -1,3 +1,4 @@
+import { avionicsFeature } from '../avionics/feature.js';
 import { commandsFeature } from '../commands/feature.js';
 import type { Feature } from '../contract/feature.js';
 import { firmwareFeature } from '../firmware/feature.js';
@@ -8,6 +9,7 @@ import { panelFeature } from '../panel/feature.js';
 export function defaultFeatures(): Feature[] {
   return [
     commandsFeature(),
+    avionicsFeature(),
     firmwareFeature(),
     paFeature(),
     panelFeature(),
