@@ -97,6 +97,11 @@ export class FlightFeed {
     return this.#cached;
   }
 
+  /** The next get() computes afresh (the phase changed: seats must not see the old one for up to a second). */
+  invalidate(): void {
+    this.#cached = null;
+  }
+
   /** Snapshots computed so far (tests check the cache holds). */
   get computed(): number {
     return this.#computed;

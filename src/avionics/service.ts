@@ -150,6 +150,7 @@ export class AvionicsService implements Service {
 
   #onPhase(s: PhaseState): void {
     const prev = this.deps.entities.get('flight:phase');
+    this.feed.invalidate();
     this.#publishFlight();
     this.#updateHealth();
     if (prev && (prev.state !== s.phase || prev.attributes.onGround !== s.onGround)) {
