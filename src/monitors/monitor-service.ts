@@ -1,4 +1,4 @@
-import type { Subscription } from 'rxjs';
+import { filter, take, type Subscription } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { LogSink } from '../../core/log.js';
 import { SerialPortManager, type SerialPortEntity } from '../../hardware/serial/index.js';
@@ -39,6 +39,7 @@ export class MonitorService implements Service {
   readonly #states = new Map<string, MonitorEntity>();
   readonly #subs: Subscription[] = [];
   #serial: SerialPortManager | null = null;
+  readonly #timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly monitors: readonly MonitorConfig[],
@@ -71,12 +72,23 @@ export class MonitorService implements Service {
           this.#updateHealth();
         }),
       );
-      driver.start();
+      // The first poll waits for the port to open (a moment after start), so a start-up is not a MONITOR_PORT_DOWN; a port that never opens still is, after 3 s.
+      let started = false;
+      const go = () => {
+        if (started || !this.#serial) return;
+        started = true;
+        driver.start();
+      };
+      this.#subs.push(port.state$.pipe(filter((e) => e.state !== 'down'), take(1)).subscribe(go));
+      const timer = setTimeout(go, 3000);
+      timer.unref();
+      this.#timers.push(timer);
     }
     this.#updateHealth();
   }
 
   async stop(): Promise<void> {
+    for (const t of this.#timers.splice(0)) clearTimeout(t);
     for (const d of this.#drivers.values()) d.stop();
     this.#drivers.clear();
     for (const s of this.#subs.splice(0)) s.unsubscribe();
