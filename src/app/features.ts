@@ -1,4 +1,5 @@
 import { channelsFeature } from '../channels/feature.js';
+import { avionicsFeature } from '../avionics/feature.js';
 import { commandsFeature } from '../commands/feature.js';
 import { consoleFeature } from '../console/feature.js';
 import type { Feature } from '../contract/feature.js';
@@ -11,6 +12,7 @@ import { panelFeature } from '../panel/feature.js';
 export function defaultFeatures(): Feature[] {
   return [
     commandsFeature(),
+    avionicsFeature(),
     firmwareFeature(),
     contentFeature(),
     paFeature(),

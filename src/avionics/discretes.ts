@@ -52,6 +52,8 @@ interface Track {
   state: DiscreteState;
 }
 
+const NONE: string[] = [];
+
 export class DiscreteBank {
   readonly #tracks: Track[];
 
@@ -73,30 +75,43 @@ export class DiscreteBank {
     }));
   }
 
-  /** Feeds a decoded discrete word; other parameters are ignored. */
-  applyParameter(p: DecodedParameter, now: number): void {
-    if (p.format !== 'discrete') return;
+  /** Feeds a decoded discrete word; other parameters are ignored. Returns the names whose raw level changed. */
+  applyParameter(p: DecodedParameter, now: number): string[] {
+    if (p.format !== 'discrete') return NONE;
+    let changed: string[] = NONE;
     for (const t of this.#tracks) {
       const s = t.cfg.source;
       if (s.kind !== 'label' || s.label !== p.label) continue;
       if (s.sdi !== undefined && p.sdi !== s.sdi) continue;
-      this.#sample(t, ((p.bits >>> (s.bit - 11)) & 1) === 1, now);
+      if (this.#sample(t, ((p.bits >>> (s.bit - 11)) & 1) === 1, now)) changed = [...changed, t.cfg.name];
     }
+    return changed;
   }
 
-  /** Feeds a line level from a serial I/O module (true = high / closed). */
-  applyLine(line: string, level: boolean, now: number): void {
-    for (const t of this.#tracks) if (t.cfg.source.kind === 'line' && t.cfg.source.line === line) this.#sample(t, level, now);
+  /** Feeds a line level from a serial I/O module (true = high / closed). Returns the names whose raw level changed. */
+  applyLine(line: string, level: boolean, now: number): string[] {
+    let changed: string[] = NONE;
+    for (const t of this.#tracks) if (t.cfg.source.kind === 'line' && t.cfg.source.line === line && this.#sample(t, level, now)) changed = [...changed, t.cfg.name];
+    return changed;
   }
 
-  #sample(t: Track, level: boolean, now: number): void {
+  #sample(t: Track, level: boolean, now: number): boolean {
     const active = t.cfg.activeLow ? !level : level;
     t.lastSeen = now;
-    if (t.raw !== active) {
-      if (t.raw !== null) t.edges.push(now);
-      t.raw = active;
-      t.rawSince = now;
-    }
+    if (t.raw === active) return false;
+    if (t.raw !== null) t.edges.push(now);
+    t.raw = active;
+    t.rawSince = now;
+    return true;
+  }
+
+  /**
+   * The last undebounced level (true = active), or null if never seen. Only
+   * for fail-safe use: a raw "weight off wheels" may close a gate at once,
+   * never open one.
+   */
+  raw(name: string): boolean | null {
+    return this.#tracks.find((t) => t.cfg.name === name)?.raw ?? null;
   }
 
   /** Re-evaluates every discrete at `now` (monotonic ms) and returns their states. */

@@ -122,7 +122,8 @@ export class FlightInfoFolder {
     // The flight number is whole or absent: a piece gone stale would show a wrong flight.
     const pieces = FLIGHT_PIECES.map((k) => this.#pieces.get(k));
     const firstPiece = pieces[0];
-    if (firstPiece && pieces.every((p) => !p || now - p.at <= this.#limits.flightNumber) && now - firstPiece.at <= this.#limits.flightNumber) {
+    // Every piece, fresh: "CM" shown while "12" and "3" are on their way would be a wrong flight too (a short number's pieces come as NULs).
+    if (firstPiece && pieces.every((p) => p && now - p.at <= this.#limits.flightNumber)) {
       const text = pieces.map((p) => p?.text ?? '').join('').trim();
       const age = Math.max(...pieces.map((p) => (p ? now - p.at : 0)));
       if (text !== '') info.flightNumber = { value: text, ageMs: age };

@@ -45,6 +45,12 @@ export interface AvionicsPipelineOptions {
   log?: Pick<LogSink, 'info' | 'warn'>;
 }
 
+/** Where a port's own frame and framing-error counts go (hardware/serial's port has both). */
+export interface PortCounts {
+  reportFrame(): void;
+  reportError(reason: string): void;
+}
+
 export interface PipelineCounters {
   words: number;
   decoded: number;
@@ -86,6 +92,8 @@ export class AvionicsPipeline {
   /** Emits when the phase, onGround or the kind of reason changes (not its figures: see phase() for the latest). */
   readonly phase$: BehaviorSubject<PhaseState>;
   readonly clockReports$ = new Subject<ClockReport>();
+  /** A discrete's raw (undebounced) level changed: the name. For fail-safe reactions that must not wait for a tick. */
+  readonly rawEdges$ = new Subject<string>();
 
   constructor(options: AvionicsPipelineOptions) {
     this.#o = options;
@@ -101,11 +109,17 @@ export class AvionicsPipeline {
   }
 
   /** Reads one port's bytes (read-only: see readOnlyAvionicsSource). Returns the subscription; stop() ends them all. */
-  attach(input: ByteInput): Subscription {
-    const framer = typeof this.#o.framing === 'function' ? this.#o.framing() : createFramer(this.#o.framing);
+  attach(input: ByteInput, framing: FramingName | (() => WordFramer) = this.#o.framing, counts?: PortCounts): Subscription {
+    const framer = typeof framing === 'function' ? framing() : createFramer(framing);
     const source = readOnlyAvionicsSource(input, { framer, labels: this.#labels });
     const sub = source.events$.subscribe({
-      next: (e) => this.#onEvent(e),
+      next: (e) => {
+        if (counts) {
+          if (e.kind === 'framing-error') counts.reportError(e.error.reason);
+          else counts.reportFrame();
+        }
+        this.#onEvent(e);
+      },
       error: (err: unknown) => this.#o.log?.warn({ err: String(err) }, 'avionics byte source failed'),
     });
     this.#subs.push(sub);
@@ -120,7 +134,12 @@ export class AvionicsPipeline {
 
   /** A line level from a serial discrete I/O module. */
   applyLine(line: string, level: boolean): void {
-    this.#discretes.applyLine(line, level, this.#o.clock.mono());
+    for (const name of this.#discretes.applyLine(line, level, this.#o.clock.mono())) this.rawEdges$.next(name);
+  }
+
+  /** A discrete's last raw level (true = active), or null if never seen: see DiscreteBank.raw. */
+  rawDiscrete(name: string): boolean | null {
+    return this.#discretes.raw(name);
   }
 
   #onEvent(e: SourceEvent): void {
@@ -142,7 +161,7 @@ export class AvionicsPipeline {
     c.decoded++;
     const now = this.#o.clock.mono();
     this.#info.apply(e.parameter, now);
-    this.#discretes.applyParameter(e.parameter, now);
+    if (e.parameter.format === 'discrete') for (const name of this.#discretes.applyParameter(e.parameter, now)) this.rawEdges$.next(name);
   }
 
   /** Re-evaluates flight info, discretes, the phase and (now and then) the clocks. */
@@ -179,6 +198,11 @@ export class AvionicsPipeline {
       const utcNow = info.utcMinutes.value + info.utcMinutes.ageMs / 60_000;
       this.clockReports$.next(this.#clockCheck.observe(utcNow % 1440, info.date?.value ?? null, now, this.#o.clock.wall()));
     }
+  }
+
+  /** Flight info as of now (flightInfo$ holds the one of the last tick). */
+  flightInfoNow(): FlightInfo {
+    return this.#info.snapshot(this.#o.clock.mono());
   }
 
   /** The latest state, memory and evidence included (phase$ holds the latest one that changed outwardly). */

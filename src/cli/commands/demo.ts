@@ -5,6 +5,7 @@ import { createLogger } from '../../core/log.js';
 import { demoPanelPins } from '../../auth/demo-pins.js';
 import { SimFirmware } from '../../sim/firmware/sim-firmware.js';
 import { Simulator } from '../../sim/simulator.js';
+import { demoAvionics } from '../../sim/avionics/demo-avionics.js';
 import type { CliCommand } from '../command.js';
 import { intOption, parseOptions } from '../options.js';
 import { loadConfigOrExit, stopOnSignals } from './run.js';
@@ -31,6 +32,7 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
     const port = intOption(values.port, 'port', 0, 65535);
     if (port !== undefined) config.http.port = port;
     const seats = intOption(values.seats, 'seats', 1, layout.seats.length) ?? layout.seats.length;
+    const avionics = await demoAvionics(config);
     const log = createLogger(process.env.PURSER_LOG_LEVEL ?? 'warn');
     const controller = new Controller(config, layout, log, defaultFeatures());
     let sim: Simulator | undefined;
@@ -39,6 +41,7 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
       firmware?.stop();
       await sim?.stop();
       await controller.stop();
+      if ('stop' in avionics) await avionics.stop();
     });
     await controller.start();
     sim = new Simulator({
@@ -48,6 +51,7 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
       commands: { group: config.commands.group, port: config.commands.port, interface: config.multicast.interface },
     });
     firmware = new SimFirmware(sim, { controller: controller.url });
+    if ('fly' in avionics) avionics.fly();
     sim.start();
     await sim.joined().catch((err: Error) => console.error(`purser demo: simulated seats hear commands by polls only: ${err.message}`));
     const url = controller.url;
@@ -59,6 +63,8 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
   Health          ${url}/api/v1/health
   Metrics         ${url}/metrics
   API token       ${join(config.stateDir, 'api.token')}
+  Flight (seats)  ${url}/seat/v1/flight
+  ${avionics.message}
 
 Try, in another terminal:
   npx purser seats --zone J

@@ -9,6 +9,7 @@ import { playPa } from '../../sim/pa-player.js';
 import { PaSpecError, parsePaSpec, type PaSpec } from '../../sim/pa-spec.js';
 import { SimFirmware } from '../../sim/firmware/sim-firmware.js';
 import { Simulator } from '../../sim/simulator.js';
+import { SimulatedFlight } from '../../sim/avionics/simulated-flight.js';
 import type { StatsSnapshot } from '../../sim/stats.js';
 import { UsageError, type CliCommand } from '../command.js';
 import { controllerUrl, intOption, parseOptions } from '../options.js';
@@ -35,6 +36,11 @@ Options:
                                       ADDR/PORT: a voice for S seconds (default 8), L16 or PCMU;
                                       "silence" sends line hiss, which must not begin a PA (repeatable)
   --status-ms MS                      status line interval (default 5000; 0: none)
+  --flight PTY                        also fly a simulated flight gate to gate: ARINC 429 words (binary-sync
+                                      adapter framing) written to PTY, the adapter end of the controller's
+                                      avionics port (e.g. one end of a socat pty pair)
+  --flight-speed N                    flight seconds per real second (default 10)
+  --monitor PTY[:ID]                  answer as an NEC overhead monitor (ID 1..100, default 1) on PTY
   --stdin                             also read behaviours from stdin, one "NAME ARG" per line
                                       (e.g. "call 12A", "play-pa cabin:5")
 
@@ -62,6 +68,9 @@ export const command: CliCommand = {
       'multicast-interface': { type: 'string' },
       'play-pa': { type: 'string', multiple: true },
       stdin: { type: 'boolean' },
+      flight: { type: 'string' },
+      'flight-speed': { type: 'string' },
+      monitor: { type: 'string' },
       ...actionOptions,
     });
     const seats = intOption(values.seats, 'seats', 1, MAX_SEATS) ?? DEFAULT_SEATS;
@@ -77,6 +86,8 @@ export const command: CliCommand = {
       for (const arg of (values as Record<string, string[] | undefined>)[name] ?? []) usage(() => act(sim, firmware, name, arg));
     }
 
+    const flight = simulatedFlight(values.flight, values['flight-speed'], values.monitor);
+    flight?.start();
     sim.start();
     sim.joined().catch((err: Error) => process.stderr.write(`purser sim: cannot join the command group, seats hear commands by polls only: ${err.message}\n`));
     const status = statusMs > 0 ? setInterval(() => printStatus(sim), statusMs) : undefined;
@@ -87,6 +98,7 @@ export const command: CliCommand = {
     clearInterval(status);
     stdin?.close();
     firmware.stop();
+    await flight?.stop();
     await sim.stop();
     printStatus(sim);
     return 0;
@@ -105,6 +117,22 @@ export function commandGroup(spec: string | undefined, iface: string | undefined
     port: m ? Number(m[2]) : DEFAULT_COMMAND_GROUP.port,
     interface: iface ?? DEFAULT_COMMAND_GROUP.interface,
   };
+}
+
+/** `--flight PTY [--flight-speed N] [--monitor PTY[:ID]]` (docs/avionics.md, "Simulator"). */
+function simulatedFlight(path: string | undefined, speed: string | undefined, monitor: string | undefined): SimulatedFlight | undefined {
+  if (path === undefined) {
+    if (speed !== undefined || monitor !== undefined) throw new UsageError('--flight-speed and --monitor go with --flight PTY');
+    return undefined;
+  }
+  const m = monitor === undefined ? undefined : /^(\/[^:]+)(?::(\d{1,3}))?$/.exec(monitor);
+  if (monitor !== undefined && (!m || Number(m[2] ?? 1) < 1 || Number(m[2] ?? 1) > 100)) throw new UsageError(`--monitor takes an absolute PTY path and an optional :ID 1..100, not ${JSON.stringify(monitor)}`);
+  if (!path.startsWith('/')) throw new UsageError(`--flight takes the absolute path of a pty, not ${JSON.stringify(path)}`);
+  return new SimulatedFlight({
+    avionicsPath: path,
+    speed: intOption(speed, 'flight-speed', 1, 1000) ?? 10,
+    ...(m ? { monitor: { path: m[1]!, monitorId: Number(m[2] ?? 1) } } : {}),
+  });
 }
 
 /** Runs `fn`, turning a bad value into a UsageError. */

@@ -10,6 +10,7 @@ export interface RolloutRequest {
   version: string;
   target: Target;
   options: RolloutOptions;
+  /** The technician's word that the aircraft is on the ground; asked only where there is no avionics groundGate. Absent = false. */
   onGround: boolean;
   force: boolean;
 }
@@ -47,7 +48,7 @@ export function parseRolloutRequest(body: unknown, defaults: RolloutDefaults): V
     if (message) errors.push({ field, message });
   };
   for (const key of Object.keys(body)) if (!TOP_LEVEL.includes(key)) errors.push({ field: key, message: 'is not a rollout field' });
-  for (const key of ['model', 'version', 'target', 'onGround']) if (!Object.hasOwn(body, key)) errors.push({ field: key, message: 'is required' });
+  for (const key of ['model', 'version', 'target']) if (!Object.hasOwn(body, key)) errors.push({ field: key, message: 'is required' });
   if (Object.hasOwn(body, 'model')) check('model', body.model, name);
   if (Object.hasOwn(body, 'version')) check('version', body.version, name);
   if (Object.hasOwn(body, 'target')) errors.push(...targetErrors(body.target));
@@ -72,7 +73,7 @@ export function parseRolloutRequest(body: unknown, defaults: RolloutDefaults): V
       model: body.model as string,
       version: body.version as string,
       target: body.target as Target,
-      onGround: body.onGround as boolean,
+      onGround: (body.onGround as boolean | undefined) ?? false,
       force: (body.force as boolean | undefined) ?? false,
       options: {
         canary: pick('canary'),

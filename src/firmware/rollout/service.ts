@@ -74,9 +74,15 @@ export class RolloutService implements Service {
     const { layout } = this.ctx;
     const layoutErrors = targetLayoutErrors(req.target, { isSeat: (s) => layout.byId.has(s), isZone: (z) => layout.zones.includes(z) });
     if (layoutErrors.length > 0) throw new ApiError(400, 'INVALID_TARGET', formatFieldErrors(layoutErrors), layoutErrors[0]!.field);
-    if (!req.onGround && !req.force) {
+    // With avionics, the flight phase decides and the request's onGround/force are not asked: a claim cannot beat the evidence.
+    const groundGate = this.ctx.find('groundGate');
+    const decision = groundGate?.check('rollout');
+    if (decision && !decision.allowed) throw new ApiError(409, 'IN_FLIGHT', `refusing to flash seats: ${decision.reason}`);
+    if (!groundGate && !req.onGround && !req.force) {
       throw new ApiError(409, 'IN_FLIGHT', 'refusing to flash seats in flight: roll out on the ground (onGround: true), or force it');
     }
+    const onGround = groundGate ? true : req.onGround;
+    const forced = groundGate ? false : req.force;
     const catalog = this.deps.catalog();
     if (!catalog) throw new ApiError(503, 'FIRMWARE_UNAVAILABLE', 'the firmware catalog is not running; see GET /api/v1/health');
     const image = catalog.get(req.model, req.version);
@@ -89,11 +95,11 @@ export class RolloutService implements Service {
     const { model, version, size, sha256, signature } = image;
     const seats = layout.seats.filter((s) => targets(req.target, { id: s.id, zone: s.zone })).map((s) => s.id);
     const r = this.#table.create(model, version, now.wall, (id) =>
-      planRollout({ id, image: { model, version, size, sha256, signature }, target: req.target, seats, options: req.options, by, onGround: req.onGround, forced: req.force }, this.#view, now),
+      planRollout({ id, image: { model, version, size, sha256, signature }, target: req.target, seats, options: req.options, by, onGround, forced }, this.#view, now),
     );
     this.#committed.set(r.id, fingerprint(r));
     this.#open.set(r.id, r);
-    this.#note({ type: 'note', level: 'info', message: `rollout ${r.id} of ${model} ${version} to ${r.groups.reduce((n, g) => n + g.size, 0)} seats started by ${by}${req.force && !req.onGround ? ' IN FLIGHT (forced)' : ''}` });
+    this.#note({ type: 'note', level: 'info', message: `rollout ${r.id} of ${model} ${version} to ${r.groups.reduce((n, g) => n + g.size, 0)} seats started by ${by}${forced && !onGround ? ' IN FLIGHT (forced)' : ''}${groundGate ? ' (on the ground by the flight phase)' : ''}` });
     this.#tick(r.id); // the canary starts now, not half a second later
     return this.#open.get(r.id) ?? r;
   }
@@ -155,6 +161,10 @@ export class RolloutService implements Service {
     const image = catalog.get(r.image.model, r.image.version);
     if (image?.state !== 'ready') return { halt: `${r.image.model} ${r.image.version} can no longer be served: ${image ? `quarantined (${image.reason})` : 'gone from the catalog'}` };
     if (!this.deps.imageUrl(r.image.model, r.image.version)) return { hold: 'the TFTP server is not serving' };
+    // Airborne (or the phase unknown): no seat is told until the gate opens again; seats already flashing are followed.
+    const gate = this.ctx.find('groundGate')?.check('rollout');
+    // Without the evidence's figures, which change every tick: the hold reason is shown, not rewritten twice a second.
+    if (gate && !gate.allowed) return { hold: gate.reason.replace(/ \([^()]*\)$/, '') };
     return {};
   }
 

@@ -15,6 +15,7 @@ import { SystemsButton, SystemsDialog } from './systems.js';
 import { callsBySeat } from './state.js';
 import { usePanelState } from './store.js';
 import { useNow } from './time.js';
+import { FlightStatus } from './flight-status.js';
 import { TopBar } from './top-bar.js';
 import { useAct } from './use-act.js';
 
@@ -65,6 +66,7 @@ export function App() {
   return (
     <div class={`app${stale ? ' stale' : ''}`}>
       <TopBar conn={s.conn} online={online} total={s.layout.seats} alerts={s.alerts} pa={s.pa} paSeats={paSeats} session={session} now={now} onLogin={() => act.askLogin()} onLogout={act.logout} onSeat={openSeat}>
+        <FlightStatus entities={s.entities} />
         <SystemsButton entities={s.entities} onOpen={() => setSystems(true)} />
       </TopBar>
       {stale && (
