@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { merge, map } from 'rxjs';
 import type { ControllerContext } from '../../contract/feature.js';
+import { RateLimitedWarn } from '../../../core/rate-limited-warn.js';
 import { summarize } from './seats-api.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -11,6 +12,8 @@ const HEARTBEAT_MS = 15_000;
  * whatever clients do.
  */
 export const MAX_UNREAD_BYTES = 1 << 20;
+/** The reason a dropped client is counted under (purser_sse_dropped_total{reason}). */
+export const TOO_SLOW = 'too slow: more than 1 MiB unread';
 
 /**
  * GET /api/v1/events: live Server-Sent Events, one frame kind per source:
@@ -22,6 +25,7 @@ export const MAX_UNREAD_BYTES = 1 << 20;
  */
 export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
   const { bus, registry, entities, metrics } = ctx;
+  const warn = new RateLimitedWarn(ctx.log);
   app.get('/api/v1/events', (req, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -38,16 +42,18 @@ export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerConte
       ended = true;
       if (reason) {
         metrics.sseDropped.inc({ reason });
+        warn.warn(reason, { client: req.ip, unread: res.writableLength }, `live-stream client dropped: ${reason}`);
+        // Said for a client that catches up with its buffer; one that never reads would keep the backlog (and its memory) for ever, so the socket goes at once.
         res.write(`: dropped: ${reason}\n\n`);
-      }
-      res.end();
+        res.destroy();
+      } else res.end();
       close();
     };
     const send = (chunk: string) => {
       if (ended) return;
       // write() returning false means the socket's buffer is full: past the bound, the client goes.
       res.write(chunk);
-      if (res.writableLength > MAX_UNREAD_BYTES) end('too slow: more than 1 MiB unread');
+      if (res.writableLength > MAX_UNREAD_BYTES) end(TOO_SLOW);
     };
     const sub = merge(
       registry.changes$.pipe(map((s) => `event: seat\ndata: ${JSON.stringify(summarize(s))}\n\n`)),
