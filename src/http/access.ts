@@ -17,8 +17,8 @@ const encrypted = (req: FastifyRequest) => (req.raw.socket as TLSSocket).encrypt
 export interface AccessPolicy {
   /** HTTPS is on: people's routes over plain HTTP are refused (API) or redirected (pages). */
   tls: boolean;
-  /** The https:// base people are sent to, e.g. https://cabin.local:8443; port only, the host comes from the request. */
-  httpsPort: number;
+  /** The port people are sent to (the listening one, so port 0 works); the host comes from the request. */
+  httpsPort: () => number;
   readAccess: 'session' | 'open';
   closing: () => boolean;
 }
@@ -38,14 +38,15 @@ export function installAccessPolicy(app: FastifyInstance, ctx: ControllerContext
     }
     const path = pathOf(req);
     if (policy.tls && !encrypted(req) && !isSeatPath(path)) {
+      const httpsPort = policy.httpsPort();
       const host = hostOnly(req.headers.host);
       // A page a person typed gets sent on; an API call has already sent its token in the clear, so it is refused, not redirected.
       if ((req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/') && path !== '/metrics' && host) {
         onError('HTTPS_REDIRECT');
-        return reply.code(308).header('location', `https://${host}:${policy.httpsPort}${req.url}`).type('application/json').send({ error: { code: 'HTTPS_REQUIRED', message: `the panel is served over HTTPS on port ${policy.httpsPort}` } });
+        return reply.code(308).header('location', `https://${host}:${httpsPort}${req.url}`).type('application/json').send({ error: { code: 'HTTPS_REQUIRED', message: `the panel is served over HTTPS on port ${httpsPort}` } });
       }
       onError('HTTPS_REQUIRED');
-      return sendError(reply, 403, 'HTTPS_REQUIRED', `people's routes are served over HTTPS on port ${policy.httpsPort}; this port serves seats only`);
+      return sendError(reply, 403, 'HTTPS_REQUIRED', `people's routes are served over HTTPS on port ${httpsPort}; this port serves seats only`);
     }
     if (policy.readAccess === 'session' && (req.method === 'GET' || req.method === 'HEAD') && path.startsWith('/api/v1/') && !PUBLIC_READS.has(path)) {
       const p = principalOf(ctx, req);

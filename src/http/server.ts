@@ -88,7 +88,7 @@ export class HttpService implements Service {
     });
     installErrorHandlers(this.app, onError);
     const readAccess = http.readAccess ?? (isLoopbackHost(http.host) ? 'open' : 'session');
-    installAccessPolicy(this.app, ctx, { tls: this.#tls, httpsPort: http.tls.port, readAccess, closing: () => this.#closing || ctx.stopping.aborted }, onError);
+    installAccessPolicy(this.app, ctx, { tls: this.#tls, httpsPort: () => portOf(this.app.server, http.tls.port), readAccess, closing: () => this.#closing || ctx.stopping.aborted }, onError);
     for (const plugin of [seatPollRoutes, seatsApiRoutes, movesApiRoutes, entitiesApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {
       this.app.register((async (a) => plugin(a, ctx)) as FastifyPluginAsync);
     }
@@ -133,6 +133,14 @@ export class HttpService implements Service {
       this.#url = this.#seatUrl = `http://${bracket}:${portOf(this.app.server, port)}`;
       if (!isLoopbackHost(host)) this.ctx.log.warn({ host }, 'http.tls.enabled is false on a network address: panel PINs, sessions and the API token cross the network in the clear');
     }
+    // On the panel's Systems dialog and /api/v1/entities: where seats poll, and the fingerprint a person checks the browser's warning against.
+    this.ctx.entities.set({
+      id: 'http:listeners',
+      kind: 'http',
+      name: 'HTTP listeners',
+      state: this.#tls ? 'https' : 'http',
+      attributes: { url: this.#url, seatUrl: this.#seatUrl, ...(this.#material ? { sha256: this.#material.fingerprint256, certificate: this.#material.certPath, validTo: this.#material.validTo } : {}) },
+    });
     this.#health.set('ok');
   }
 
