@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import { merge, map } from 'rxjs';
 import type { ControllerContext } from '../../contract/feature.js';
 import { RateLimitedWarn } from '../../../core/rate-limited-warn.js';
@@ -26,6 +27,23 @@ export const TOO_SLOW = 'too slow: more than 1 MiB unread';
 export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
   const { bus, registry, entities, metrics } = ctx;
   const warn = new RateLimitedWarn(ctx.log);
+  // One listener for all clients: a listener per client would pile up on the controller's signal.
+  const open = new Set<() => void>();
+  const unread = new Set<{ readonly writableLength: number }>();
+  // What the stream holds for its clients right now: never more than 1 MiB and a frame each.
+  new Gauge({
+    name: 'purser_sse_unread_bytes',
+    help: 'Bytes written to live-stream clients and not yet taken by their sockets',
+    registers: [metrics.registry],
+    collect() {
+      let n = 0;
+      for (const r of unread) n += r.writableLength;
+      this.set(n);
+    },
+  });
+  ctx.stopping.addEventListener('abort', () => {
+    for (const end of [...open]) end();
+  }, { once: true });
   app.get('/api/v1/events', (req, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -63,10 +81,12 @@ export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerConte
     const heartbeat = setInterval(() => send(`: keep-alive\n\n`), HEARTBEAT_MS);
     metrics.sseClients.inc();
     const onStop = () => end();
+    unread.add(res);
     function close() {
+      unread.delete(res);
       clearInterval(heartbeat);
       sub?.unsubscribe();
-      ctx.stopping.removeEventListener('abort', onStop);
+      open.delete(onStop);
     }
     let counted = true;
     const gone = () => {
@@ -75,8 +95,9 @@ export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerConte
       ended = true;
       close();
     };
-    ctx.stopping.addEventListener('abort', onStop, { once: true });
+    open.add(onStop);
     req.raw.on('close', gone);
     res.on('close', gone);
+    if (ctx.stopping.aborted) end();
   });
 }
