@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Ipv4, Port, Section } from './formats.js';
+import { AbsolutePath, Ipv4, Port, Section } from './formats.js';
 
 /**
  * The spine's config keys (TypeBox: the JSON Schema and the TypeScript type
@@ -29,6 +29,27 @@ export const coreProperties = {
   http: Section({
     host: Type.String({ minLength: 1, default: '127.0.0.1' }),
     port: Port({ default: 8080 }),
+    /**
+     * HTTPS for people (panel, API) on its own port; seats keep polling plain
+     * HTTP on `port` (their polls are signed). Absent `enabled`: on whenever
+     * `host` is not a loopback address (docs/security.md, docs/operations.md).
+     */
+    tls: Section({
+      enabled: Type.Optional(Type.Boolean()),
+      port: Port({ default: 8443 }),
+      certFile: Type.Optional(AbsolutePath()),
+      keyFile: Type.Optional(AbsolutePath()),
+    }),
+    /** Who may read cabin state (GET /api/v1/..., the live stream): 'session' needs a panel session or the token. Absent: 'session' unless `host` is loopback. */
+    readAccess: Type.Optional(Type.Union([Type.Literal('session'), Type.Literal('open')])),
+    /** Open connections one peer address may hold; past it a new one is refused (seats use one keep-alive connection each). */
+    maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 65535, default: 64 }),
+    /** Peers the cap does not apply to: this machine (the simulator, the CLI) by default. */
+    connectionCapExempt: Type.Array(Type.String({ format: 'hostname' }), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'], maxItems: 256 }),
+    /** A client must finish sending its request headers within this (slowloris); Node's own default is 60 s. */
+    headersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 60_000, default: 10_000 }),
+    /** ...and its whole request, body included. */
+    requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
   }),
   cabin: Section({
     secret: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{32,128}$', description: '32 to 128 hexadecimal digits' })),

@@ -77,7 +77,8 @@ export function installErrorHandlers(app: FastifyInstance, onError?: (code: stri
       [status, code] = FASTIFY_CODES[err.code]!;
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
-      code = err.code ?? 'BAD_REQUEST';
+      // Never a framework's internal code (FST_ERR_...): one of ours for the status.
+      code = err.code && !/^(FST_|ERR_|HPE_)/.test(err.code) ? err.code : (CODE_OF_STATUS[status] ?? 'BAD_REQUEST');
     } else {
       status = 500;
       code = 'INTERNAL';
@@ -87,8 +88,61 @@ export function installErrorHandlers(app: FastifyInstance, onError?: (code: stri
     onError?.(code);
     return sendError(reply, status, code, message, field);
   });
+  const routes = routeTable(app);
   app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? '/';
+    const allowed = routes.methodsFor(path);
+    if (allowed.length > 0 && !allowed.includes(req.method)) {
+      onError?.('METHOD_NOT_ALLOWED');
+      reply.header('allow', allowed.join(', '));
+      return sendError(reply, 405, 'METHOD_NOT_ALLOWED', `${path} answers ${allowed.join(', ')}, not ${req.method}`);
+    }
     onError?.('NOT_FOUND');
-    return sendError(reply, 404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+    return sendError(reply, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
   });
+}
+
+/** Our code for a status when the error carries none we document. */
+export const CODE_OF_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  411: 'LENGTH_REQUIRED',
+  413: 'BODY_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+/**
+ * Every route's path as a matcher, collected as routes are added, so a path
+ * that exists under other methods is a 405 with `Allow`, not a 404. Fastify
+ * answers 404 for both; find-my-way has the lookup but fastify keeps it private.
+ */
+function routeTable(app: FastifyInstance) {
+  const table: { match: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method);
+    const source = route.url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\*/g, '.*')))
+      .join('/');
+    const match = new RegExp(`^${source}$`);
+    const entry = table.find((e) => e.match.source === match.source) ?? table[table.push({ match, methods: new Set() }) - 1]!;
+    for (const m of methods) entry.methods.add(m);
+    if (entry.methods.has('GET')) entry.methods.add('HEAD');
+  });
+  return {
+    methodsFor(path: string): string[] {
+      const out = new Set<string>();
+      for (const e of table) if (e.match.test(path)) for (const m of e.methods) out.add(m);
+      return [...out].sort();
+    },
+  };
 }

@@ -1,6 +1,9 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { ControllerContext, RoutePlugin } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
+import { installAccessPolicy } from './access.js';
 import { installErrorHandlers, sendError } from './errors.js';
 import { entitiesApiRoutes } from './routes/entities-api.js';
 import { eventsSseRoutes } from './routes/events-sse.js';
@@ -8,63 +11,173 @@ import { movesApiRoutes } from './routes/moves-api.js';
 import { healthRoutes } from './routes/health.js';
 import { seatPollRoutes } from './routes/seat-poll.js';
 import { seatsApiRoutes } from './routes/seats-api.js';
+import { isLoopbackHost, loadOrCreateTls, tlsEnabled, type TlsMaterial } from './tls.js';
+import { capConnectionsPerAddress, clientErrorHandler } from './transport.js';
 
 export type { RoutePlugin };
 
-/** The controller's one HTTP server: seat polls, the API, the panel. Each route family is its own plugin. */
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The controller's HTTP listeners, one router. Without TLS: one plain
+ * listener on http.port for everything. With TLS: HTTPS on http.tls.port for
+ * people (panel, API) and the plain listener on http.port for seats only
+ * (their polls are signed; firmware need not change). Each route family is
+ * its own plugin.
+ */
 export class HttpService implements Service {
   readonly name = 'http';
   readonly #health = new HealthCell();
   readonly health$ = this.#health.health$;
   readonly app: FastifyInstance;
+  readonly #tls: boolean;
+  /** The plain listener when TLS is on (seats); fastify's own server is then the HTTPS one. */
+  #seatServer: Server | undefined;
+  #closing = false;
   #url = '';
+  #seatUrl = '';
+  #material: TlsMaterial | undefined;
 
   constructor(private readonly ctx: ControllerContext, extra: RoutePlugin[] = []) {
+    const http = ctx.config.http;
+    this.#tls = tlsEnabled(http);
+    const onError = (code: string) => ctx.metrics.errors.inc({ code });
+    const serverOptions: ServerOptions = {
+      // Slowloris: headers in 10 s (Node: 60 s), checked every second rather than Node's 30.
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: Math.max(http.requestTimeoutMs, http.headersTimeoutMs),
+      connectionsCheckingInterval: 1000,
+      keepAliveTimeout: 65_000,
+      maxHeaderSize: 16 * 1024,
+    };
+    const exempt = http.connectionCapExempt;
+    const guard = (server: Server, plain: boolean) => {
+      capConnectionsPerAddress(server, { max: http.maxConnectionsPerAddress, exempt, plain, onRefused: (address) => {
+        onError('TOO_MANY_CONNECTIONS');
+        ctx.log.warn({ address, max: http.maxConnectionsPerAddress }, 'connection refused: this address is at its cap');
+      } });
+      return server;
+    };
+    const onClientError = clientErrorHandler(onError);
     this.app = Fastify({
       // Per-request logs are at info: at 300 polls a second they would drown everything else.
       loggerInstance: ctx.log.child({ service: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+      serverFactory: (handler: Handler) => {
+        if (!this.#tls) return guard(createHttpServer(serverOptions, handler), true);
+        // The certificate is read or made in start(); until then the context is empty and nothing listens.
+        const people = createHttpsServer({ ...serverOptions, minVersion: 'TLSv1.2' }, handler) as unknown as HttpsServer;
+        const seats = guard(createHttpServer(serverOptions, handler), true);
+        seats.on('clientError', onClientError);
+        this.#seatServer = seats;
+        return guard(people as unknown as Server, false);
+      },
       keepAliveTimeout: 65_000,
       // Seats keep connections open; on stop, idle ones close and in-flight polls are answered.
       forceCloseConnections: 'idle',
       ajv: { customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: false } },
-      return503OnClosing: true,
+      // Ours (installAccessPolicy) answers in our error shape; fastify's would not.
+      return503OnClosing: false,
+      clientErrorHandler: onClientError,
       // Errors fastify raises before routing (a bad URL, a path parameter too long) get our error shape too.
       frameworkErrors: (err, _req, reply) => {
         const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
         const code = status === 414 ? 'URI_TOO_LONG' : 'BAD_REQUEST';
-        ctx.metrics.errors.inc({ code });
+        onError(code);
         void sendError(reply, status, code, err.message);
       },
     });
-    installErrorHandlers(this.app, (code) => ctx.metrics.errors.inc({ code }));
+    installErrorHandlers(this.app, onError);
+    const readAccess = http.readAccess ?? (isLoopbackHost(http.host) ? 'open' : 'session');
+    installAccessPolicy(this.app, ctx, { tls: this.#tls, httpsPort: () => portOf(this.app.server, http.tls.port), readAccess, closing: () => this.#closing || ctx.stopping.aborted }, onError);
     for (const plugin of [seatPollRoutes, seatsApiRoutes, movesApiRoutes, entitiesApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {
       this.app.register((async (a) => plugin(a, ctx)) as FastifyPluginAsync);
     }
   }
 
+  /** Where people reach the panel and API: https:// when TLS is on. */
   get url(): string {
     return this.#url;
   }
 
+  /** Where seats poll: plain http:// on http.port (the same as `url` when TLS is off). */
+  get seatUrl(): string {
+    return this.#seatUrl;
+  }
+
+  /** The certificate people's HTTPS uses (undefined when TLS is off). */
+  get tls(): TlsMaterial | undefined {
+    return this.#material;
+  }
+
   async start(): Promise<void> {
-    const { host, port } = this.ctx.config.http;
+    const { host, port, tls } = this.ctx.config.http;
+    const bracket = host.includes(':') ? `[${host}]` : host;
+    if (this.#tls) {
+      const m = (this.#material = await loadOrCreateTls(this.ctx.config.stateDir, this.ctx.config.http));
+      (this.app.server as unknown as HttpsServer).setSecureContext({ cert: m.cert, key: m.key });
+      await this.#listen(() => this.app.listen({ host, port: tls.port }), 'http.tls.port', host, tls.port);
+      const seats = this.#seatServer!;
+      await this.#listen(() => new Promise<void>((resolve, reject) => {
+        seats.once('error', reject);
+        seats.listen({ host, port }, () => {
+          seats.off('error', reject);
+          resolve();
+        });
+      }), 'http.port', host, port);
+      this.#url = `https://${bracket}:${portOf(this.app.server, tls.port)}`;
+      this.#seatUrl = `http://${bracket}:${portOf(seats, port)}`;
+      this.ctx.log.info({ url: this.#url, seatUrl: this.#seatUrl, certificate: m.certPath, sha256: m.fingerprint256, generated: m.generated, validTo: m.validTo },
+        `https for people on ${this.#url}; certificate SHA-256 fingerprint ${m.fingerprint256}${m.generated ? ' (generated now)' : ''}`);
+    } else {
+      await this.#listen(() => this.app.listen({ host, port }), 'http.port', host, port);
+      this.#url = this.#seatUrl = `http://${bracket}:${portOf(this.app.server, port)}`;
+      if (!isLoopbackHost(host)) this.ctx.log.warn({ host }, 'http.tls.enabled is false on a network address: panel PINs, sessions and the API token cross the network in the clear');
+    }
+    // On the panel's Systems dialog and /api/v1/entities: where seats poll, and the fingerprint a person checks the browser's warning against.
+    this.ctx.entities.set({
+      id: 'http:listeners',
+      kind: 'http',
+      name: 'HTTP listeners',
+      state: this.#tls ? 'https' : 'http',
+      attributes: { url: this.#url, seatUrl: this.#seatUrl, ...(this.#material ? { sha256: this.#material.fingerprint256, certificate: this.#material.certPath, validTo: this.#material.validTo } : {}) },
+    });
+    this.#health.set('ok');
+  }
+
+  async #listen(listen: () => Promise<unknown>, key: string, host: string, port: number): Promise<void> {
     try {
-      await this.app.listen({ host, port });
+      await listen();
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new Error(`http.port ${port}: address ${host}:${port} is in use`);
+      if (code === 'EADDRINUSE') throw new Error(`${key} ${port}: address ${host}:${port} is in use`);
       if (code === 'EADDRNOTAVAIL') throw new Error(`http.host ${host}: not an address of this machine`);
-      if (code === 'EACCES') throw new Error(`http.port ${port}: not allowed to listen there (a port under 1024 needs CAP_NET_BIND_SERVICE)`);
+      if (code === 'EACCES') throw new Error(`${key} ${port}: not allowed to listen there (a port under 1024 needs CAP_NET_BIND_SERVICE)`);
       throw e;
     }
-    const addr = this.app.server.address();
-    const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-    this.#url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-    this.#health.set('ok');
   }
 
   async stop(): Promise<void> {
     this.#health.set('down', 'stopped');
-    await this.app.close();
+    this.#closing = true;
+    const seats = this.#seatServer;
+    const seatsClosed = seats?.listening
+      ? new Promise<void>((resolve) => {
+          // In-flight polls are answered (with connection: close, see installAccessPolicy); idle keep-alives go now, stragglers after 2 s.
+          const force = setTimeout(() => seats.closeAllConnections(), 2000);
+          const sweep = setInterval(() => seats.closeIdleConnections(), 100);
+          seats.close(() => {
+            clearTimeout(force);
+            clearInterval(sweep);
+            resolve();
+          });
+          seats.closeIdleConnections();
+        })
+      : Promise.resolve();
+    await Promise.all([this.app.close(), seatsClosed]);
   }
+}
+
+function portOf(server: Server | HttpsServer, fallback: number): number {
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : fallback;
 }
