@@ -20,7 +20,6 @@ const PEERS = [
   ['sfdisk', '/usr/sbin/sfdisk', 'fdisk'],
   ['mkfs.exfat', '/usr/sbin/mkfs.exfat', 'exfatprogs'],
   ['mount.exfat-fuse', '/usr/sbin/mount.exfat-fuse', 'exfat-fuse'],
-  ['nats-server', '/usr/sbin/nats-server', 'nats-server'],
   ['strace', '/usr/bin/strace', 'strace'],
   ['systemd-analyze', '/usr/bin/systemd-analyze', 'systemd'],
 ];

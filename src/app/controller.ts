@@ -84,8 +84,14 @@ export class Controller {
     return this.#ctx;
   }
 
+  /** Where people reach it (https when TLS is on). */
   get url(): string {
     return this.#http?.url ?? '';
+  }
+
+  /** Where seats poll (plain HTTP: their polls are signed). */
+  get seatUrl(): string {
+    return this.#http?.seatUrl ?? '';
   }
 
   /** The starting listener's URL, once it listens (before the store opens). */

@@ -48,7 +48,11 @@ export function paFeature(): Feature {
               maxPaMs: config.pa.maxPaMs,
               l16PayloadTypes: config.pa.l16PayloadTypes,
             },
-            { log: new RateLimitedLog(log.child({ service: 'pa' })).keyed('pa-bad-datagram') },
+            {
+              log: new RateLimitedLog(log.child({ service: 'pa' })).keyed('pa-bad-datagram'),
+              // The flight deck's PA keyline, where the avionics discretes carry one.
+              ...(ctx.find('paKeyline') ? { keyline$: ctx.find('paKeyline')!.keyline$ } : {}),
+            },
           )
         : undefined;
       publish();

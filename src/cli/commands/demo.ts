@@ -45,12 +45,12 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
     });
     await controller.start();
     sim = new Simulator({
-      controller: controller.url,
+      controller: controller.seatUrl,
       secret: controller.ctx.cabinSecret,
       seats,
       commands: { group: config.commands.group, port: config.commands.port, interface: config.multicast.interface },
     });
-    firmware = new SimFirmware(sim, { controller: controller.url });
+    firmware = new SimFirmware(sim, { controller: controller.seatUrl });
     if ('fly' in avionics) avionics.fly();
     sim.start();
     await sim.joined().catch((err: Error) => console.error(`purser demo: simulated seats hear commands by polls only: ${err.message}`));

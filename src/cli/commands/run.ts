@@ -126,6 +126,9 @@ and names the key and the reason.`,
     notifier.ready();
     status.start();
     console.log(`purser: listening on ${controller.url} (${layout.seats.length} seats, state in ${config.stateDir})`);
+    const tls = controller.ctx.entities.get('http:listeners')?.attributes;
+    if (controller.seatUrl !== controller.url) console.log(`purser: seats poll ${controller.seatUrl}`);
+    if (typeof tls?.sha256 === 'string') console.log(`purser: TLS certificate SHA-256 ${tls.sha256}`);
     await new Promise(() => undefined);
     return 0;
   },
