@@ -7,7 +7,7 @@ import { Deliveries } from './deliveries.js';
 import { Legend } from './legend.js';
 import { LoginDialog } from './login-dialog.js';
 import { SeatDetail } from './seat-detail.js';
-import { seatLook, type Tone } from './seat-look.js';
+import { seatLook, seatStates, type Tone } from './seat-look.js';
 import { SeatMap } from './seat-map.js';
 import { SystemsButton, SystemsDialog } from './systems.js';
 import { callsBySeat } from './state.js';
@@ -38,8 +38,7 @@ export function App() {
         if (!letter) continue;
         const id = `${r.row}${letter}`;
         const sum = s.seats.get(id);
-        const tone = seatLook(id, sum, calls.has(id)).tone;
-        counts.set(tone, (counts.get(tone) ?? 0) + 1);
+        for (const t of seatStates(sum, seatLook(id, sum, calls.has(id)).tone)) counts.set(t, (counts.get(t) ?? 0) + 1);
         if (sum?.status === 'online') online++;
         if (sum?.status === 'online' && sum.media === 'pa') paSeats++;
       }
