@@ -96,13 +96,21 @@ async function enterPin(page: Page, pin: string): Promise<void> {
   await page.getByRole('button', { name: 'Log in', exact: true }).last().click();
 }
 
-async function sendCommands(rig: PanelRig, n: number): Promise<void> {
+/** Five crew actions from the page's own session, and two from a technician's token (shown apart). */
+async function sendCommands(rig: PanelRig, page: Page): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const status = await page.evaluate(async (n) => {
+      const res = await fetch('/api/v1/commands', { method: 'POST', headers: { 'content-type': 'application/json' }, credentials: 'same-origin', body: JSON.stringify({ target: { seats: [`${30 + n}B`] }, cmd: 'volume.cap', args: { max: 5 + n } }) });
+      return res.status;
+    }, i);
+    assert.equal(status, 201);
+  }
   const token = rig.tc.controller.ctx.config.api.token!;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < 2; i++) {
     const res = await fetch(`${rig.tc.url}/api/v1/commands`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ target: { seats: [`${30 + i}B`] }, cmd: 'volume.cap', args: { max: 5 + i } }),
+      body: JSON.stringify({ target: { seats: [`${40 + i}C`] }, cmd: 'seat.unlock', args: { reason: 'technician' } }),
     });
     assert.equal(res.status, 201, await res.text());
   }
@@ -114,8 +122,8 @@ export function viewportSuite(size: { width: number; height: number }) {
   return async () => {
     const built = await buildTestPanel();
     const rig = await startRig({ webRoot: built.webRoot });
+    const page = await rig.page(size);
     try {
-      const page = await rig.page(size);
       await page.locator('[data-testid="online"]').filter({ hasText: '300/300 online' }).waitFor(WAIT);
 
       // Seats: every one a touch target; the whole cabin on screen where it fits, else the map scrolls.
@@ -138,10 +146,11 @@ export function viewportSuite(size: { width: number; height: number }) {
       assert.ok(logoutBox.height <= 48, `${tag}: "Log out" stays on one line (${logoutBox.height} px high)`);
 
       // Eight waiting passengers and five deliveries: the calls keep their room.
-      if (rig.hasCommands) await sendCommands(rig, 5);
+      if (rig.hasCommands) await sendCommands(rig, page);
       for (const s of CALLERS) rig.sim.seat(s)!.pressCall();
       await page.locator('.alert.kind-call').nth(CALLERS.length - 1).waitFor(WAIT);
-      if (rig.hasCommands) await page.locator('.delivery').nth(3).waitFor(WAIT);
+      if (rig.hasCommands) await page.locator('[data-list="crew"] .delivery').nth(3).waitFor(WAIT);
+      if (rig.hasCommands) await page.locator('[data-list="other"] .delivery').nth(1).waitFor(WAIT);
       const fullyShown = await page.evaluate(() => {
         const list = document.querySelector('.alert-list')!.getBoundingClientRect();
         return Array.from(document.querySelectorAll('.alert.kind-call')).filter((el) => {
@@ -180,6 +189,9 @@ export function viewportSuite(size: { width: number; height: number }) {
       await assertDialogFits(page, `${tag} systems dialog`, size);
       await page.getByRole('button', { name: 'Close' }).click();
       for (const s of CALLERS) rig.sim.seat(s)!.releaseCall();
+    } catch (e) {
+      await page.screenshot({ path: `${SCREENSHOTS}${tag}-FAILED.png` }).catch(() => undefined);
+      throw e;
     } finally {
       await rig.stop();
       await built.remove();

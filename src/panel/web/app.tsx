@@ -26,7 +26,8 @@ export function App() {
   const [seat, setSeat] = useState<string | null>(null);
   const [dialog, setDialog] = useState<CabinDialog | null>(null);
   const [systems, setSystems] = useState(false);
-  const openSeat = useCallback((id: string) => setSeat(id), []);
+  // A system alert (a halted rollout) has no seat: tapping it opens Systems.
+  const openSeat = useCallback((id: string) => (id ? setSeat(id) : setSystems(true)), []);
   const calls = useMemo(() => callsBySeat(s.alerts), [s.alerts]);
 
   const { counts, online, paSeats } = useMemo(() => {
@@ -74,7 +75,7 @@ export function App() {
         <aside class="side">
           <AlertsPanel alerts={s.alerts} now={now} act={act} onSeat={openSeat} />
           <CabinActions paOn={paOn} paGroup={s.cabinPaGroup} act={act} open={setDialog} />
-          <Deliveries commands={s.commands} now={now} />
+          <Deliveries commands={s.commands} now={now} seats={s.seats} layout={s.layout} />
         </aside>
       </main>
       <Legend counts={counts} />

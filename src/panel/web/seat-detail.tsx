@@ -191,7 +191,7 @@ export function SeatDetail({ id, summary, alerts, commands, recent, role, now, a
           {commands.length > 0 && (
             <ul class="seat-deliveries">
               {commands.slice(0, 2).map((c) => (
-                <Delivery key={c.seq} c={c} now={now} />
+                <Delivery key={c.seq} c={c} now={now} failed={c.cmd === 'firmware.update' && summary?.update === 'failed' ? [id] : []} />
               ))}
             </ul>
           )}
