@@ -38,3 +38,15 @@ describe('"Sent to seats" in crew words', () => {
     assert.deepEqual(seatsOf({ all: true }, layout), ['1A', '1B', '2A', '2B']);
   });
 });
+
+describe('the message on a seat screen', () => {
+  const cmd = (seq: number, c: string, target: import('../../src/panel/web/wire.js').Target, args: Record<string, unknown> = {}) =>
+    ({ seq, cmd: c, args, target, at: 0, expiresAt: 0, issuer: 'panel:crew', state: 'delivered', targeted: 1, acked: 1, pending: [], offline: [] }) as import('../../src/panel/web/wire.js').CommandStatus;
+  it('is the newest message command that reached the seat, by seat, zone or cabin; a clear ends it', async () => {
+    const { activeMessage } = await import('../../src/panel/web/commands-text.js');
+    const list = [cmd(1, 'message.show', { zones: ['Y'] }, { text: 'Meal service', level: 'info' }), cmd(2, 'message.show', { seats: ['1A'] }, { text: 'Other seat', level: 'urgent' })];
+    assert.deepEqual(activeMessage(list, '2A', 'Y'), { text: 'Meal service', level: 'info' });
+    assert.equal(activeMessage(list, '1B', 'J'), null);
+    assert.equal(activeMessage([...list, cmd(3, 'message.clear', { all: true })], '2A', 'Y'), null);
+  });
+});

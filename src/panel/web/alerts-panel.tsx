@@ -1,5 +1,6 @@
 import { useMemo } from 'preact/hooks';
 import { alertOrder } from '../../alerts/alert.js';
+import { faultInfo } from '../../alerts/fault-table.js';
 import { api } from './api.js';
 import { Icon, type IconName } from './icons.js';
 import { clock, waited } from './time.js';
@@ -27,7 +28,7 @@ function title(a: Alert): string {
 
 function detail(a: Alert, now: number): string {
   if (a.kind === 'rollout') return `${a.text ?? a.code ?? ''} · ${clock(a.since)} · for a technician`;
-  const what = a.kind === 'fault' ? `${a.code} · ` : a.kind === 'flapping' ? `${a.code} flapping · ` : 'since ';
+  const what = a.kind === 'fault' ? `${faultInfo(a.code ?? '').title} (${a.code}) · ` : a.kind === 'flapping' ? `${a.code} flapping · ` : 'since ';
   const since = a.kind === 'call' ? `waiting ${waited(now - a.since)}` : `${what}${clock(a.since)}`;
   return a.ackedBy ? `${since} · ack by ${a.ackedBy.replace(/^panel:/, '')}` : since;
 }

@@ -85,6 +85,8 @@ export function App() {
           summary={s.seats.get(seat)}
           alerts={[...s.alerts.values()].filter((a) => a.seat === seat)}
           commands={[...s.commands.values()].filter((c) => 'seats' in c.target && c.target.seats.includes(seat)).sort((a, b) => b.seq - a.seq)}
+          allCommands={[...s.commands.values()]}
+          layout={s.layout}
           recent={s.recent}
           role={session?.role ?? null}
           now={now}

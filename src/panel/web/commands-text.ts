@@ -75,3 +75,18 @@ export function failedSeats(c: Pick<CommandStatus, 'cmd' | 'target' | 'at'>, sea
   if (c.cmd !== 'firmware.update') return [];
   return seatsOf(c.target, layout).filter((id) => seats.get(id)?.update === 'failed');
 }
+
+/** Does a command's target include this seat (in this zone)? */
+export function reaches(t: Target, seat: string, zone: string | undefined): boolean {
+  return 'all' in t || ('zones' in t ? zone !== undefined && t.zones.includes(zone) : t.seats.includes(seat));
+}
+
+/** The message on this seat's screen now, by the newest message command that reached it (a clear ends it). */
+export function activeMessage(commands: Iterable<CommandStatus>, seat: string, zone: string | undefined): { text: string; level: string } | null {
+  let newest: CommandStatus | undefined;
+  for (const c of commands) {
+    if ((c.cmd !== 'message.show' && c.cmd !== 'message.clear') || !reaches(c.target, seat, zone)) continue;
+    if (!newest || c.seq > newest.seq) newest = c;
+  }
+  return newest?.cmd === 'message.show' ? { text: String(newest.args.text ?? ''), level: String(newest.args.level ?? 'info') } : null;
+}

@@ -105,7 +105,11 @@ export function SeatMap({ layout, seats, calls, onOpen }: MapProps) {
             const zoneStart = i === 0 || rows[i - 1]!.zone !== r.zone;
             return [
               <div class={`row-head zone-${layout.zones.indexOf(r.zone) % 4}${zoneStart ? ' zone-start' : ''}`} key={`r${r.row}`}>
-                {zoneStart && <span class="zone-tag">{r.zone}</span>}
+                {zoneStart && (
+                  <span class="zone-tag" title={layout.zoneNames?.[r.zone] ?? r.zone}>
+                    {r.zone}
+                  </span>
+                )}
                 {r.row}
               </div>,
               ...cols.map((c, ci) => {
