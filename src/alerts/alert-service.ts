@@ -3,7 +3,7 @@ import type { ControllerContext } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { alertOrder, type Alert, type AlertBook, type AlertChange } from './alert.js';
 import { AlertTable } from './alert-table.js';
-import { ACK_ACTION, CLEAR_ACTION, reduceAlerts } from './book.js';
+import { ACK_ACTION, CLEAR_ACTION, reduceAlerts, reduceEntityAlerts, type Reduced } from './book.js';
 
 /**
  * Runs the alert book: folds every cabin event through the pure reducer,
@@ -25,11 +25,10 @@ export class AlertService implements Service {
   async start(): Promise<void> {
     this.#table = new AlertTable(this.ctx.db);
     this.#book = new Map(this.#table.load().map((a) => [a.id, a]));
-    this.#sub = this.ctx.bus.events$.subscribe((ev) => {
-      const { book, changes } = reduceAlerts(this.#book, ev);
-      this.#book = book;
-      for (const c of changes) this.#changed(c);
-    });
+    this.#sub = this.ctx.bus.events$.subscribe((ev) => this.#apply(reduceAlerts(this.#book, ev)));
+    // Systems that need a person (a halted rollout) come as entities, not cabin events.
+    for (const entity of this.ctx.entities.all('rollout')) this.#apply(reduceEntityAlerts(this.#book, { type: 'set', entity }));
+    this.#sub.add(this.ctx.entities.changes$.subscribe((c) => this.#apply(reduceEntityAlerts(this.#book, c))));
     this.#health.set('ok');
   }
 
@@ -38,6 +37,11 @@ export class AlertService implements Service {
     this.#sub = undefined;
     this.#save();
     this.#health.set('down', 'stopped');
+  }
+
+  #apply({ book, changes }: Reduced): void {
+    this.#book = book;
+    for (const c of changes) this.#changed(c);
   }
 
   /** Open alerts, the ones needing attention first. */
@@ -61,11 +65,11 @@ export class AlertService implements Service {
 
   #crew(action: string, id: string, by: string): void {
     const a = this.#book.get(id);
-    if (a) this.ctx.bus.publish({ type: 'crew.action', seat: a.seat, at: Date.now(), action, by, detail: id });
+    if (a) this.ctx.bus.publish({ type: 'crew.action', seat: a.seat || null, at: Date.now(), action, by, detail: id });
   }
 
   #changed(c: AlertChange): void {
-    this.ctx.bus.publish({ type: 'alert.changed', seat: c.alert.seat ?? null, at: Date.now(), change: c });
+    this.ctx.bus.publish({ type: 'alert.changed', seat: c.alert.seat || null, at: Date.now(), change: c });
     if (this.#unsaved.push(c) === 1) queueMicrotask(() => this.#save());
   }
 

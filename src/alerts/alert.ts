@@ -2,7 +2,8 @@
  * What needs a crew member's attention, as the panel lists it. Plain JSON: the
  * API sends it, the store keeps it, the page imports these types.
  */
-export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping';
+/** `rollout`: a firmware rollout halted (a cabin system, not a seat: `seat` is ''). */
+export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping' | 'rollout';
 
 /** urgent: chime and flash (a passenger is waiting); high: flash; normal: counted. */
 export type AlertPriority = 'urgent' | 'high' | 'normal';
@@ -15,8 +16,10 @@ export interface Alert {
   priority: AlertPriority;
   /** Wall ms when the condition began (a call is dated back to the press). */
   since: number;
-  /** Fault code, or the flapping input's name. */
+  /** Fault code, the flapping input's name, or the rollout's entity id. */
   code?: string;
+  /** What a person reads about a system alert (why the rollout halted). */
+  text?: string;
   ackedAt: number | null;
   ackedBy: string | null;
 }

@@ -1,3 +1,4 @@
+import type { EntityChange } from '../contract/entities.js';
 import type { CabinEvent } from '../contract/events.js';
 import type { FaultSeverity } from '../../protocols/seat-poll/types.js';
 import type { Alert, AlertBook, AlertChange, AlertKind, AlertPriority } from './alert.js';
@@ -89,4 +90,33 @@ function crewAction(book: AlertBook, ev: Extract<CabinEvent, { type: 'crew.actio
     return { book: next, changes: [{ op: 'close', alert: a, reason: 'cleared', by: ev.by }] };
   }
   return same(book);
+}
+
+/**
+ * A halted firmware rollout needs a technician: it opens an alert until the
+ * rollout runs again, is cancelled or goes away. Pure, like reduceAlerts; one
+ * alert per rollout however often its entity is written.
+ */
+export function reduceEntityAlerts(book: AlertBook, change: EntityChange): Reduced {
+  const id = change.type === 'removed' ? change.id : change.entity.id;
+  const kind = change.type === 'removed' ? change.kind : change.entity.kind;
+  if (kind !== 'rollout') return same(book);
+  const open_ = [...book.values()].find((a) => a.kind === 'rollout' && a.code === id);
+  const halted = change.type === 'set' && change.entity.state === 'halted';
+  if (!halted) return open_ ? resolve(book, (a) => a === open_) : same(book);
+  if (open_) return same(book);
+  const e = change.entity;
+  const reason = typeof e.attributes.reason === 'string' ? e.attributes.reason : undefined;
+  const alert: Alert = {
+    id: `rollout-${id.replace(/[^A-Za-z0-9_-]/g, '_')}-${e.changedAt}`,
+    kind: 'rollout',
+    seat: '',
+    priority: 'high',
+    since: e.changedAt,
+    code: id,
+    text: `${e.name ?? id} halted${reason ? `: ${reason}` : ''}`,
+    ackedAt: null,
+    ackedBy: null,
+  };
+  return { book: new Map(book).set(alert.id, alert), changes: [{ op: 'open', alert }] };
 }

@@ -9,5 +9,16 @@ export interface CliCommand {
   run(args: string[]): Promise<number>;
 }
 
-/** Thrown for bad command-line usage: printed without a stack, exit code 2. */
-export class UsageError extends Error {}
+/**
+ * Thrown for bad command-line usage: printed without a stack, exit code 2.
+ * `showHelp: false` when the message says all there is (a missing token): the
+ * whole usage would bury it.
+ */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly showHelp = true,
+  ) {
+    super(message);
+  }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import type { CliCommand } from './command.js';
 import { UsageError } from './command.js';
+import { didYouMean } from './suggest.js';
 
 /** Sub-commands, loaded lazily so `purser seats` does not load the controller. */
 const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
@@ -34,7 +35,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    console.error(`purser: unknown command "${name}"\n\n${await usage()}`);
+    const near = didYouMean(name, Object.keys(COMMANDS));
+    console.error(near ? `purser: unknown command "${name}": did you mean \`purser ${near}\`?` : `purser: unknown command "${name}"\n\n${await usage()}`);
     return 2;
   }
   const { command } = await load();
@@ -46,11 +48,17 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`purser ${name}: ${(e as Error).message}\n\n${command.help}`);
+      const plain = plainParseError((e as Error).message);
+      console.error(e instanceof UsageError && !e.showHelp ? `purser ${name}: ${plain}\n(see \`purser ${name} --help\`)` : `purser ${name}: ${plain}\n\n${command.help}`);
       return 2;
     }
     throw e;
   }
+}
+
+/** node:util parseArgs speaks of "Unknown option '--x'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--x\"'": keep the first sentence. */
+function plainParseError(message: string): string {
+  return message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Option '(--[\w-]+)(?: <value>)?' argument missing$/, '$1 needs a value');
 }
 
 // `purser seats | head` closes the pipe early: that is not an error.

@@ -21,3 +21,10 @@ export function intOption(value: string | undefined, name: string, min: number, 
 export function controllerUrl(flag: string | undefined): string {
   return (flag ?? process.env.PURSER_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 }
+
+/** A whole number given as a positional argument: named as the thing it is ("rollout ID"), not as a flag. */
+export function wholeNumber(value: string | undefined, what: string, hint = ''): number {
+  const n = Number(value);
+  if (value === undefined || value.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${what} must be a whole number such as 3${value === undefined ? '' : `, not "${value}"`}${hint}`);
+  return n;
+}

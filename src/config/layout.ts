@@ -8,7 +8,7 @@
 export interface LayoutConfig {
   rows: number;
   letters: string;
-  zones: Record<string, string | { rows: string; letters?: string }>;
+  zones: Record<string, string | { rows: string; letters?: string; name?: string }>;
   skipRows?: number[];
 }
 
@@ -30,6 +30,8 @@ export interface Layout {
   seats: SeatDef[];
   rows: RowDef[];
   zones: string[];
+  /** A name for people per zone: configured (`zones.J.name`), else the usual one for a cabin-class code (J Business, Y Economy). */
+  zoneNames: Record<string, string>;
   /** All letters in cabin order with '' for aisles, for drawing the widest row. */
   columns: string[];
   byId: Map<string, SeatDef>;
@@ -92,8 +94,17 @@ export function buildLayout(cfg: LayoutConfig, path = 'cabin.layout'): Layout {
   }
   if (seats.length === 0) throw new LayoutError(path, 'the layout has no seats');
   const zones = [...new Set(rows.map((r) => r.zone))];
-  return { seats, rows, zones, columns: widestColumns(rows), byId: new Map(seats.map((s) => [s.id, s])) };
+  const zoneNames: Record<string, string> = Object.create(null);
+  for (const z of zones) {
+    const spec = cfg.zones[z];
+    const name = typeof spec === 'object' && spec.name ? spec.name : Object.hasOwn(CLASS_NAMES, z) ? CLASS_NAMES[z] : undefined;
+    if (name) zoneNames[z] = name;
+  }
+  return { seats, rows, zones, zoneNames, columns: widestColumns(rows), byId: new Map(seats.map((s) => [s.id, s])) };
 }
+
+/** IATA cabin-class codes as zone names: what a zone is called when the layout does not say. */
+const CLASS_NAMES: Readonly<Record<string, string>> = { F: 'First', J: 'Business', C: 'Business', W: 'Premium economy', Y: 'Economy' };
 
 /** Merges every row's letters in cabin order so each letter keeps its own column on the map. */
 function widestColumns(rows: RowDef[]): string[] {

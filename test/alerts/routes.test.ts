@@ -72,7 +72,8 @@ describe('alerts API', () => {
     const call = open[0]!;
     assert.equal(call.kind, 'call');
     assert.equal(call.priority, 'urgent');
-    assert.ok(call.since <= before - 3900, 'waiting since the press, not since the poll');
+    // A second of margin: on a busy machine the poll itself can take hundreds of ms.
+    assert.ok(call.since <= before - 3000, 'waiting since the press, not since the poll');
 
     const acked = await act(call.id, 'ack');
     assert.equal(acked.status, 200);

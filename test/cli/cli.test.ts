@@ -80,10 +80,11 @@ describe('purser CLI', () => {
   });
 
   it('`purser command` sends, waits for every targeted seat, and exits 0 when delivered', async () => {
-    const run = purser(['command', 'seat.lock', '--seats', '5a,5b', '--reason', 'medical', '--controller', tc.url, '--timeout', '10'], { PURSER_TOKEN: TEST_TOKEN });
+    const run = purser(['command', 'seat.lock', '--seats', '5a,5b', '--reason', 'medical', '--controller', tc.url, '--timeout', '30'], { PURSER_TOKEN: TEST_TOKEN });
     // The two seats poll while the CLI watches; their polls acknowledge what they were given.
     let ack = 0;
-    for (let i = 1; i <= 20 && ack === 0; i++) {
+    // Generous: on a busy machine the CLI itself can take seconds to start and send.
+    for (let i = 1; i <= 200 && ack === 0; i++) {
       const r = await postPoll(tc.url, pollBody('5A', { seq: i }));
       const seqs = (r.body.commands as { seq: number }[]).map((c) => c.seq);
       if (seqs.length) ack = Math.max(...seqs);

@@ -51,7 +51,8 @@ export interface PanelRig {
   hasCommands: boolean;
   /** Requests a page made to anywhere but this controller: the panel must make none. */
   foreign: string[];
-  page(): Promise<Page>;
+  /** A fresh touch page at the given size (default 1280x800, the panel's design size). */
+  page(viewport?: { width: number; height: number }): Promise<Page>;
   /** Stops the controller, waits `downMs`, starts it again on the same port and state (a power cut, in short). */
   restart(downMs?: number, whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
@@ -81,8 +82,8 @@ export async function startRig(opts: { seats?: number; pins?: boolean; webRoot: 
     browser,
     hasCommands: first.commands !== undefined,
     foreign,
-    async page() {
-      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, hasTouch: true });
+    async page(viewport = { width: 1280, height: 800 }) {
+      const ctx = await browser.newContext({ viewport, hasTouch: true });
       const page = await ctx.newPage();
       // Counts chime tones, so a test can tell the panel made a sound.
       await page.addInitScript(() => {

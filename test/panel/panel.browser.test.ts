@@ -94,10 +94,11 @@ describe('crew panel in Chromium', { timeout: 240_000 }, () => {
     await row.waitFor({ state: 'detached', ...WAIT });
     await page.getByRole('dialog').getByText('The call light is still on at the seat').waitFor(WAIT);
     await page.getByRole('button', { name: 'Close' }).click();
-    assert.notEqual(await page.locator('[data-seat="23C"]').getAttribute('data-tone'), 'call');
+    assert.equal(await page.locator('[data-seat="23C"]').getAttribute('data-tone'), 'answered', 'cleared, but the light is on at the seat: not shown as no call');
     const book = (await (await fetch(`${rig.tc.url}/api/v1/alerts`)).json()) as { alerts: unknown[] };
     assert.deepEqual(book.alerts, [], 'cleared in the controller, not just on this page');
     rig.sim.seat('23C')!.releaseCall();
+    await page.locator('[data-seat="23C"][data-tone="playing"], [data-seat="23C"][data-tone="idle"]').waitFor(WAIT);
   });
 
   it('lists offline seats and faults, and the map marks them', async () => {
@@ -161,6 +162,20 @@ describe('crew panel in Chromium', { timeout: 240_000 }, () => {
     assert.match(await message.innerText(), /Message “Meal service will begin shortly\.” · Zone Y/);
     await page.locator('.delivery[data-cmd="message.show"][data-state="delivered"]').first().waitFor(WAIT);
     assert.match(await message.innerText(), /Done: all 270 seats/);
+
+    // Urgent applies to a ready-made message, and a whole-cabin message asks first.
+    const messages = async () => ((await (await fetch(`${rig.tc.url}/api/v1/commands`)).json()) as { commands: { seq: number; cmd: string; args: { level?: string } }[] }).commands.filter((c) => c.cmd === 'message.show');
+    const sentBefore = (await messages()).length;
+    await page.locator('[data-action="message"]').click();
+    await page.getByRole('radio', { name: /Urgent/ }).click();
+    await page.getByRole('button', { name: 'Meal service will begin shortly.' }).click();
+    await page.getByRole('alertdialog').filter({ hasText: 'every screen in the cabin (300 seats)' }).waitFor(WAIT);
+    assert.equal((await messages()).length, sentBefore, 'nothing is sent to the cabin before the crew confirms');
+    await page.locator('[data-action="confirm-message"]').click();
+    await page.getByRole('dialog').waitFor({ state: 'detached', ...WAIT });
+    const sent = await messages();
+    assert.equal(sent.length, sentBefore + 1);
+    assert.equal(sent.sort((a, b) => b.seq - a.seq)[0]!.args.level, 'urgent', 'the preset went at the level the crew chose');
 
     await page.locator('[data-action="volume"]').click();
     await page.getByRole('button', { name: 'Lower' }).click();

@@ -6,6 +6,8 @@ import { ControllerClientError, getJson } from '../http-client.js';
 import { controllerUrl, intOption, parseOptions } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveToken } from '../token.js';
+import { COMMAND_NAMES, isCommandName, VOCABULARY } from '../../../protocols/seat-command/vocabulary.js';
+import { didYouMean, seats as seatsText } from '../suggest.js';
 
 interface Status {
   seq: number;
@@ -70,6 +72,25 @@ function argsFor(cmd: string, v: Record<string, string | boolean | undefined>): 
     default:
       return {};
   }
+}
+
+const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** What each argument looks like, for "safety.play needs --channel NAME and --group A.B.C.D:PORT". */
+const ARG_FORM: Record<string, string> = { channel: 'NAME', group: 'A.B.C.D:PORT', reason: 'TEXT', max: '0-10', text: 'TEXT', model: 'M', version: 'V', url: 'URL', size: 'BYTES', sha256: 'HEX', signature: 'BASE64', catalogVersion: 'V' };
+
+/** The command's name checked before anything is sent: a typo lists the commands. */
+function checkName(cmd: string): void {
+  if (isCommandName(cmd)) return;
+  const near = didYouMean(cmd, COMMAND_NAMES);
+  throw new UsageError(`unknown command "${cmd}"${near ? `: did you mean ${near}?` : ''}\nThe commands are: ${COMMAND_NAMES.join(', ')}`, false);
+}
+
+/** Every argument the vocabulary requires, asked for by its flag, not by its JSON path. */
+function checkArgs(cmd: string, args: Record<string, unknown>): void {
+  if (!isCommandName(cmd)) return;
+  const missing = Object.keys(VOCABULARY[cmd]).filter((k) => args[k] === undefined);
+  if (missing.length) throw new UsageError(`${cmd} needs ${missing.map((k) => `${flagOf(k)} ${ARG_FORM[k] ?? 'VALUE'}`).join(' and ')}`, false);
 }
 
 export const command: CliCommand = {
@@ -139,20 +160,23 @@ Exit status: 0 delivered to every targeted seat, 3 not delivered within --timeou
     );
     const cmd = positionals[0];
     if (!cmd || positionals.length > 1) throw new UsageError('name exactly one command, e.g. `purser command seat.lock --zone J --reason turbulence`');
+    checkName(cmd);
     const zones = list(values.zone);
     const seats = list(values.seats);
     if ([values.all, zones, seats].filter(Boolean).length !== 1) throw new UsageError('choose the seats with exactly one of --all, --zone or --seats');
     const target = values.all ? { all: true } : zones ? { zones } : { seats: seats! };
+    const cmdArgs = argsFor(cmd, values);
+    checkArgs(cmd, cmdArgs);
     const ttl = intOption(values['ttl-ms'], 'ttl-ms', 1000, 86_400_000);
     const waitS = intOption(values.timeout, 'timeout', 1, 3600) ?? 10;
     const base = controllerUrl(values.controller);
     const token = await resolveToken(values.token, values['state-dir']);
-    if (!token) throw new UsageError('no API token: pass --token, set PURSER_TOKEN, or point --state-dir at the controller state');
+    if (!token) throw new UsageError(`no API token: pass --token, set PURSER_TOKEN, or point --state-dir at the controller's state dir (it keeps api.token there)`, false);
 
-    const res = await postOnce<{ command: Status }>(base, `/api/v1/commands${ttl ? `?ttlMs=${ttl}` : ''}`, token, { target, cmd, args: argsFor(cmd, values) });
+    const res = await postOnce<{ command: Status }>(base, `/api/v1/commands${ttl ? `?ttlMs=${ttl}` : ''}`, token, { target, cmd, args: cmdArgs });
     let status = res.command;
     if (values['no-wait']) {
-      console.log(values.json ? JSON.stringify(status) : `sent ${cmd} as seq ${status.seq} to ${status.targeted} seats`);
+      console.log(values.json ? JSON.stringify(status) : `sent ${cmd} as seq ${status.seq} to ${seatsText(status.targeted)}`);
       return 0;
     }
     const progress = new Progress();
@@ -165,7 +189,7 @@ Exit status: 0 delivered to every targeted seat, 3 not delivered within --timeou
     }
     progress.end();
     if (values.json) console.log(JSON.stringify(status, null, 2));
-    else if (status.state === 'delivered') console.log(`${cmd} (seq ${status.seq}) delivered to all ${status.targeted} seats`);
+    else if (status.state === 'delivered') console.log(`${cmd} (seq ${status.seq}) delivered to ${status.targeted === 1 ? 'the seat' : `all ${status.targeted} seats`}`);
     else console.log(`${cmd} (seq ${status.seq}): ${status.acked}/${status.targeted} acknowledged; waiting: ${status.pending.slice(0, 20).join(' ')}${status.pending.length > 20 ? ' …' : ''}${status.offline.length ? `; offline: ${status.offline.length}` : ''}`);
     return status.state === 'delivered' ? 0 : 3;
   },

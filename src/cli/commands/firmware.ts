@@ -9,7 +9,7 @@ import type { RolloutDetail, RolloutSummary } from '../../firmware/rollout/view.
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
 import { ControllerClientError, getJson } from '../http-client.js';
-import { controllerUrl, intOption, parseOptions } from '../options.js';
+import { controllerUrl, parseOptions, wholeNumber } from '../options.js';
 import { Progress } from '../progress.js';
 import { ago, renderTable } from '../table.js';
 import { resolveToken } from '../token.js';
@@ -77,7 +77,7 @@ export const command: CliCommand = {
     const base = controllerUrl(values.controller);
     const token = async () => {
       const t = await resolveToken(values.token, values['state-dir']);
-      if (!t) throw new UsageError('no API token: pass --token, set PURSER_TOKEN, or point --state-dir at the controller state');
+      if (!t) throw new UsageError(`no API token: pass --token, set PURSER_TOKEN, or point --state-dir at the controller's state dir (it keeps api.token there)`, false);
       return t;
     };
     const json = (v: unknown) => console.log(JSON.stringify(v, null, 2));
@@ -137,7 +137,7 @@ export const command: CliCommand = {
             console.log(rollouts.length ? renderTable(['ID', 'IMAGE', 'STATE', 'ON VERSION', 'FAILED', 'IN FLIGHT', 'STARTED', 'WHY'], rows) : 'no rollouts yet');
             return 0;
           }
-          const id = intOption(rest[0], 'ID', 1, Number.MAX_SAFE_INTEGER)!;
+          const id = wholeNumber(rest[0], 'the rollout ID', ' (see `purser firmware status`)');
           const { rollout } = await getJson<{ rollout: RolloutDetail }>(base, `/api/v1/rollouts/${id}`);
           if (values.json) json(rollout);
           else console.log(describe(rollout));
@@ -148,7 +148,7 @@ export const command: CliCommand = {
         case 'cancel':
         case 'retry': {
           if (rest.length !== 1) throw new UsageError(`${sub} takes the rollout ID (see \`purser firmware status\`)`);
-          const id = intOption(rest[0], 'ID', 1, Number.MAX_SAFE_INTEGER)!;
+          const id = wholeNumber(rest[0], 'the rollout ID', ' (see `purser firmware status`)');
           const { rollout } = await send<{ rollout: RolloutDetail }>(base, await token(), 'POST', `/api/v1/rollouts/${id}/${sub}`);
           if (values.json) json(rollout);
           else console.log(describe(rollout));
@@ -299,7 +299,9 @@ async function importImage(base: string, token: string, path: string, model: str
   } catch {
     throw new ControllerClientError(`${url} answered ${res.status} with non-JSON: ${res.text.slice(0, 200)}`);
   }
-  if (res.status !== 201 || !body.image) throw new ControllerClientError(`${res.status} ${body.error?.code ?? ''}: ${body.error?.message ?? res.text.slice(0, 200)}`);
+  // The signature travels in a header; the person typed --signature (or kept a .sig file next to the image).
+  const said = (body.error?.message ?? res.text.slice(0, 200)).replace(/(the )?x-firmware-signature( header)?/gi, signature ? '--signature' : 'the signature (from the .sig file next to the image)');
+  if (res.status !== 201 || !body.image) throw new ControllerClientError(`${res.status} ${body.error?.code ?? ''}: ${said}`);
   return body.image;
 }
 

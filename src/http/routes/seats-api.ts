@@ -79,6 +79,7 @@ export async function seatsApiRoutes(app: FastifyInstance, ctx: ControllerContex
 
   app.get('/api/v1/layout', async () => ({
     zones: layout.zones,
+    zoneNames: layout.zoneNames,
     columns: layout.columns,
     rows: layout.rows,
     seats: layout.seats.length,

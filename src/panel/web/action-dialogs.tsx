@@ -45,26 +45,60 @@ function LockDialog({ layout, act, onClose }: { layout: Layout; act: Act; onClos
   );
 }
 
-/** Message composer shared by the cabin dialog and a single seat's detail. */
-export function MessageForm({ act, target, onSent }: { act: Act; target: () => Target; onSent?: () => void }) {
+const LEVEL_RANK: Record<Level, number> = { info: 0, warn: 1, urgent: 2 };
+
+/** A ready-made message goes at the level the crew chose, or its own if that is higher (Urgent always wins). */
+export function presetLevel(preset: Level, chosen: Level): Level {
+  return LEVEL_RANK[chosen] > LEVEL_RANK[preset] ? chosen : preset;
+}
+
+/**
+ * Message composer shared by the cabin dialog and a single seat's detail. A
+ * message to the whole cabin asks once more before it goes: one stray tap
+ * must not put text on 300 screens.
+ */
+export function MessageForm({ act, target, onSent, seats }: { act: Act; target: () => Target; onSent?: () => void; seats?: (t: Target) => number }) {
   const [text, setText] = useState('');
   const [level, setLevel] = useState<Level>('info');
-  const send = (t: string, l: Level) => {
+  const [confirm, setConfirm] = useState<{ text: string; level: Level } | null>(null);
+  const go = (t: string, l: Level) => {
     act.command(target(), 'message.show', { text: t, level: l });
+    setConfirm(null);
     onSent?.();
   };
+  const send = (t: string, l: Level) => ('all' in target() ? setConfirm({ text: t, level: l }) : go(t, l));
+  if (confirm) {
+    const n = seats?.(target());
+    return (
+      <div class="message-form confirm" role="alertdialog" aria-label="Confirm a message to the whole cabin">
+        <p class="confirm-text">
+          Send {confirm.level === 'info' ? 'this message' : <b>this {confirm.level === 'urgent' ? 'urgent' : 'warning'} message</b>} to <b>every screen in the cabin</b>
+          {n ? ` (${n} seats)` : ''}?
+        </p>
+        <blockquote class="confirm-quote">{confirm.text}</blockquote>
+        <div class="button-row">
+          <button type="button" class="primary big" onClick={() => go(confirm.text, confirm.level)} data-action="confirm-message">
+            Send to whole cabin
+          </button>
+          <button type="button" class="secondary big" onClick={() => setConfirm(null)}>
+            Back
+          </button>
+        </div>
+      </div>
+    );
+  }
   return (
     <div class="message-form">
-      <p class="hint">Tap a message to send it now, or type your own.</p>
+      <p class="hint">Tap a message to send it, or type your own. The level you pick applies to both.</p>
       <div class="presets">
         {PRESET_MESSAGES.map((p) => (
-          <button type="button" class="preset" key={p.text} onClick={() => send(p.text, p.level)}>
+          <button type="button" class="preset" key={p.text} onClick={() => send(p.text, presetLevel(p.level, level))}>
             {p.text}
           </button>
         ))}
       </div>
       <textarea aria-label="Your own message" placeholder="Your message…" maxLength={MESSAGE_MAX} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
-      <div class="button-row">
+      <div class="button-row wrap">
         <div class="segmented compact" role="radiogroup" aria-label="How urgent">
           {LEVELS.map(([l, label]) => (
             <button type="button" role="radio" aria-checked={level === l} class={level === l ? `seg on level-${l}` : 'seg'} key={l} onClick={() => setLevel(l)}>
@@ -89,7 +123,7 @@ function MessageDialog({ layout, act, onClose }: { layout: Layout; act: Act; onC
   return (
     <Dialog title="Message to screens" onClose={onClose} wide>
       <TargetPicker layout={layout} value={key} onChange={setKey} />
-      <MessageForm act={act} target={() => targetOf(key)} onSent={onClose} />
+      <MessageForm act={act} target={() => targetOf(key)} onSent={onClose} seats={() => layout.seats} />
     </Dialog>
   );
 }

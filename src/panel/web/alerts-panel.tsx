@@ -1,12 +1,13 @@
 import { useMemo } from 'preact/hooks';
 import { alertOrder } from '../../alerts/alert.js';
+import { faultInfo } from '../../alerts/fault-table.js';
 import { api } from './api.js';
 import { Icon, type IconName } from './icons.js';
 import { clock, waited } from './time.js';
 import type { Act } from './use-act.js';
 import type { Alert } from './wire.js';
 
-const KIND_ICON: Record<Alert['kind'], IconName> = { call: 'call', offline: 'offline', fault: 'fault', flapping: 'fault' };
+const KIND_ICON: Record<Alert['kind'], IconName> = { call: 'call', offline: 'offline', fault: 'fault', flapping: 'fault', rollout: 'updating' };
 /** Beyond this many offline seats, one line says so: a cabin powered down is one event, not 300. */
 const GROUP_OFFLINE_OVER = 3;
 
@@ -20,11 +21,14 @@ function title(a: Alert): string {
       return `${a.seat} fault`;
     case 'flapping':
       return `${a.seat} faulty button`;
+    case 'rollout':
+      return 'Firmware rollout halted';
   }
 }
 
 function detail(a: Alert, now: number): string {
-  const what = a.kind === 'fault' ? `${a.code} · ` : a.kind === 'flapping' ? `${a.code} flapping · ` : 'since ';
+  if (a.kind === 'rollout') return `${a.text ?? a.code ?? ''} · ${clock(a.since)} · for a technician`;
+  const what = a.kind === 'fault' ? `${faultInfo(a.code ?? '').title} (${a.code}) · ` : a.kind === 'flapping' ? `${a.code} flapping · ` : 'since ';
   const since = a.kind === 'call' ? `waiting ${waited(now - a.since)}` : `${what}${clock(a.since)}`;
   return a.ackedBy ? `${since} · ack by ${a.ackedBy.replace(/^panel:/, '')}` : since;
 }

@@ -9,7 +9,7 @@ import { Legend } from './legend.js';
 import { LoginDialog } from './login-dialog.js';
 import { SafetyPanel } from './safety.js';
 import { SeatDetail } from './seat-detail.js';
-import { seatLook, type Tone } from './seat-look.js';
+import { seatLook, seatStates, type Tone } from './seat-look.js';
 import { SeatMap } from './seat-map.js';
 import { SystemsButton, SystemsDialog } from './systems.js';
 import { callsBySeat } from './state.js';
@@ -29,7 +29,8 @@ export function App() {
   const [seat, setSeat] = useState<string | null>(null);
   const [dialog, setDialog] = useState<CabinDialog | null>(null);
   const [systems, setSystems] = useState(false);
-  const openSeat = useCallback((id: string) => setSeat(id), []);
+  // A system alert (a halted rollout) has no seat: tapping it opens Systems.
+  const openSeat = useCallback((id: string) => (id ? setSeat(id) : setSystems(true)), []);
   const calls = useMemo(() => callsBySeat(s.alerts), [s.alerts]);
 
   const { counts, online, paSeats } = useMemo(() => {
@@ -41,8 +42,7 @@ export function App() {
         if (!letter) continue;
         const id = `${r.row}${letter}`;
         const sum = s.seats.get(id);
-        const tone = seatLook(id, sum, calls.has(id)).tone;
-        counts.set(tone, (counts.get(tone) ?? 0) + 1);
+        for (const t of seatStates(sum, seatLook(id, sum, calls.has(id)).tone)) counts.set(t, (counts.get(t) ?? 0) + 1);
         if (sum?.status === 'online') online++;
         if (sum?.status === 'online' && sum.media === 'pa') paSeats++;
       }
@@ -81,7 +81,7 @@ export function App() {
           <ContentDrives entities={s.entities} now={now} />
           <CabinActions paOn={paOn} paGroup={s.cabinPaGroup} act={act} open={setDialog} />
           <SafetyPanel entities={s.entities} act={act} />
-          <Deliveries commands={s.commands} now={now} />
+          <Deliveries commands={s.commands} now={now} seats={s.seats} layout={s.layout} />
         </aside>
       </main>
       <Legend counts={counts} />
@@ -91,6 +91,8 @@ export function App() {
           summary={s.seats.get(seat)}
           alerts={[...s.alerts.values()].filter((a) => a.seat === seat)}
           commands={[...s.commands.values()].filter((c) => 'seats' in c.target && c.target.seats.includes(seat)).sort((a, b) => b.seq - a.seq)}
+          allCommands={[...s.commands.values()]}
+          layout={s.layout}
           recent={s.recent}
           role={session?.role ?? null}
           now={now}

@@ -1,16 +1,26 @@
-import { commandText, targetText } from './commands-text.js';
+import { commandText, failedSeats, isCrewAction, targetText } from './commands-text.js';
 import { ago } from './time.js';
-import type { CommandStatus } from './wire.js';
+import type { CommandStatus, Layout, SeatSummary } from './wire.js';
 
 const SHOWN = 4;
+/** Technician and automatic traffic: a few lines, under the crew's own. */
+const SHOWN_OTHER = 3;
 
-function progressText(c: CommandStatus): string {
+const few = (ids: string[]) => `${ids.slice(0, 6).join(' ')}${ids.length > 6 ? ' …' : ''}`;
+const seatsWord = (n: number) => (n === 1 ? '1 seat' : `${n} seats`);
+
+function progressText(c: CommandStatus, failed: string[]): string {
   const waiting = c.pending.length - c.offline.length;
+  if (failed.length > 0) return `Failed at ${failed.length} of ${seatsWord(c.targeted)}: ${few(failed)}`;
   switch (c.state) {
-    case 'delivered':
-      return `Done: all ${c.targeted} seats${c.deliveredAt ? ` in ${((c.deliveredAt - c.at) / 1000).toFixed(1)} s` : ''}`;
+    case 'delivered': {
+      const took = c.deliveredAt ? ` in ${((c.deliveredAt - c.at) / 1000).toFixed(1)} s` : '';
+      const all = c.targeted === 1 ? 'the seat' : `all ${c.targeted} seats`;
+      // A firmware update delivered is received, not installed: installing may still fail.
+      return c.cmd === 'firmware.update' ? `Received by ${all}${took} · installing` : `Done: ${all}${took}`;
+    }
     case 'incomplete':
-      return `${c.acked} of ${c.targeted} done · not answering: ${c.pending.slice(0, 6).join(' ')}${c.pending.length > 6 ? ' …' : ''}`;
+      return `${c.acked} of ${c.targeted} done · not answering: ${few(c.pending)}`;
     case 'expired':
       return `Expired: ${c.acked} of ${c.targeted} done`;
     default:
@@ -18,11 +28,11 @@ function progressText(c: CommandStatus): string {
   }
 }
 
-export function Delivery({ c, now }: { c: CommandStatus; now: number }) {
+export function Delivery({ c, now, failed = [] }: { c: CommandStatus; now: number; failed?: string[] }) {
   const pct = (n: number) => `${c.targeted ? (100 * n) / c.targeted : 0}%`;
   const waiting = c.pending.length - c.offline.length;
   return (
-    <li class={`delivery state-${c.state}`} data-seq={c.seq} data-state={c.state} data-cmd={c.cmd}>
+    <li class={`delivery state-${failed.length ? 'failed' : c.state}`} data-seq={c.seq} data-state={c.state} data-outcome={failed.length ? 'failed' : c.state} data-cmd={c.cmd}>
       <div class="delivery-head">
         <b>
           {commandText(c)} · {targetText(c.target)}
@@ -34,26 +44,40 @@ export function Delivery({ c, now }: { c: CommandStatus; now: number }) {
         <span class="bar-pending" style={{ width: pct(waiting) }} />
         <span class="bar-offline" style={{ width: pct(c.offline.length) }} />
       </div>
-      <small class="delivery-text">{progressText(c)}</small>
+      <small class="delivery-text">{progressText(c, failed)}</small>
     </li>
   );
 }
 
-/** Each action the crew took, live: how many seats have it, which are still waiting or offline. */
-export function Deliveries({ commands, now }: { commands: ReadonlyMap<number, CommandStatus>; now: number }) {
-  const recent = [...commands.values()].sort((a, b) => b.seq - a.seq).slice(0, SHOWN);
+/** Each action the crew took, live: how many seats have it, which are still waiting or offline; technician traffic apart. */
+export function Deliveries({ commands, now, seats, layout }: { commands: ReadonlyMap<number, CommandStatus>; now: number; seats: ReadonlyMap<string, SeatSummary>; layout: Layout | null }) {
+  const all = [...commands.values()].sort((a, b) => b.seq - a.seq);
+  const crew = all.filter(isCrewAction).slice(0, SHOWN);
+  const other = all.filter((c) => !isCrewAction(c)).slice(0, SHOWN_OTHER);
   return (
     <section class="deliveries" aria-labelledby="deliveries-title">
       <h2 id="deliveries-title">Sent to seats</h2>
-      {recent.length === 0 ? (
-        <p class="quiet">Actions you take show here until every seat has them.</p>
-      ) : (
-        <ul>
-          {recent.map((c) => (
-            <Delivery key={c.seq} c={c} now={now} />
-          ))}
-        </ul>
-      )}
+      <div class="deliveries-scroll">
+        {crew.length === 0 ? (
+          <p class="quiet">Actions you take show here until every seat has them.</p>
+        ) : (
+          <ul data-list="crew">
+            {crew.map((c) => (
+              <Delivery key={c.seq} c={c} now={now} failed={failedSeats(c, seats, layout)} />
+            ))}
+          </ul>
+        )}
+        {other.length > 0 && (
+          <>
+            <h3 class="deliveries-other">Technician and automatic</h3>
+            <ul data-list="other" class="other">
+              {other.map((c) => (
+                <Delivery key={c.seq} c={c} now={now} failed={failedSeats(c, seats, layout)} />
+              ))}
+            </ul>
+          </>
+        )}
+      </div>
     </section>
   );
 }

@@ -9,6 +9,12 @@ const PATHS: Readonly<Record<Tone | 'close' | 'message' | 'volume' | 'reboot', J
       <path d="M10 19.2a2 2 0 0 0 4 0" fill="none" stroke="currentColor" stroke-width="2" />
     </>
   ),
+  answered: (
+    <>
+      <path d="M6 17h12l-1.6-2.2V10a4.4 4.4 0 0 0-8.8 0v4.8z" fill="none" stroke="currentColor" stroke-width="2" />
+      <path d="M9 11.5l2 2 4-4" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round" />
+    </>
+  ),
   offline: <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="3" stroke-linecap="round" fill="none" />,
   fault: (
     <>

@@ -1,6 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { faultInfo } from '../../alerts/fault-table.js';
 import { MessageForm } from './action-dialogs.js';
+import { activeMessage } from './commands-text.js';
 import { api } from './api.js';
 import { Delivery } from './deliveries.js';
 import { Dialog } from './dialog.js';
@@ -9,7 +11,7 @@ import { Icon } from './icons.js';
 import { seatLook, TONE_LABEL } from './seat-look.js';
 import { ago, clock, skew, waited } from './time.js';
 import type { Act } from './use-act.js';
-import type { Alert, CabinEvent, CommandStatus, Role, SeatDetail as Detail, SeatSummary } from './wire.js';
+import { zoneLabel, type Alert, type CabinEvent, type CommandStatus, type Layout, type Role, type SeatDetail as Detail, type SeatSummary } from './wire.js';
 
 type HistoryItem = { at: number; type: string; data: Record<string, unknown> };
 
@@ -35,6 +37,9 @@ interface Props {
   alerts: Alert[];
   /** Commands sent to this seat alone, newest first. */
   commands: CommandStatus[];
+  /** Every recent command (a cabin or zone message shows on this screen too). */
+  allCommands: readonly CommandStatus[];
+  layout: Layout | null;
   /** Cabin events seen live (all seats). */
   recent: readonly CabinEvent[];
   role: Role | null;
@@ -60,13 +65,15 @@ function media(d: Detail['seat']['media']): string {
 }
 
 /** Everything about one seat, and what the crew can do to it. Reloads whenever the seat changes. */
-export function SeatDetail({ id, summary, alerts, commands, recent, role, now, act, onClose }: Props) {
+export function SeatDetail({ id, summary, alerts, commands, allCommands, layout, recent, role, now, act, onClose }: Props) {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [composing, setComposing] = useState(false);
   const [confirmReboot, setConfirmReboot] = useState(false);
   const call = alerts.find((a) => a.kind === 'call');
   const look = seatLook(id, summary, call !== undefined);
+  const message = activeMessage(allCommands, id, summary?.zone);
+  const locked = summary?.media === 'locked';
 
   useEffect(() => {
     let live = true;
@@ -96,7 +103,7 @@ export function SeatDetail({ id, summary, alerts, commands, recent, role, now, a
             <Icon name={look.tone} size={20} />
             {TONE_LABEL[look.tone]}
           </span>
-          <small>Zone {summary?.zone}</small>
+          <small>{zoneLabel(layout, summary?.zone ?? '')}</small>
         </span>
       }
     >
@@ -139,16 +146,27 @@ export function SeatDetail({ id, summary, alerts, commands, recent, role, now, a
             <Fact label="Screen">
               {media(seat?.media ?? null)}
               {summary?.status === 'offline' && seat?.media ? ' (last known)' : ''}
+              {message && (
+                <span class={`screen-message level-${message.level}`} data-testid="screen-message">
+                  {' '}
+                  · showing {message.level === 'info' ? 'a message' : `a${message.level === 'urgent' ? 'n urgent' : ' warning'} message`}: “{message.text}”
+                </span>
+              )}
             </Fact>
             <Fact label="Faults">
               {seat && seat.faults.length > 0 ? (
                 <ul class="fault-list">
-                  {seat.faults.map((f) => (
-                    <li key={f.code + (f.detail ?? '')}>
-                      <b>{f.code}</b> {f.severity}
-                      {f.detail ? ` (${f.detail})` : ''} · since {clock(f.since)}
-                    </li>
-                  ))}
+                  {seat.faults.map((f) => {
+                    const info = faultInfo(f.code);
+                    return (
+                      <li key={f.code + (f.detail ?? '')} data-fault={f.code}>
+                        <b>{info.title}</b> <code class="fault-code">{f.code}</code> {f.severity}
+                        {f.detail ? ` (${f.detail})` : ''} · since {clock(f.since)}
+                        <span class="fault-meaning">{info.meaning}</span>
+                        <span class="fault-action">What to do: {info.action}</span>
+                      </li>
+                    );
+                  })}
                 </ul>
               ) : (
                 'none'
@@ -172,12 +190,16 @@ export function SeatDetail({ id, summary, alerts, commands, recent, role, now, a
         </div>
         <div class="detail-side">
           <div class="button-grid">
-            <button type="button" class="action" onClick={() => cmd('seat.lock', { reason: 'locked by the crew from the panel' })} data-action="lock-seat">
-              <Icon name="locked" size={22} /> Lock seat
-            </button>
-            <button type="button" class="action" onClick={() => cmd('seat.unlock', { reason: 'unlocked by the crew from the panel' })} data-action="unlock-seat">
-              <Icon name="idle" size={22} /> Unlock seat
-            </button>
+            {/* One of the two, as the seat is now. */}
+            {locked ? (
+              <button type="button" class="action" onClick={() => cmd('seat.unlock', { reason: 'unlocked by the crew from the panel' })} data-action="unlock-seat">
+                <Icon name="idle" size={22} /> Unlock seat
+              </button>
+            ) : (
+              <button type="button" class="action" onClick={() => cmd('seat.lock', { reason: 'locked by the crew from the panel' })} data-action="lock-seat">
+                <Icon name="locked" size={22} /> Lock seat
+              </button>
+            )}
             <button type="button" class={`action${composing ? ' on' : ''}`} onClick={() => setComposing((c) => !c)} data-action="message-seat">
               <Icon name="message" size={22} /> Message
             </button>
@@ -191,7 +213,7 @@ export function SeatDetail({ id, summary, alerts, commands, recent, role, now, a
           {commands.length > 0 && (
             <ul class="seat-deliveries">
               {commands.slice(0, 2).map((c) => (
-                <Delivery key={c.seq} c={c} now={now} />
+                <Delivery key={c.seq} c={c} now={now} failed={c.cmd === 'firmware.update' && summary?.update === 'failed' ? [id] : []} />
               ))}
             </ul>
           )}

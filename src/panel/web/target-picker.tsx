@@ -1,4 +1,4 @@
-import type { Layout, Target } from './wire.js';
+import { zoneLabel, type Layout, type Target } from './wire.js';
 
 export type TargetKey = 'all' | `zone:${string}`;
 
@@ -13,7 +13,7 @@ function rowsOf(layout: Layout, zone: string): string {
 
 /** Whole cabin or one zone, as big toggle buttons. */
 export function TargetPicker({ layout, value, onChange }: { layout: Layout; value: TargetKey; onChange: (k: TargetKey) => void }) {
-  const options: [TargetKey, string, string][] = [['all', 'Whole cabin', `${layout.seats} seats`], ...layout.zones.map((z): [TargetKey, string, string] => [`zone:${z}`, `Zone ${z}`, rowsOf(layout, z)])];
+  const options: [TargetKey, string, string][] = [['all', 'Whole cabin', `${layout.seats} seats`], ...layout.zones.map((z): [TargetKey, string, string] => [`zone:${z}`, zoneLabel(layout, z), rowsOf(layout, z)])];
   return (
     <div class="segmented" role="radiogroup" aria-label="Which seats">
       {options.map(([k, label, sub]) => (

@@ -17,6 +17,8 @@ export interface LayoutRow {
 
 export interface Layout {
   zones: string[];
+  /** People's names for zones (J: Business); a zone without one shows its code. */
+  zoneNames?: Record<string, string>;
   columns: string[];
   rows: LayoutRow[];
   seats: number;
@@ -98,4 +100,10 @@ export interface SessionInfo {
 export interface PaActive {
   source: string;
   since: number;
+}
+
+/** "Zone J · Business", or "Zone J" when the layout gives no name. */
+export function zoneLabel(layout: Pick<Layout, 'zoneNames'> | null, zone: string): string {
+  const name = layout?.zoneNames && Object.hasOwn(layout.zoneNames, zone) ? layout.zoneNames[zone] : undefined;
+  return name ? `Zone ${zone} · ${name}` : `Zone ${zone}`;
 }
