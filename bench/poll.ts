@@ -24,6 +24,7 @@ import { OWN_ROOT, checkoutVersion, startController } from './lib/controller.js'
 import { startFastifyHello, startNodeHello } from './lib/peer-servers.js';
 import { controllerLoopLagMs, scrapeMetrics } from './lib/prometheus.js';
 import { cpuPercent, hostCpuPercent, openFileLimit, sampleHostCpu, sampleProc } from './lib/proc.js';
+import { judgeStep, type Verdict } from './lib/ramp-verdict.js';
 import { resultsPath, writeResults } from './lib/results.js';
 import { SeatLoad } from './lib/seat-load.js';
 import { formatTable } from './lib/table.js';
@@ -31,7 +32,7 @@ import { formatTable } from './lib/table.js';
 const QUICK = process.env.POLL_BENCH_QUICK === '1';
 const PLAN = QUICK
   ? { steadySeats: 300, rounds: 1, idleMs: 5_000, warmupMs: 3_000, steadyMs: 6_000, rampFrom: 1_000, rampStep: 4_000, settleMs: 2_000, stepMs: 3_000 }
-  : { steadySeats: 300, rounds: 3, idleMs: 10_000, warmupMs: 4_000, steadyMs: 10_000, rampFrom: 1_000, rampStep: 1_000, settleMs: 2_000, stepMs: 5_000 };
+  : { steadySeats: 300, rounds: 3, idleMs: 10_000, warmupMs: 4_000, steadyMs: 10_000, rampFrom: 2_000, rampStep: 1_000, settleMs: 1_500, stepMs: 5_000 };
 const RAMP_P99_LIMIT_MS = 20;
 /** A load generator whose loop lags more than this measures its own delays: a step it fails is not the controller's failure. */
 const GENERATOR_LAG_LIMIT_MS = 5;
@@ -171,31 +172,11 @@ async function steady(server: Server, hasMetrics: boolean): Promise<Window> {
   }
 }
 
-type Verdict = { ok: true } | { ok: false; by: 'controller' | 'generator'; why: string };
-
-/** Whether a ramp step counts as sustained; if not, whether the controller or the load generator fell short. */
-function verdict(w: Window): Verdict {
-  const fault =
-    w.failed > 0
-      ? `polls failed: ${JSON.stringify(w.errors)}`
-      : w.p99Ms === null || w.p99Ms > RAMP_P99_LIMIT_MS
-        ? `p99 ${w.p99Ms} ms > ${RAMP_P99_LIMIT_MS} ms`
-        : w.answeredPerSec < 0.95 * w.seats
-          ? `only ${w.answeredPerSec} of ${w.seats} polls/s answered`
-          : undefined;
-  // A lagging generator only makes latencies look worse and polls go out late: a step it passes still counts.
-  if (fault === undefined) return { ok: true };
-  const lag = w.generatorLoopLag.p99Ms ?? 0;
-  if (lag > GENERATOR_LAG_LIMIT_MS) {
-    return { ok: false, by: 'generator', why: `${fault}, but the load generator's loop lag p99 was ${lag} ms (> ${GENERATOR_LAG_LIMIT_MS} ms): the step is invalid, not a controller failure` };
-  }
-  const host = w.hostCpuPercent > 90 ? ` (the host's cores were ${w.hostCpuPercent} % busy: server and load share them)` : '';
-  return { ok: false, by: 'controller', why: `${fault}${host}` };
-}
+const judge = (w: Window) => judgeStep(w, { p99Ms: RAMP_P99_LIMIT_MS, generatorLagMs: GENERATOR_LAG_LIMIT_MS });
 
 async function step(load: SeatLoad, server: Server, hasMetrics: boolean, steps: Window[]): Promise<{ w: Window; v: Verdict }> {
   const w = await measure(load, server, hasMetrics, PLAN.stepMs);
-  const v = verdict(w);
+  const v = judge(w);
   steps.push(w);
   console.log(
     `  ${w.seats} seats: ${w.answeredPerSec} polls/s, p99 ${w.p99Ms} ms, server CPU ${w.serverCpuPercent} %, ` +
