@@ -272,7 +272,9 @@ async function steadyRounds(contenders: readonly Contender[]): Promise<SteadyRes
 
 async function rampServer(c: Contender): Promise<RampResult> {
   console.log(`${c.name}: (b) ramp from ${PLAN.rampFrom} seats, +${PLAN.rampStep} every ${(PLAN.settleMs + PLAN.stepMs) / 1000} s, up to ${RAMP_TOP}`);
+  const t0 = performance.now();
   const server = await c.start(RAMP_LAYOUT);
+  console.log(`  ${c.name} started (the ${RAMP_IDS.length}-seat layout) in ${round((performance.now() - t0) / 1000, 1)} s`);
   return ramp(server, c.hasMetrics).finally(() => server.stop());
 }
 
