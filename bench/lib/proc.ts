@@ -46,3 +46,40 @@ export function sampleProc(pid: number): ProcSample {
 export function cpuPercent(from: ProcSample, to: ProcSample): number {
   return ((to.cpuMs - from.cpuMs) / (to.at - from.at)) * 100;
 }
+
+export interface HostCpuSample {
+  /** Jiffies of every core, busy and in total, from /proc/stat's `cpu` line. */
+  busy: number;
+  total: number;
+}
+
+/** The `cpu` line of /proc/stat: busy is everything but idle and iowait (guest time is already in user). */
+export function hostCpuTicks(procStat: string): HostCpuSample {
+  const line = /^cpu\s+([\d\s]+)$/m.exec(procStat);
+  if (!line) throw new Error('no cpu line in /proc/stat');
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line[1]!.trim().split(/\s+/).map(Number);
+  const total = user + nice + system + idle + iowait + irq + softirq + steal;
+  return { busy: total - idle - iowait, total };
+}
+
+export const sampleHostCpu = (): HostCpuSample => hostCpuTicks(readFileSync('/proc/stat', 'utf8'));
+
+/** How busy the whole machine was between two samples, in % of all its cores (100 = every core flat out). */
+export function hostCpuPercent(from: HostCpuSample, to: HostCpuSample): number {
+  const total = to.total - from.total;
+  return total > 0 ? ((to.busy - from.busy) / total) * 100 : 0;
+}
+
+/**
+ * The open-file limit (`ulimit -n`) processes started from here get; Infinity
+ * if unlimited. Each seat's keep-alive connection is a descriptor in the
+ * server, so it caps how many seats one server can hold.
+ */
+export function openFileLimit(): number {
+  try {
+    const v = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+    return v === 'unlimited' ? Infinity : Number(v) || Infinity;
+  } catch {
+    return Infinity;
+  }
+}

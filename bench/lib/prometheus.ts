@@ -22,9 +22,9 @@ export function controllerLoopLagMs(samples: Map<string, number>, which: 'p99' |
   return s === undefined ? null : Math.max(0, s * 1000 - LOOP_LAG_SAMPLE_MS);
 }
 
-/** GET <base>/metrics. Note prom-client resets its event-loop-lag histogram on every scrape. */
-export async function scrapeMetrics(baseUrl: string): Promise<Map<string, number>> {
-  const res = await fetch(new URL('/metrics', baseUrl));
+/** GET <base>/metrics, given up after `timeoutMs`. Note prom-client resets its event-loop-lag histogram on every scrape. */
+export async function scrapeMetrics(baseUrl: string, timeoutMs = 10_000): Promise<Map<string, number>> {
+  const res = await fetch(new URL('/metrics', baseUrl), { signal: AbortSignal.timeout(timeoutMs) });
   if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
   return parseMetrics(await res.text());
 }

@@ -1,0 +1,114 @@
+// One share of a bench's simulated seats, in its own process (forked by
+// SeatLoad, bench/lib/seat-load.ts): the seats the parent assigns it, one
+// keep-alive agent, and its own measurement of its loop. It speaks to the
+// parent over the IPC channel only (messages in seat-load-protocol.ts).
+import { Agent } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { POLL_PATH } from '../../protocols/seat-poll/types.js';
+import { lruFor } from '../../src/sim/lru.js';
+import { systemClock } from '../../src/sim/seat-model.js';
+import { SeatPlayer, type PlayerContext } from '../../src/sim/seat-player.js';
+import { PollStats } from '../../src/sim/stats.js';
+import { measureLoopLag } from './loop-lag.js';
+import { passengerPlayback, phaseOf, type ToParent, type ToWorker } from './seat-load-protocol.js';
+
+/** PollStats that also keeps every latency of the window, so the parent can take percentiles over all shares. */
+class SampledStats extends PollStats {
+  #samples = new Float64Array(4096);
+  #n = 0;
+  override recordLatency(ms: number): void {
+    super.recordLatency(ms);
+    if (this.#n === this.#samples.length) {
+      const grown = new Float64Array(this.#samples.length * 2);
+      grown.set(this.#samples);
+      this.#samples = grown;
+    }
+    this.#samples[this.#n++] = ms;
+  }
+  samples(): Float64Array {
+    return this.#samples.slice(0, this.#n);
+  }
+  override reset(): void {
+    super.reset();
+    this.#n = 0;
+  }
+}
+
+const send = (m: ToParent): void => void process.send!(m);
+let ctx: PlayerContext | undefined;
+let stats: SampledStats | undefined;
+let agent: Agent | undefined;
+let legacy = false;
+const players: SeatPlayer[] = [];
+let window: { lag: ReturnType<typeof measureLoopLag>; elu: ReturnType<typeof performance.eventLoopUtilization> } | undefined;
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'init': {
+      // A source address of its own per share: 20,000 seats' connections to one port would crowd one address's ephemeral ports.
+      agent = new Agent({ keepAlive: true, localAddress: m.localAddress });
+      stats = new SampledStats();
+      legacy = m.legacyPoll;
+      ctx = {
+        agent,
+        pollUrl: new URL(POLL_PATH, m.controller),
+        secret: Buffer.from(m.secretHex, 'hex'),
+        clock: systemClock,
+        random: Math.random,
+        stats,
+        emit: () => undefined,
+        requestTimeoutMs: m.requestTimeoutMs,
+        pollIntervalMs: 1000,
+      };
+      return send({ type: 'ready' });
+    }
+    case 'add': {
+      for (const { id, index } of m.seats) {
+        const player = new SeatPlayer(id, lruFor(index + 1), ctx!);
+        if (legacy) player.setLegacyPoll(true);
+        const playback = passengerPlayback(index);
+        if (playback) player.model.play(playback.item, playback.positionMs);
+        players.push(player);
+        // The phase of the seat's place in the whole cabin: every share together spreads as one simulator would.
+        player.start(phaseOf(index));
+      }
+      // One connection per seat at most, as real seats would hold.
+      agent!.maxSockets = agent!.maxFreeSockets = Math.max(1, players.length);
+      return send({ type: 'added', seats: players.length });
+    }
+    case 'reset':
+      stats!.reset();
+      window = { lag: measureLoopLag(), elu: performance.eventLoopUtilization() };
+      return send({ type: 'reset' });
+    case 'report': {
+      const s = stats!.snapshot();
+      const lag = window?.lag.stop();
+      const elu = window ? performance.eventLoopUtilization(window.elu).utilization : 0;
+      window = undefined;
+      return send({
+        type: 'report',
+        seats: players.length,
+        withNonce: players.filter((p) => p.nonce !== undefined).length,
+        elapsedMs: s.elapsedMs,
+        sent: s.sent,
+        ok: s.ok,
+        errors: s.errors,
+        latenciesMs: stats!.samples(),
+        loopLag: lag ? { p99Ms: lag.p99Ms, maxMs: lag.maxMs } : { p99Ms: 0, maxMs: 0 },
+        loopUtilization: elu,
+      });
+    }
+    case 'stop':
+      await Promise.all(players.map((p) => p.stop()));
+      agent?.destroy();
+      send({ type: 'stopped' });
+      process.disconnect();
+      return;
+  }
+}
+
+process.on('message', (m: ToWorker) => {
+  handle(m).catch((err: Error) => send({ type: 'error', message: err.stack ?? err.message }));
+});
+// An orphan would poll on forever: the parent gone is the end.
+process.on('disconnect', () => process.exit(0));
