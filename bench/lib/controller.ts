@@ -72,7 +72,7 @@ export async function startController(config: Record<string, unknown> = {}, opts
   const main = join(root, 'src/cli/main.ts');
   if (!existsSync(main)) throw new Error(`${root} is not a Purser checkout: no src/cli/main.ts`);
   // VLC off and the SSH console on a free port (benches run controllers side by side); left out where a checkout does not know them.
-  const optional = { console: { port: 0 }, vlc: { enabled: false }, ...opts.optionalConfig };
+  const optional: Record<string, unknown> = { console: { port: 0 }, vlc: { enabled: false }, ...opts.optionalConfig };
   const leftOut: string[] = [];
   const stateDir = await mkdtemp(join(tmpdir(), 'purser-bench-'));
   const configPath = join(stateDir, 'bench-config.yaml');
