@@ -154,7 +154,7 @@ describe('monitor driver against the simulated NEC monitor over a pty pair', () 
     stops.push(r.stop);
     assert.ok((await r.driver.poll()).ok);
     await r.pair.kill();
-    await waitFor('port down', () => r.ctl.snapshot().state === 'down');
+    await waitFor('port down', () => r.ctl.snapshot().state === 'down', 15_000);
     const res = await r.driver.poll();
     assert.ok(!res.ok && res.fault.code === 'MONITOR_PORT_DOWN');
     assert.equal(r.driver.snapshot().state, 'no-reply');
