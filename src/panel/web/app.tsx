@@ -1,5 +1,5 @@
 import { memo } from 'preact/compat';
-import { useCallback, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { CabinDialogs, type CabinDialog } from './action-dialogs.js';
 import { AlertsPanel } from './alerts-panel.js';
 import { CabinActions } from './cabin-actions.js';
@@ -49,6 +49,11 @@ export function App() {
     }
     return { counts, online, paSeats };
   }, [s.layout, s.seats, calls]);
+
+  // Where cabin state needs a session, a page nobody is logged in on asks for the PIN at once.
+  useEffect(() => {
+    if (s.locked && !s.session?.session && !act.login) act.askLogin({ note: 'Log in to see the cabin.' });
+  }, [s.locked, s.session, act.login]);
 
   if (!s.layout) {
     return (

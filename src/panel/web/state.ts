@@ -22,6 +22,8 @@ export interface PanelState {
   recent: readonly CabinEvent[];
   /** Every entity but seats (channels, drives, ports, the PA, rollouts, services...), by id: any kind, none named here. */
   entities: ReadonlyMap<string, Entity>;
+  /** The controller shows cabin state only after a login (off loopback): the page asks for a PIN. */
+  locked: boolean;
 }
 
 export interface Snapshot {
@@ -36,6 +38,7 @@ export interface Snapshot {
   session: SessionInfo;
   clockOffsetMs: number;
   entities: Entity[];
+  locked?: boolean;
 }
 
 export type Action =
@@ -63,6 +66,7 @@ export const initialState: PanelState = {
   clockOffsetMs: 0,
   recent: [],
   entities: new Map(),
+  locked: false,
 };
 
 export const KEEP_RECENT = 500;
@@ -124,6 +128,7 @@ export function reduce(s: PanelState, a: Action): PanelState {
         session: n.session,
         clockOffsetMs: n.clockOffsetMs,
         entities: new Map(n.entities.map((e) => [e.id, e])),
+        locked: n.locked === true,
       };
     }
     case 'seat':

@@ -14,20 +14,38 @@ async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
   }
 }
 
+/**
+ * Off the aircraft's loopback, cabin state needs a session (http.readAccess,
+ * docs/security.md): a page nobody has logged in on gets 401s for it, and
+ * shows the login instead of the cabin.
+ */
+async function gated<T>(p: Promise<T>, fallback: T, locked: { yes: boolean }): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ApiFailure && e.status === 401) {
+      locked.yes = true;
+      return fallback;
+    }
+    throw e;
+  }
+}
+
 export async function loadSnapshot(): Promise<Snapshot> {
   const sent = Date.now();
+  const locked = { yes: false };
   const [layout, seats, alerts, commands, pa, settings, session, entities] = await Promise.all([
     api.get<Layout>('/api/v1/layout'),
-    api.get<{ seats: SeatSummary[] }>('/api/v1/seats'),
-    api.get<{ now: number; alerts: Alert[] }>('/api/v1/alerts'),
-    optional(api.get<{ commands: CommandStatus[] }>('/api/v1/commands?limit=100'), { commands: [] }),
-    optional(api.get<{ active: PaActive | null; manual?: string[] }>('/api/v1/pa'), { active: null }),
+    gated(api.get<{ seats: SeatSummary[] }>('/api/v1/seats'), { seats: [] }, locked),
+    gated(api.get<{ now: number; alerts: Alert[] }>('/api/v1/alerts'), { now: Date.now(), alerts: [] }, locked),
+    gated(optional(api.get<{ commands: CommandStatus[] }>('/api/v1/commands?limit=100'), { commands: [] }), { commands: [] }, locked),
+    gated(optional(api.get<{ active: PaActive | null; manual?: string[] }>('/api/v1/pa'), { active: null }), { active: null }, locked),
     api.get<{ cabinPaGroup: string | null }>('/api/v1/panel'),
     api.get<SessionInfo>('/api/v1/session'),
-    api.get<{ entities: Entity[] }>('/api/v1/entities'),
+    gated(api.get<{ entities: Entity[] }>('/api/v1/entities'), { entities: [] }, locked),
   ]);
   const clockOffsetMs = alerts.now - (sent + Date.now()) / 2;
-  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, pa: pa.active, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs, entities: entities.entities };
+  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, pa: pa.active, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs, entities: entities.entities, locked: locked.yes };
 }
 
 function toAction(event: string, data: unknown): Action | undefined {
@@ -95,6 +113,8 @@ export function startSync(store: Store, onAlertOpened: (a: Alert) => void): void
       clearTimeout(retry);
       held = null;
       store.dispatch({ type: 'conn', conn: store.state.layout ? 'reconnecting' : 'connecting' });
+      // The stream is refused to a page without a session where cabin state needs one: load what is public, to show the login.
+      if (!store.state.layout) void loadSnapshot().then((snapshot) => snapshot.locked && store.dispatch({ type: 'snapshot', snapshot }), () => undefined);
     },
   });
 }

@@ -88,6 +88,8 @@ export function useAct(): Act {
   const loggedIn = useCallback(
     (session: SessionView) => {
       setSession(session);
+      // A page that was shown nothing before the login loads the cabin now, stream and all.
+      if (store.state.locked) location.reload();
       const then = login?.then;
       setLogin(null);
       then?.();
