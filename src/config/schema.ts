@@ -44,8 +44,8 @@ export const coreProperties = {
     readAccess: Type.Optional(Type.Union([Type.Literal('session'), Type.Literal('open')])),
     /** Open connections one peer address may hold; past it a new one is refused (seats use one keep-alive connection each). */
     maxConnectionsPerAddress: Type.Integer({ minimum: 1, maximum: 65535, default: 64 }),
-    /** Peers the cap does not apply to: this machine (the simulator, the CLI) by default. */
-    connectionCapExempt: Type.Array(Type.String({ format: 'hostname' }), { default: ['127.0.0.1', '::1', '::ffff:127.0.0.1'], maxItems: 256 }),
+    /** Peers the cap does not apply to; `loopback` is all of 127.0.0.0/8 and ::1, this machine (the simulator, the CLI, benchmarks), the default. */
+    connectionCapExempt: Type.Array(Type.String({ format: 'hostname' }), { default: ['loopback'], maxItems: 256 }),
     /** A client must finish sending its request headers within this (slowloris); Node's own default is 60 s. */
     headersTimeoutMs: Type.Integer({ minimum: 1000, maximum: 60_000, default: 10_000 }),
     /** ...and its whole request, body included. */

@@ -46,13 +46,20 @@ export interface ConnectionCapOptions {
  * answered 503 TOO_MANY_CONNECTIONS (plain HTTP) or closed at once (TLS) and
  * the ones it already holds carry on. Counted per listener.
  */
+/** 127.0.0.0/8 and ::1, plain or IPv4-mapped: this machine, whichever loopback address a client binds. */
+export function isLoopback(addr: string): boolean {
+  const v4 = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+  return v4.startsWith('127.') || addr === '::1';
+}
+
 export function capConnectionsPerAddress(server: Server, opts: ConnectionCapOptions): void {
   const open = new Map<string, number>();
   const exempt = new Set(opts.exempt);
+  const loopback = exempt.has('loopback');
   // Before Node's own listener: a refused connection never gets as far as a parser that would route its request.
   server.prependListener('connection', (socket: Socket) => {
     const addr = socket.remoteAddress ?? '';
-    if (exempt.has(addr)) return;
+    if (exempt.has(addr) || (loopback && isLoopback(addr))) return;
     const n = (open.get(addr) ?? 0) + 1;
     if (n > opts.max) {
       opts.onRefused(addr);
