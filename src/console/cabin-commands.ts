@@ -8,6 +8,7 @@ import type { Health } from '../core/service.js';
 import type { LruHistoryRow, StoredEvent } from '../store/cabin-store.js';
 import { parseOptions, type OptionSpec } from './options.js';
 import type { CommandIo, CommandTable, ConsoleUser } from './types.js';
+import { ago } from '../core/text.js';
 
 /** What the cabin's shell commands read and drive: the controller's parts, narrowed. */
 export interface CabinView {
@@ -39,13 +40,7 @@ const pad = (rows: string[][]): string => {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 };
 
-export function ago(at: number | null, now = Date.now()): string {
-  if (at === null) return 'never';
-  const s = Math.max(0, Math.round((now - at) / 1000));
-  if (s < 120) return `${s} s ago`;
-  if (s < 7200) return `${Math.round(s / 60)} min ago`;
-  return `${Math.round(s / 3600)} h ago`;
-}
+export { ago };
 
 const time = (at: number) => new Date(at).toISOString().slice(11, 23);
 
