@@ -25,9 +25,19 @@ export function hasRole(p: Principal, needed: Role): boolean {
 /** Commands crew may not issue: they change the seat players themselves. */
 export const TECHNICIAN_ONLY_COMMANDS: ReadonlySet<string> = new Set(['seat.reboot', 'firmware.update', 'content.sync']);
 
-/** The role a command needs. */
-export function roleForCommand(cmd: string): Role {
+/**
+ * The role a command needs. Crew may reboot one frozen seat (the panel asks
+ * them to confirm); rebooting several, a zone or the cabin stays a
+ * technician's call.
+ */
+export function roleForCommand(cmd: string, target?: unknown): Role {
+  if (cmd === 'seat.reboot' && isOneSeat(target)) return 'crew';
   return TECHNICIAN_ONLY_COMMANDS.has(cmd) ? 'technician' : 'crew';
+}
+
+function isOneSeat(target: unknown): boolean {
+  const seats = (target as { seats?: unknown } | null)?.seats;
+  return typeof target === 'object' && target !== null && Object.keys(target).length === 1 && Array.isArray(seats) && seats.length === 1;
 }
 
 /** Compares a presented secret with the configured one in constant time. */

@@ -32,8 +32,9 @@ export function commandRoutes(service: CommandService, keys: CommandKeys) {
         },
       },
       async (req, reply) => {
-        const cmd = (req.body as { cmd?: string }).cmd ?? '';
-        if (!hasRole(req.principal!, roleForCommand(cmd))) throw new ApiError(403, 'FORBIDDEN', `${cmd} needs the technician role`);
+        const { cmd = '', target } = req.body as { cmd?: string; target?: unknown };
+        const needed = roleForCommand(cmd, target);
+        if (!hasRole(req.principal!, needed)) throw new ApiError(403, 'FORBIDDEN', cmd === 'seat.reboot' ? 'rebooting more than one seat needs the technician role' : `${cmd} needs the ${needed} role`);
         const key = req.headers[IDEMPOTENCY_HEADER];
         if (Array.isArray(key)) throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'send one Idempotency-Key header', 'Idempotency-Key');
         let result;

@@ -220,7 +220,7 @@ export function cabinCommands(v: CabinView): CommandTable {
           Object.defineProperty(cmdArgs, key, { value: parsed, enumerable: true, writable: true, configurable: true });
         }
         const principal = v.principal(io.user);
-        const needed = roleForCommand(cmd);
+        const needed = roleForCommand(cmd, target);
         if (!hasRole(principal, needed)) return (io.err(`refused: ${cmd} needs the ${needed} role\n`), 126);
         const status = v.commands.issue({ target, cmd, args: { ...cmdArgs } }, { issuer: principal.name });
         io.out(`command ${status.seq} ${cmd} ${status.state}: ${status.targeted} seats targeted (commands shows its progress)\n`);

@@ -203,8 +203,8 @@ export function SeatDetail({ id, summary, alerts, commands, allCommands, layout,
             <button type="button" class={`action${composing ? ' on' : ''}`} onClick={() => setComposing((c) => !c)} data-action="message-seat">
               <Icon name="message" size={22} /> Message
             </button>
-            {role === 'technician' && (
-              <button type="button" class={`action danger${confirmReboot ? ' on' : ''}`} onClick={() => (confirmReboot ? (cmd('seat.reboot', {}, 'technician'), setConfirmReboot(false)) : setConfirmReboot(true))} data-action="reboot">
+            {role !== null && (
+              <button type="button" class={`action danger${confirmReboot ? ' on' : ''}`} onClick={() => (confirmReboot ? (cmd('seat.reboot', {}), setConfirmReboot(false)) : setConfirmReboot(true))} data-action="reboot">
                 <Icon name="reboot" size={22} /> {confirmReboot ? 'Tap again to reboot' : 'Reboot seat'}
               </button>
             )}
