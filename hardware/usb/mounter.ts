@@ -104,12 +104,18 @@ export class Mounter {
     const st = await stat(req.devname).catch(() => undefined);
     if (!st?.isBlockDevice()) throw new MountError(`${req.devname} is not a block device (unplugged?)`);
     const plan = await this.#plan(req.fsType);
-    const mountPoint = join(this.mountRoot, safeName(req.name ?? req.devname.slice('/dev/'.length)));
     await mkdir(this.mountRoot, { recursive: true, mode: 0o755 });
-    await mkdir(mountPoint, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    });
-    if ((await this.#entriesAt(mountPoint)).length > 0) throw new MountError(`${mountPoint} is already a mount point`);
+    // Two sticks with one label, or the same stick plugged again before its old mount is gone: each gets a directory of its own.
+    const base = safeName(req.name ?? req.devname.slice('/dev/'.length));
+    let mountPoint = join(this.mountRoot, base);
+    for (let n = 2; ; n++) {
+      await mkdir(mountPoint, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
+      if ((await this.#entriesAt(mountPoint)).length === 0) break;
+      if (n > 16) throw new MountError(`${join(this.mountRoot, base)} and 15 more are already mount points`);
+      mountPoint = join(this.mountRoot, `${base}-${n}`);
+    }
     const lst = await lstat(mountPoint);
     if (!lst.isDirectory() || (await readdir(mountPoint)).length > 0) throw new MountError(`${mountPoint} is not an empty directory`);
 
