@@ -170,8 +170,10 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
     // Big enough that the copy outlasts the pull's way through udev on an idle machine (a second or two of copying).
     for (let i = 0; i < 60; i++) more[`newspapers/day-${String(i).padStart(2, '0')}.pdf`] = randomBytes(4_000_000);
     const image = await makeDrive('july', 'JULY-2025', more, { version: '2025-07' });
+    // A stick reads at its own speed, not from the page cache that making the image filled: drop it, so the copy takes its time.
+    spawnSync('sh', ['-c', 'sync; echo 1 > /proc/sys/vm/drop_caches']);
     const p = plug(image);
-    await until('copying', () => Number(drive('drive:JULY-2025')?.attributes.filesDone ?? 0) >= 2, 30_000);
+    await until('copying', () => Number(drive('drive:JULY-2025')?.attributes.filesDone ?? 0) >= 1, 30_000);
     // A pulled stick: udev reports the partition removed. The kernel refuses `partx -d` on a mounted
     // partition, so the remove uevent is sent through udevd first (udevadm trigger --action=remove);
     // once the controller has unmounted, the partition and the loop device really go.
