@@ -105,7 +105,10 @@ export class Mounter {
     if (!st?.isBlockDevice()) throw new MountError(`${req.devname} is not a block device (unplugged?)`);
     const plan = await this.#plan(req.fsType);
     await mkdir(this.mountRoot, { recursive: true, mode: 0o755 });
-    // Two sticks with one label, or the same stick plugged again before its old mount is gone: each gets a directory of its own.
+    // One device is mounted once; two devices with one label (a stick plugged again under a new
+    // device before its old mount is gone, say) each get a directory of their own.
+    const twice = (await readMountinfo(this.#mountinfo)).find((m) => m.source === req.devname && m.mountPoint.startsWith(`${this.mountRoot}/`));
+    if (twice) throw new MountError(`${req.devname} is already mounted at ${twice.mountPoint}`);
     const base = safeName(req.name ?? req.devname.slice('/dev/'.length));
     let mountPoint = join(this.mountRoot, base);
     for (let n = 2; ; n++) {

@@ -25,14 +25,14 @@ test('a drive pulled at 20 seeded moments: never a partial object or a bad curre
   for (let i = 0; i < 200; i++) files[`f/${String(i).padStart(3, '0')}.bin`] = randomBytes(Math.floor(rnd() * (i % 10 === 0 ? 4 << 20 : 128 << 10)) + 1);
   await writeTree(drive, files);
   const { files: listed } = await pack(drive, keys.privateKey, { catalogVersion: 'v2', createdAt: '2025-06-02T00:00:00Z', workers: root.workers });
-  const libDir = join(root.dir, 'lib');
+  let libDir = join(root.dir, 'lib');
   let library = await openLibrary(libDir, root.workers);
   const opts = { drive, publicKey: keys.publicKey, workers: root.workers, progressIntervalMs: 0 };
 
   let copiedTotal = 0;
   let pulls = 0;
   for (let attempt = 0; pulls < 20; attempt++) {
-    assert.ok(attempt < 40, 'every pull should happen before the drive is fully copied');
+    assert.ok(attempt < 60, 'every pull should happen before the drive is fully copied');
     const notYet = listed.filter((f) => library.objectState(f.sha256) === 'absent');
     assert.ok(notYet.length > 0, `drive fully copied after only ${pulls} pulls`);
     const byRename = pulls % 3 === 2;
@@ -65,9 +65,12 @@ test('a drive pulled at 20 seeded moments: never a partial object or a bad curre
       outcome = await ingestDrive({ ...opts, library, concurrency, faultAt: (p) => (p === victim.path ? at : undefined) }).catch((e: unknown) => e);
     }
     if (outcome === 'completed' || !(outcome instanceof ContentError)) {
-      // The pull came too late to matter (everything was already in flight and finished): fine, but no pull.
-      if (outcome !== 'completed') copiedTotal += (outcome as { filesCopied: number }).filesCopied;
-      break;
+      // The pull came too late to matter (a fast machine finished what was in flight): no pull. The
+      // drive is on board now, so the next pulls start again on an empty library of their own.
+      libDir = join(root.dir, `lib-${attempt}`);
+      library = await openLibrary(libDir, root.workers);
+      copiedTotal = 0;
+      continue;
     }
     assert.equal(outcome.code, 'drive-removed', outcome.message);
     assert.match(outcome.message, /files are safely on board; insert the drive again to continue where it stopped\.$/);

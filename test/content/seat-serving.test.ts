@@ -88,8 +88,9 @@ describe('content served to seats', () => {
     assert.equal(st.current?.catalogVersion, '2025-06');
     assert.equal(st.lastSync?.catalogVersion, '2025-06');
     assert.match(st.lastSync!.url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/content\/v1\/catalog$/);
-    const entity = tc.controller.ctx.entities.get('content:library');
-    assert.equal(entity?.state, 'ready');
+    // The library's entity follows at its own pace.
+    for (let i = 0; i < 100 && tc.controller.ctx.entities.get('content:library')?.state !== 'ready'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(tc.controller.ctx.entities.get('content:library')?.state, 'ready');
   });
 
   it('refuses unsigned requests, a wrong key, another seat’s key, a stale time and a unit not installed', async () => {
