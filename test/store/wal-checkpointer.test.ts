@@ -53,6 +53,7 @@ test('after the one at start, a checkpoint runs only once enough rows have chang
   cp.start();
   const settle = () => new Promise((r) => setTimeout(r, 150));
   try {
+    for (let i = 0; i < 60 && cp.runs < 1; i++) await new Promise((r) => setTimeout(r, 50));
     await settle();
     assert.equal(cp.runs, 1, 'the one at start');
     const insert = db.prepare('INSERT INTO rows (v) VALUES (?)');
@@ -60,6 +61,8 @@ test('after the one at start, a checkpoint runs only once enough rows have chang
     await settle();
     assert.equal(cp.runs, 1, '60 rows: not yet');
     for (let i = 0; i < 60; i++) insert.run('x');
+    // Due now: it starts once the worker is free (under a busy suite the first may still be running).
+    for (let i = 0; i < 60 && cp.runs < 2; i++) await new Promise((r) => setTimeout(r, 50));
     await settle();
     assert.equal(cp.runs, 2, '120 rows: due, once');
   } finally {
