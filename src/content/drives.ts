@@ -77,6 +77,10 @@ const isLoop = (ev: DeviceEvent) => (ev.devname ?? '').startsWith('/dev/loop') |
  * mid-copy stops the ingest (verified files stay; re-inserting resumes).
  * Knows no cabin: its owner turns `notices$` into events, alerts and entities.
  */
+/** How long a drive waits for the library to be free: BUSY_RETRIES x BUSY_RETRY_MS. */
+const BUSY_RETRIES = 40;
+const BUSY_RETRY_MS = 250;
+
 export class DriveManager {
   readonly #byDevpath = new Map<string, Active>();
   readonly #drives = new BehaviorSubject<ReadonlyMap<string, DriveStatus>>(new Map());
@@ -178,7 +182,16 @@ export class DriveManager {
   #begin(ev: DeviceEvent, devname: string, fsType: string, label: string | undefined): void {
     const name = label || basename(devname);
     const id = `drive:${name}`;
-    // The same stick under another devpath (re-plugged before its remove was heard): the old one is gone.
+    // The same device heard again under another devpath (coldplug enumeration and the monitor can name it
+    // differently): the drive already being handled, not a second one to mount.
+    for (const [devpath, a] of this.#byDevpath) {
+      if (devpath !== ev.devpath && a.status.devname === devname && a.status.state !== 'removed' && a.status.state !== 'refused') {
+        this.#byDevpath.delete(devpath);
+        this.#byDevpath.set(ev.devpath, a);
+        return;
+      }
+    }
+    // The same stick under another device (re-plugged before its remove was heard): the old one is gone.
     for (const [devpath, a] of this.#byDevpath) if (a.status.id === id && devpath !== ev.devpath) this.#removed(devpath);
     const status = this.#status(id, name, ev, { state: 'inserted', devname, fsType, label: label ?? null, message: 'Drive found: checking it.' });
     const active: Active = { status, generation: ++this.#generation };
@@ -190,7 +203,8 @@ export class DriveManager {
 
   async #run(devpath: string, active: Active, req: MountRequest): Promise<void> {
     const gen = active.generation;
-    const live = () => this.#byDevpath.get(devpath) === active && active.generation === gen;
+    // Still this drive's run: it may have been re-keyed to another devpath since (the same device heard again).
+    const live = () => active.generation === gen && [...this.#byDevpath.values()].includes(active);
     try {
       active.mount = await this.o.mounter.mount(req);
     } catch (err) {
@@ -205,6 +219,12 @@ export class DriveManager {
       return;
     }
     this.#update(active, { state: 'verifying', message: 'Checking the drive’s signature.' });
+    this.#startIngest(active, live, 0);
+  }
+
+  /** A drive plugged again while the ingest it was pulled from still winds down finds the library busy for a moment: it waits its turn. */
+  #startIngest(active: Active, live: () => boolean, busyRetries: number): void {
+    if (!active.mount) return;
     active.ingest = this.o.ingest(active.mount.mountPoint).subscribe({
       next: (p) => {
         if (!live()) return;
@@ -228,6 +248,11 @@ export class DriveManager {
         if (!live()) return;
         active.ingest = undefined;
         const e = err instanceof ContentError ? err : new ContentError('io', (err as Error).message);
+        if (e.code === 'busy' && busyRetries < BUSY_RETRIES) {
+          this.#update(active, { message: 'Waiting for the previous copy to stop.' });
+          setTimeout(() => live() && this.#startIngest(active, live, busyRetries + 1), BUSY_RETRY_MS).unref();
+          return;
+        }
         const refusal = ['not-a-content-drive', 'invalid', 'bad-signature', 'key', 'stale', 'conflict'].includes(e.code);
         this.#update(active, { state: refusal ? 'refused' : 'failed', message: e.message, error: { code: e.code, message: e.message }, safeToRemove: refusal || e.code === 'drive-removed' });
         if (refusal) this.#notices.next({ type: 'refused', drive: active.status, code: e.code, reason: e.message });

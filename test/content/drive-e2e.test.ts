@@ -167,8 +167,10 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
 
   it('a drive pulled mid-copy stops cleanly; inserted again it completes without recopying verified files', async () => {
     const more: Record<string, Buffer> = {};
-    // Big enough that the copy outlasts the pull's way through udev on an idle machine (a second or two of copying).
-    for (let i = 0; i < 60; i++) more[`newspapers/day-${String(i).padStart(2, '0')}.pdf`] = randomBytes(4_000_000);
+    // Many files: each is fsync'd into the library (about a millisecond apiece on this disk), so the
+    // copy outlasts the pull's way through udev even on an idle machine with a fast disk.
+    const FILES = 1500;
+    for (let i = 0; i < FILES; i++) more[`newspapers/page-${String(i).padStart(4, '0')}.pdf`] = randomBytes(16_000);
     const image = await makeDrive('july', 'JULY-2025', more, { version: '2025-07' });
     // A stick reads at its own speed, not from the page cache that making the image filled: drop it, so the copy takes its time.
     spawnSync('sh', ['-c', 'sync; echo 1 > /proc/sys/vm/drop_caches']);
@@ -182,7 +184,7 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
     const at = drive('drive:JULY-2025')!;
     assert.match(String(at.attributes.message), /Insert it again to continue/);
     const doneBefore = Number(at.attributes.filesDone);
-    assert.ok(doneBefore < 60, `stopped mid-copy (${doneBefore} of 60)`);
+    assert.ok(doneBefore < FILES, `stopped mid-copy (${doneBefore} of ${FILES})`);
     assert.notEqual(content.library.currentVersion, '2025-07', 'not published half-copied');
     await until('unmounted', () => !spawnSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).stdout.includes(join(lab.dir, 'media')), 10_000);
     await lab.unplug(p);
@@ -192,7 +194,7 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
     await until('safe to remove again', () => drive('drive:JULY-2025')?.state === 'safe-to-remove', 40_000);
     const again = drive('drive:JULY-2025')!;
     assert.ok(Number(again.attributes.filesReused) >= doneBefore, `verified files reused (${again.attributes.filesReused} >= ${doneBefore})`);
-    assert.equal(Number(again.attributes.filesCopied) + Number(again.attributes.filesReused), 60);
+    assert.equal(Number(again.attributes.filesCopied) + Number(again.attributes.filesReused), FILES);
     assert.equal(content.library.currentVersion, '2025-07');
     // The library holds only verified objects.
     for (const [, bytes] of Object.entries(more)) assert.ok(content.library.objectState(sha256(bytes)) !== 'absent');
