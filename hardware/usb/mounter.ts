@@ -107,8 +107,9 @@ export class Mounter {
     await mkdir(this.mountRoot, { recursive: true, mode: 0o755 });
     // One device is mounted once; two devices with one label (a stick plugged again under a new
     // device before its old mount is gone, say) each get a directory of their own.
+    // Asked again for a device we already mounted (its events heard twice): the same mount, checked again.
     const twice = (await readMountinfo(this.#mountinfo)).find((m) => m.source === req.devname && m.mountPoint.startsWith(`${this.mountRoot}/`));
-    if (twice) throw new MountError(`${req.devname} is already mounted at ${twice.mountPoint}`);
+    if (twice) return { ...(await this.verify(twice.mountPoint)), devname: req.devname, fsType: req.fsType };
     const base = safeName(req.name ?? req.devname.slice('/dev/'.length));
     let mountPoint = join(this.mountRoot, base);
     for (let n = 2; ; n++) {
