@@ -23,6 +23,11 @@ export const contentSection = Section({
   maxFiles: Type.Integer({ minimum: 1, maximum: 100_000, default: 100_000 }),
   /** Space kept free in the library's filesystem. */
   spareBytes: Type.Integer({ minimum: 0, default: 256 * 1024 ** 2 }),
+  /**
+   * Cap on how fast a drive is copied (bytes per second): the library's disk also serves seats'
+   * content fetches and the state store's fsyncs. Unset: as fast as the drive reads.
+   */
+  copyBytesPerSecond: Type.Optional(Type.Integer({ minimum: 1_000_000 })),
   /** Accept a drive older than the current catalog. */
   allowOlder: Type.Boolean({ default: false }),
   /** How far a seat's X-Seat-Time may be from the controller's clock (docs/protocol.md, section 6). */

@@ -48,6 +48,8 @@ export interface CopyTask {
   /** The drive's root, already resolved with realpath. */
   root: string;
   items: CopyItem[];
+  /** Read at most this fast (bytes per second, over the task); unset: as fast as the drive goes. */
+  bytesPerSecond?: number;
   /** Receives `CopyProgress` messages; closed when the task ends. */
   progress?: MessagePort;
 }
@@ -80,11 +82,29 @@ function errorData(err: unknown): ContentErrorData {
   return { code: 'io', message: (err as Error)?.message ?? String(err) };
 }
 
-function copyAll({ root, items, progress }: CopyTask): CopyOutcomes {
+/**
+ * Holds the copy to a byte rate: after each chunk, sleeps this thread until
+ * the bytes read so far are due. The event loop is another thread; only
+ * this copy waits.
+ */
+function pacer(bytesPerSecond: number | undefined): (bytes: number) => void {
+  if (!bytesPerSecond) return () => undefined;
+  const start = performance.now();
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  let total = 0;
+  return (bytes) => {
+    total += bytes;
+    const wait = (total / bytesPerSecond) * 1000 - (performance.now() - start);
+    if (wait > 1) Atomics.wait(cell, 0, 0, wait);
+  };
+}
+
+function copyAll({ root, items, progress, bytesPerSecond }: CopyTask): CopyOutcomes {
   const out: CopyOutcomes = items.map(() => null);
+  const pace = pacer(bytesPerSecond);
   for (let i = 0; i < items.length; i++) {
     try {
-      out[i] = { ok: true, value: copy(root, items[i]!, progress && ((done) => progress.postMessage({ item: i, done } satisfies CopyProgress))) };
+      out[i] = { ok: true, value: copy(root, items[i]!, pace, progress && ((done) => progress.postMessage({ item: i, done } satisfies CopyProgress))) };
     } catch (err) {
       out[i] = { ok: false, error: errorData(err) };
       const code = out[i]!.ok ? undefined : (out[i] as { error: ContentErrorData }).error.code;
@@ -144,7 +164,7 @@ function readAll(fd: number, size: number, max: number): Buffer {
 }
 
 /** Returns the bytes copied. The temp file never survives a failure; `dest` appears only verified. */
-function copy(root: string, item: CopyItem, progress: ((done: number) => void) | undefined): number {
+function copy(root: string, item: CopyItem, pace: (bytes: number) => void, progress: ((done: number) => void) | undefined): number {
   const { rel, size, sha256, tmp, dest, faultAfterBytes } = item;
   const abs = join(root, rel);
   const fail = (code: ContentError['code'], why: string): ContentError => new ContentError(code, `"${rel}" ${why}`, undefined, rel);
@@ -212,6 +232,7 @@ function copy(root: string, item: CopyItem, progress: ((done: number) => void) |
       hash.update(buf.subarray(0, n));
       writeFully(output, buf, n);
       done += n;
+      pace(n);
       if (done > size) throw fail('corrupt', `is larger than the manifest says (${size} bytes): the drive was changed after signing`);
       if (progress && done - reported >= PROGRESS_EVERY) {
         progress(done);

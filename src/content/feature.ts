@@ -138,6 +138,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
           workers,
           allowOlder: config.allowOlder,
           spareBytes: config.spareBytes,
+          ...(config.copyBytesPerSecond ? { copyBytesPerSecond: config.copyBytesPerSecond } : {}),
           progressIntervalMs: options.progressIntervalMs ?? 250,
           log,
           limits: { ...DEFAULT_LIMITS, ...limits },

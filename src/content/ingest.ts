@@ -19,6 +19,8 @@ export interface IngestOptions {
   workers: ContentWorkers;
   /** Files copied at once. Default 2. */
   concurrency?: number;
+  /** The whole copy reads at most this fast (bytes per second), shared by the concurrent copies. Unset: as fast as the drive goes. */
+  copyBytesPerSecond?: number;
   limits?: ManifestLimits;
   /** Accept a drive packed before the current catalog (a deliberate rollback). */
   allowOlder?: boolean;
@@ -257,6 +259,7 @@ async function run(opts: IngestOptions, signal: AbortSignal, emit: (p: IngestPro
       try {
         results = await workers.copy(root, items, {
           signal,
+          ...(opts.copyBytesPerSecond ? { bytesPerSecond: opts.copyBytesPerSecond / concurrency } : {}),
           onProgress: (i, done) => {
             inFlight.set(batch[i]!.sha256, done);
             report(false);

@@ -21,6 +21,8 @@ export interface CopyOptions {
   /** Bytes of items[item] copied so far (large files report every few MB). */
   onProgress?: (item: number, done: number) => void;
   signal?: AbortSignal;
+  /** This task reads at most this fast (bytes per second). */
+  bytesPerSecond?: number;
 }
 
 /**
@@ -53,8 +55,8 @@ export class ContentWorkers {
    * bytes as they are copied. Per item: bytes copied, a ContentError, or null
    * when it was not tried because the drive went away first.
    */
-  async copy(root: string, items: CopyItem[], { onProgress, signal }: CopyOptions = {}): Promise<(number | ContentError | null)[]> {
-    const task: CopyTask = { op: 'copy', root, items };
+  async copy(root: string, items: CopyItem[], { onProgress, signal, bytesPerSecond }: CopyOptions = {}): Promise<(number | ContentError | null)[]> {
+    const task: CopyTask = { op: 'copy', root, items, ...(bytesPerSecond ? { bytesPerSecond } : {}) };
     const options: { signal?: AbortSignal; transferList?: MessagePort[] } = signal ? { signal } : {};
     let port1: MessagePort | undefined;
     if (onProgress) {

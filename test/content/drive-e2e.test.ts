@@ -69,18 +69,8 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
         const key = opts.sign === 'bad' ? keyPair().privateKey : keys.privateKey;
         await pack(staging, key, { catalogVersion: opts.version ?? '2025-06', createdAt: '2025-06-01T08:00:00Z', workers });
       }
-      const image = join(lab.dir, `${name}.img`);
       const treeMiB = Object.values(tree).reduce((n, b) => n + b.length, 0) / 2 ** 20;
-      run('truncate', ['-s', `${Math.max(128, Math.ceil(treeMiB * 1.3) + 64)}M`, image]);
-      spawnSync('sfdisk', ['-q', image], { input: 'start=2048, type=83\n' });
-      const p = lab.plug(image);
-      try {
-        // mkfs -d copies the tree into the new filesystem: no mount needed to fill the stick.
-        run(opts.fs === 'ext2' ? 'mkfs.ext2' : 'mkfs.ext4', ['-q', '-L', label, '-d', staging, p.node]);
-      } finally {
-        await lab.unplug(p);
-      }
-      return image;
+      return await lab.makeImage(name, opts.fs ?? 'ext4', label, { tree: staging, sizeMiB: Math.max(128, Math.ceil(treeMiB * 1.3) + 64) });
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
@@ -100,7 +90,7 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
     udevd = await ensureUdevd();
     workers = new ContentWorkers({ maxThreads: 2, idleTimeoutMs: 60_000 });
     tc = await startTestController(
-      { content: { publicKey: rawPublic, allowLoopDevices: true, mountRoot: join(lab.dir, 'media'), watchUsbDevices: false, spareBytes: 0 } },
+      { content: { publicKey: rawPublic, allowLoopDevices: true, mountRoot: join(lab.dir, 'media'), watchUsbDevices: false, spareBytes: 0, copyBytesPerSecond: 3_000_000 } },
       [commandsFeature(), contentFeature({ acceptDevice: (ev) => [...ours].some((l) => ev.devname === l || ev.devname?.startsWith(`${l}p`)), progressIntervalMs: 50 })],
     );
     content = tc.controller.ctx.need('content');
@@ -167,13 +157,11 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
 
   it('a drive pulled mid-copy stops cleanly; inserted again it completes without recopying verified files', async () => {
     const more: Record<string, Buffer> = {};
-    // Many files: each is fsync'd into the library (about a millisecond apiece on this disk), so the
-    // copy outlasts the pull's way through udev even on an idle machine with a fast disk.
-    const FILES = 1500;
-    for (let i = 0; i < FILES; i++) more[`newspapers/page-${String(i).padStart(4, '0')}.pdf`] = randomBytes(16_000);
+    // 24 MB at the rig's copyBytesPerSecond (3 MB/s): the copy lasts about 8 s on any disk, so the
+    // pull (about a second through udev) lands mid-copy on a fast machine as on a slow one.
+    const FILES = 400;
+    for (let i = 0; i < FILES; i++) more[`newspapers/page-${String(i).padStart(4, '0')}.pdf`] = randomBytes(60_000);
     const image = await makeDrive('july', 'JULY-2025', more, { version: '2025-07' });
-    // A stick reads at its own speed, not from the page cache that making the image filled: drop it, so the copy takes its time.
-    spawnSync('sh', ['-c', 'sync; echo 1 > /proc/sys/vm/drop_caches']);
     const p = plug(image);
     await until('copying', () => Number(drive('drive:JULY-2025')?.attributes.filesDone ?? 0) >= 1, 30_000);
     // A pulled stick: udev reports the partition removed. The kernel refuses `partx -d` on a mounted

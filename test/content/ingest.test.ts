@@ -173,6 +173,19 @@ test('a damaged or missing file on the drive is named; the others are copied and
   assert.equal(s.library.currentVersion, '2025-06');
 });
 
+test('copyBytesPerSecond holds the copy to its rate, and the progress reports that rate', async () => {
+  const s = await setup({ 'movies/a.mp4': randomBytes(3 << 20), 'movies/b.mp4': randomBytes(3 << 20) });
+  const started = performance.now();
+  const events = await lastValueFrom(ingest(s.opts({ copyBytesPerSecond: 3e6, progressIntervalMs: 0 })).pipe(toArray()));
+  const seconds = (performance.now() - started) / 1000;
+  // 6.3 MB at 3 MB/s: two seconds at least, however fast the disk.
+  assert.ok(seconds >= 1.9, `took ${seconds.toFixed(2)} s`);
+  assert.equal(events.at(-1)!.filesCopied, 2);
+  const rates = events.map((e) => e.bytesPerSecond).filter((r): r is number => r !== undefined);
+  assert.ok(rates.length > 0 && rates.every((r) => r <= 3.5e6), `rates ${rates.map((r) => Math.round(r)).join(', ')}`);
+  await assertLibrarySound(s.libDir);
+});
+
 test('not enough space: refused before copying, in GB the crew can read', async (t) => {
   const s = await setup({ 'big.mp4': randomBytes(3 << 20), 'small.pdf': 'x' });
   const small = join(s.base, 'small-disk');

@@ -52,22 +52,34 @@ export class LoopLab {
   }
 
   /**
-   * A "prepared stick": an image with one partition holding `fs`, made once and
-   * detached again, so plugging it later gives udev an `add` that already
-   * carries ID_FS_TYPE, as a real drive does.
+   * A "prepared stick": an image with one partition (or none) holding `fs`.
+   * The filesystem is made in a plain file and written into the image, never
+   * through a loop device, so plugging the image later is the first time the
+   * kernel and udev see it: an `add` that already carries ID_FS_TYPE, as a
+   * real drive gives, and no block cache left over from the making.
+   * `tree` (ext4/ext2) is a directory whose files the new filesystem holds.
    */
-  async makeImage(name: string, fs: 'ext4' | 'exfat', label: string, opts: { partitioned?: boolean; sizeMiB?: number } = {}): Promise<string> {
+  async makeImage(
+    name: string,
+    fs: 'ext4' | 'ext2' | 'exfat',
+    label: string,
+    opts: { partitioned?: boolean; sizeMiB?: number; tree?: string } = {},
+  ): Promise<string> {
     const image = join(this.dir, `${name}.img`);
-    await truncate(image, 0).catch(() => undefined);
-    spawnSync('truncate', ['-s', `${opts.sizeMiB ?? 40}M`, image]);
+    const part = `${image}.part`;
+    const sizeMiB = opts.sizeMiB ?? 40;
     const partitioned = opts.partitioned ?? true;
-    if (partitioned) run('sfdisk', ['-q', image], 'start=2048, type=83\n');
-    const p = this.plug(image, partitioned);
+    await truncate(image, 0).catch(() => undefined);
     try {
-      if (fs === 'ext4') run('mkfs.ext4', ['-q', '-L', label, p.node]);
-      else run('mkfs.exfat', ['-L', label, p.node]);
+      // The partition starts at 1 MiB (sector 2048) and runs to the end.
+      run('truncate', ['-s', `${partitioned ? sizeMiB - 1 : sizeMiB}M`, part]);
+      if (fs === 'exfat') run('mkfs.exfat', ['-L', label, part]);
+      else run(`mkfs.${fs}`, ['-q', '-F', '-L', label, ...(opts.tree ? ['-d', opts.tree] : []), part]);
+      run('truncate', ['-s', `${sizeMiB}M`, image]);
+      if (partitioned) run('sfdisk', ['-q', image], 'start=2048, type=83\n');
+      run('dd', [`if=${part}`, `of=${image}`, 'bs=1M', `seek=${partitioned ? 1 : 0}`, 'conv=notrunc,fsync', 'status=none']);
     } finally {
-      await this.unplug(p);
+      await rm(part, { force: true });
     }
     return image;
   }
