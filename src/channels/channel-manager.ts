@@ -283,7 +283,7 @@ export class ChannelManager {
         continue;
       }
       // A channel that stopped (its file went bad, VLC gave up) is kicked again once per grace period.
-      if (present && m.instance?.state !== 'playing' && m.instance?.state !== 'opening' && now - m.setupAt > grace) {
+      if (present && m.instance?.state !== 'playing' && m.instance?.state !== 'opening' && !this.#heard(m) && now - m.setupAt > grace) {
         m.setupAt = now;
         await this.#control(client, m, 'play', true);
       }
@@ -326,7 +326,7 @@ export class ChannelManager {
         let state: ChannelState;
         if (m.sourceMissing) state = 'source-missing';
         else if (!this.#client) state = 'down';
-        else if (m.instance?.state === 'playing' && this.#heard(m)) state = 'on-air';
+        else if (this.#heard(m) && (m.instance?.state === 'playing' || wrapping(m.instance))) state = 'on-air';
         else if (!m.setUp || now - m.setupAt < (this.#opts.startGraceMs ?? 8000)) state = 'starting';
         else state = 'down';
         return { id: m.cfg.id, kind: 'channel' as const, state, attributes: this.#attributes(m) };
@@ -349,6 +349,15 @@ export class ChannelManager {
     const safety = this.#safetyEntity();
     if (JSON.stringify(safety) !== JSON.stringify(this.#safety$.value)) this.#safety$.next(safety);
   }
+}
+
+/**
+ * A looping broadcast passes through `end` (or shows no instance) for a moment
+ * as VLC wraps to the file's start; while its packets are still heard it is on
+ * air, not starting again.
+ */
+function wrapping(instance: VlmInstance | undefined): boolean {
+  return instance === undefined || instance.state === 'end' || instance.state === 'opening';
 }
 
 function ignoreVlm(err: unknown): void {
