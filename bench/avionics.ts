@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { DEFAULT_RATES, ArincTransmitter, type AirState } from '../src/sim/avionics/arinc-transmitter.js';
+import { DEFAULT_RATES, ArincTransmitter, atTheGate, type AirState } from '../src/sim/avionics/arinc-transmitter.js';
 import { PtyPair } from '../src/sim/avionics/pty-pair.js';
 import { startController } from './lib/controller.js';
 import { measureLoopLag } from './lib/loop-lag.js';
@@ -25,22 +25,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WORDS_PER_S = 10_000;
 const TOKEN = 'bench-token-0123456789abcdef';
 
-const air: AirState = {
-  pressureAltitudeFt: 100,
-  altitudeRateFpm: 0,
-  groundSpeedKt: 0,
-  computedAirspeedKt: 0,
-  trueAirspeedKt: 0,
-  trueHeadingDeg: 90,
-  latitudeDeg: 9.0714,
-  longitudeDeg: -79.3835,
-  staticAirTempC: 28,
-  windSpeedKt: 5,
-  windAngleDeg: 270,
-  discretes270: 0b11, // weight on wheels, door open: back on the ground with the door open is the gate at once
-  flightNumber: 'CM123',
-  utcMs: Date.now(),
-};
+const air: AirState = atTheGate();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

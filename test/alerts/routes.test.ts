@@ -1,46 +1,20 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Alert } from '../../src/alerts/alert.js';
 import { panelFeature } from '../../src/panel/feature.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { pollBody, postPoll } from '../helpers/poll.js';
+import { sseFrames, type SseFrame } from '../helpers/sse.js';
 import { buildTestPanel } from '../panel/harness.js';
 
 type Frame = { event: string; data: { op?: string; alert?: Alert } };
 
 /** Collects SSE frames of one kind until `until` holds. */
 function sseUntil(url: string, event: string, until: (f: Frame[]) => boolean, timeoutMs = 10_000): { ready: Promise<void>; done: Promise<Frame[]> } {
-  let ready!: () => void;
-  const readyP = new Promise<void>((r) => (ready = r));
-  const done = new Promise<Frame[]>((resolve, reject) => {
-    const frames: Frame[] = [];
-    const req = request(`${url}/api/v1/events`, (res) => {
-      ready();
-      let buf = '';
-      res.on('data', (d: Buffer) => {
-        buf += d.toString();
-        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          // Live-only bus events come as `event: live`; an alert change is its `change`.
-          const parsed = data ? JSON.parse(data) : undefined;
-          if (ev === 'live' && event === 'alert' && parsed?.type === 'alert.changed') frames.push({ event, data: parsed.change });
-          else if (ev === event && parsed) frames.push({ event: ev, data: parsed });
-        }
-        if (until(frames)) {
-          req.destroy();
-          resolve(frames);
-        }
-      });
-    });
-    req.on('error', () => undefined);
-    req.end();
-    setTimeout(() => (req.destroy(), reject(new Error(`no ${event} frames matching in ${timeoutMs} ms: ${JSON.stringify(frames)}`))), timeoutMs).unref();
-  });
-  return { ready: readyP, done };
+  // Live-only bus events come as `event: live`; an alert change is its `change`.
+  const pick = ({ event: ev, data }: SseFrame): Frame | undefined =>
+    ev === 'live' && event === 'alert' && data?.type === 'alert.changed' ? { event, data: data.change } : ev === event ? { event: ev, data } : undefined;
+  return sseFrames(url, until, { pick, timeoutMs });
 }
 
 describe('alerts API', () => {

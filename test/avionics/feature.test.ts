@@ -6,7 +6,7 @@ import { avionicsFeature } from '../../src/avionics/feature.js';
 import { commandsFeature } from '../../src/commands/feature.js';
 import { firmwareFeature } from '../../src/firmware/feature.js';
 import { SimulatedMonitor } from '../../src/monitors/simulated-monitor.js';
-import { ArincTransmitter, type AirState } from '../../src/sim/avionics/arinc-transmitter.js';
+import { ArincTransmitter, atTheGate, type AirState } from '../../src/sim/avionics/arinc-transmitter.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
 import { pollBody, postPoll } from '../helpers/poll.js';
 import { randomPort, TEST_TOKEN } from '../helpers/commands.js';
@@ -21,22 +21,7 @@ import type { FlightFeedV1 } from '../../src/avionics/flight-feed.js';
  * file's own).
  */
 
-const GATE: AirState = {
-  pressureAltitudeFt: 100,
-  altitudeRateFpm: 0,
-  groundSpeedKt: 0,
-  computedAirspeedKt: 0,
-  trueAirspeedKt: 0,
-  trueHeadingDeg: 90,
-  latitudeDeg: 9.0714,
-  longitudeDeg: -79.3835,
-  staticAirTempC: 28,
-  windSpeedKt: 5,
-  windAngleDeg: 270,
-  discretes270: 0b11, // weight on wheels, door open
-  flightNumber: 'CM123',
-  utcMs: Date.now(),
-};
+const GATE: AirState = atTheGate();
 const CRUISE: Partial<AirState> = { pressureAltitudeFt: 35_000, groundSpeedKt: 450, trueAirspeedKt: 460, computedAirspeedKt: 270, staticAirTempC: -54, discretes270: 0, latitudeDeg: 7, longitudeDeg: -77 };
 
 let dir: string;

@@ -1,43 +1,15 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, validateConfig } from '../../src/app/config.js';
 import { defaultFeatures } from '../../src/app/features.js';
 import type { Entity } from '../../src/contract/entities.js';
 import { initialState, reduce } from '../../src/panel/web/state.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
+import { sseFrames, type SseFrame } from '../helpers/sse.js';
 import { galleyFeature } from './galley/feature.js';
 
 /** Frames of GET /api/v1/events until `until` holds. */
-function frames(url: string, until: (f: { event: string; data: any }[]) => boolean): { ready: Promise<void>; done: Promise<{ event: string; data: any }[]> } {
-  let ready!: () => void;
-  const readyP = new Promise<void>((r) => (ready = r));
-  const done = new Promise<{ event: string; data: any }[]>((resolve, reject) => {
-    const out: { event: string; data: any }[] = [];
-    const req = request(`${url}/api/v1/events`, (res) => {
-      ready();
-      let buf = '';
-      res.on('data', (d: Buffer) => {
-        buf += d.toString();
-        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) out.push({ event, data: JSON.parse(data) });
-        }
-        if (until(out)) {
-          req.destroy();
-          resolve(out);
-        }
-      });
-    });
-    req.on('error', () => undefined);
-    req.end();
-    setTimeout(() => (req.destroy(), reject(new Error(`no matching frames: ${JSON.stringify(out).slice(0, 400)}`))), 10_000).unref();
-  });
-  return { ready: readyP, done };
-}
+const frames = (url: string, until: (f: SseFrame[]) => boolean) => sseFrames(url, until);
 
 describe('the seam: a capability is one folder and one line', () => {
   let tc: TestController;

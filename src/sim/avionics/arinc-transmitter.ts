@@ -31,6 +31,26 @@ export interface AirState {
   utcMs: number;
 }
 
+/** An aircraft at the gate in Panama (PTY): on the ground, door open, flight CM123. */
+export function atTheGate(utcMs = Date.now()): AirState {
+  return {
+    pressureAltitudeFt: 100,
+    altitudeRateFpm: 0,
+    groundSpeedKt: 0,
+    computedAirspeedKt: 0,
+    trueAirspeedKt: 0,
+    trueHeadingDeg: 90,
+    latitudeDeg: 9.0714,
+    longitudeDeg: -79.3835,
+    staticAirTempC: 28,
+    windSpeedKt: 5,
+    windAngleDeg: 270,
+    discretes270: 0b11, // weight on wheels, door open: at the gate at once
+    flightNumber: 'CM123',
+    utcMs,
+  };
+}
+
 /**
  * Words per second per label, after the transmit intervals of ARINC 429
  * Part 1 Attachment 2 (e.g. altitude 31-62 ms, position 100-200 ms, UTC

@@ -13,6 +13,7 @@ export function hasSocat(): boolean {
  * controller, the other for the simulated device. Supervised: if socat
  * dies it is started again with backoff (the controller's port reopens
  * by itself); stop() kills its process group and removes the links.
+ * Tests that pull the device on purpose pass `supervise: false`.
  */
 export class PtyPair {
   #proc: ChildProcess | null = null;
@@ -20,12 +21,19 @@ export class PtyPair {
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
 
+  readonly #supervise: boolean;
+
   constructor(
     readonly a: string,
     readonly b: string,
-  ) {}
+    { supervise = true }: { supervise?: boolean } = {},
+  ) {
+    this.#supervise = supervise;
+  }
 
+  /** Starts socat; the ptys behind the links are new ones each time. */
   async start(): Promise<void> {
+    if (this.#proc) throw new Error('socat is still running');
     this.#stopped = false;
     await this.#spawn();
   }
@@ -39,7 +47,7 @@ export class PtyPair {
     proc.on('exit', () => {
       if (this.#proc !== proc) return;
       this.#proc = null;
-      if (this.#stopped) return;
+      if (this.#stopped || !this.#supervise) return;
       this.#timer = setTimeout(() => void this.#spawn().catch(() => undefined), backoffDelay(this.#attempt++, { initialMs: 200, maxMs: 5000 }));
       this.#timer.unref();
     });
@@ -50,6 +58,10 @@ export class PtyPair {
       await new Promise((r) => setTimeout(r, 10));
     }
     this.#attempt = 0;
+  }
+
+  get running(): boolean {
+    return this.#proc !== null;
   }
 
   get pid(): number | undefined {

@@ -1,73 +1,41 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { lstat, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
+import { PtyPair as SimPtyPair } from '../../../src/sim/avionics/pty-pair.js';
 
-/** A socat pseudo-terminal pair: a controller opens `a`, the test plays the device on `b`. */
+/**
+ * A socat pseudo-terminal pair for tests: a controller opens `a`, the test plays
+ * the device on `b`. The simulator's pair, unsupervised: a test that kills it
+ * has pulled the device until it calls restart().
+ */
 export class PtyPair {
-  #proc: ChildProcess | null = null;
-
-  private constructor(readonly a: string, readonly b: string) {}
+  private constructor(readonly a: string, readonly b: string, readonly pty: SimPtyPair) {}
 
   /** Starts socat with links a and b (in `dir`) and waits until both exist. */
   static async start(dir: string, names: [string, string] = ['A', 'B']): Promise<PtyPair> {
-    const pair = new PtyPair(join(dir, names[0]), join(dir, names[1]));
+    const [a, b] = [join(dir, names[0]), join(dir, names[1])];
+    const pair = new PtyPair(a, b, new SimPtyPair(a, b, { supervise: false }));
     await pair.restart();
     return pair;
   }
 
   /** (Re)starts socat with the same link names; the ptys behind them are new ones. */
-  async restart(): Promise<void> {
-    if (this.#proc) throw new Error('socat is still running');
-    // Own process group, so kill() takes socat and nothing else.
-    const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.a}`, `pty,raw,echo=0,link=${this.b}`], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
-    this.#proc = proc;
-    const deadline = Date.now() + 5000;
-    while (!(await exists(this.a)) || !(await exists(this.b))) {
-      if (proc.exitCode !== null) throw new Error(`socat exited with ${proc.exitCode}`);
-      if (Date.now() > deadline) throw new Error('socat links did not appear within 5 s');
-      await sleep(10);
-    }
+  restart(): Promise<void> {
+    return this.pty.start();
   }
 
   get running(): boolean {
-    return this.#proc !== null;
+    return this.pty.running;
   }
 
-  /** Kills socat (SIGTERM: it removes its links) and waits for it to exit. */
-  async kill(): Promise<void> {
-    const proc = this.#proc;
-    if (!proc) return;
-    this.#proc = null;
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      try {
-        process.kill(-proc.pid!, 'SIGTERM');
-      } catch {
-        /* already gone */
-      }
-      await exited;
-    }
-    // SIGKILL-style deaths leave links behind; the next socat must be able to create them.
-    await rm(this.a, { force: true });
-    await rm(this.b, { force: true });
+  /** Kills socat and waits for it to exit; its links are removed. */
+  kill(): Promise<void> {
+    return this.pty.stop();
   }
 
   ttyOf(link: string): Promise<string> {
     return realpath(link);
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch {
-    return false;
   }
 }
 
