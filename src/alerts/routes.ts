@@ -27,7 +27,7 @@ export function alertRoutes(alerts: AlertService) {
 
     app.post<{ Params: { id: string } }>(
       '/api/v1/alerts/:id/ack',
-      { preHandler: requireRole(ctx, 'crew'), schema: { params: idParams } },
+      { onRequest: requireRole(ctx, 'crew'), schema: { params: idParams } },
       async (req) => {
         open(req.params.id);
         return { alert: alerts.ack(req.params.id, req.principal!.name) ?? null };
@@ -36,7 +36,7 @@ export function alertRoutes(alerts: AlertService) {
 
     app.post<{ Params: { id: string } }>(
       '/api/v1/alerts/:id/clear',
-      { preHandler: requireRole(ctx, 'crew'), schema: { params: idParams } },
+      { onRequest: requireRole(ctx, 'crew'), schema: { params: idParams } },
       async (req) => {
         open(req.params.id);
         alerts.clear(req.params.id, req.principal!.name);

@@ -25,7 +25,7 @@ export function commandRoutes(service: CommandService, keys: CommandKeys) {
     app.post<{ Body: unknown; Querystring: { ttlMs?: number } }>(
       '/api/v1/commands',
       {
-        preHandler: requireRole(ctx, 'crew'),
+        onRequest: requireRole(ctx, 'crew'),
         schema: {
           body: commandRequestSchema,
           querystring: { type: 'object', additionalProperties: false, properties: { ttlMs: { type: 'integer', minimum: 1000, maximum: 86_400_000 } } },

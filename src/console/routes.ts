@@ -22,7 +22,7 @@ export function tunnelRoutes(flag: ManualGroundFlag, service: () => TunnelServic
     app.post<{ Body: { onGround: boolean } }>(
       '/api/v1/tunnel',
       {
-        preHandler: requireRole(ctx, 'technician'),
+        onRequest: requireRole(ctx, 'technician'),
         schema: { body: { type: 'object', additionalProperties: false, required: ['onGround'], properties: { onGround: { type: 'boolean' } } } },
       },
       async (req) => {

@@ -40,7 +40,7 @@ export function firmwareRoutes(f: FirmwareService, tftpBase: () => string | unde
 
     app.put<{ Params: { model: string; version: string } }>(
       '/api/v1/firmware/:model/:version',
-      { preHandler: requireRole(ctx, 'technician') },
+      { onRequest: requireRole(ctx, 'technician') },
       async (req, reply) => {
         const { f, catalog } = running();
         const max = ctx.config.firmware.maxImageBytes;
@@ -60,7 +60,7 @@ export function firmwareRoutes(f: FirmwareService, tftpBase: () => string | unde
       },
     );
 
-    app.post('/api/v1/firmware/verify', { preHandler: requireRole(ctx, 'technician') }, async () => {
+    app.post('/api/v1/firmware/verify', { onRequest: requireRole(ctx, 'technician') }, async () => {
       const { f } = running();
       return { report: await f.verify() };
     });

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { hasRole, secretMatches, TOKEN_PRINCIPAL, type Principal, type Role } from '../auth/principal.js';
 import type { ControllerContext } from '../contract/feature.js';
 import { ApiError } from './errors.js';
@@ -47,8 +47,12 @@ function originHost(origin: string): string | undefined {
   }
 }
 
-/** preHandler for mutating routes: 401 without credentials, 403 for a role too low or a cross-site request. */
-export function requireRole(ctx: ControllerContext, role: Role): preHandlerAsyncHookHandler {
+/**
+ * onRequest hook for mutating routes: 401 without credentials, 403 for a role too low or a
+ * cross-site request. It runs before the body is read or validated, so a caller without the
+ * role learns nothing of the route's schema and an upload is refused before it is sent.
+ */
+export function requireRole(ctx: ControllerContext, role: Role): onRequestAsyncHookHandler {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const p = principalOf(ctx, req);
     if (!p) throw new ApiError(401, 'UNAUTHORIZED', 'log in on the panel or send the API bearer token');
