@@ -146,7 +146,17 @@ export class HttpService implements Service {
 
   async #listen(listen: () => Promise<unknown>, key: string, host: string, port: number): Promise<void> {
     try {
-      await listen();
+      // The starting listener has just let this port go: another socket on the machine may hold
+      // it for an instant (an ephemeral port taken in between). Try again briefly before giving up.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await listen();
+          return;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 10) throw e;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') throw new Error(`${key} ${port}: address ${host}:${port} is in use`);
