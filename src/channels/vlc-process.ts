@@ -171,6 +171,9 @@ export class VlcProcess {
       '--telnet-password', password,
       '--miface', o.miface,
       '--ttl', String(o.ttl),
+      // Time a file's MPEG-TS from its DTS, not its PCR: VLC otherwise waits about 1.3 s for the
+      // clock to settle before the first packet of a TS source goes out (0.7 s without; docs/channels.md).
+      '--no-ts-trust-pcr',
       ...(o.extraArgs ?? []),
     ];
     const { cmd, args } = commandAs(argv, o.homeDir, this.#ids);
