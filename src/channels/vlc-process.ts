@@ -230,7 +230,10 @@ export class VlcProcess {
     this.#runningSince = 0;
     await this.#killChild('SIGKILL', 2000);
     if (this.#stopped || next !== this.#generation) return;
-    const delay = backoffDelay(this.#attempt++, this.#opts.backoff ?? DEFAULT_BACKOFF);
+    // The first restart after a stable run is at once (one process, no herd to spread out: every
+    // second off air counts); a VLC that keeps failing backs off with full jitter.
+    const attempt = this.#attempt++;
+    const delay = attempt === 0 ? 0 : backoffDelay(attempt - 1, this.#opts.backoff ?? DEFAULT_BACKOFF);
     this.#restarts++;
     this.#opts.log.warn({ reason, retryInMs: delay, restarts: this.#restarts }, 'VLC down; restarting');
     this.#set('restarting', `${reason}; restarting in ${delay} ms`);
