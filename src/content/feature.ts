@@ -90,7 +90,7 @@ class ThrottledEntities {
 
 function driveEntity(d: DriveStatus): EntityUpdate {
   const { id, name, state, ...attributes } = d;
-  return { id, kind: 'drive', name: `Content drive ${name}`, state, attributes };
+  return { id, kind: 'drive', name: d.usbDevice ? `USB device ${name.replace(/^usb-/, '')}` : `Content drive ${name}`, state, attributes };
 }
 
 async function publicKeyOf(config: ContentConfig): Promise<string | undefined> {
@@ -105,8 +105,10 @@ const bytesOf = (cat: ContentCatalog) => cat.files.reduce((n, f) => n + f.size, 
  * Content drives: USB block devices (udevadm) -> classify -> read-only mount ->
  * verified ingest on worker threads -> library switch -> content.sync to every
  * seat (tracked) -> seats fetch over /content/v1 (signed per LRU, Range).
- * Drives are entities (`drive:<label>`); refusals are `drive.refused` events
- * plus a `system` event the panel's log shows. docs/content.md.
+ * Drives are entities (`drive:<label>`, `drive:usb-<port>` for a whole USB
+ * device); a refused one opens an alert in the alert book (src/alerts/book.ts)
+ * until it is removed or acknowledged, besides the `drive.refused` and
+ * `system` events. docs/content.md.
  */
 export function contentFeature(options: ContentFeatureOptions = {}): Feature {
   return {
@@ -235,7 +237,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
               if (n.type === 'inserted') ctx.bus.publish({ type: 'drive.inserted', seat: null, at, drive: d.id, devname: d.devname ?? '', fsType: d.fsType ?? '', label: d.label });
               else if (n.type === 'refused') {
                 ctx.bus.publish({ type: 'drive.refused', seat: null, at, drive: d.id, devname: d.devname, code: n.code, reason: n.reason });
-                // The crew-visible line: the alert book has no head-end alerts yet, the panel's log shows system events.
+                // The panel's log line; the alert book raises its alert from the drive entity (state refused, attribute alert).
                 ctx.bus.publish({ type: 'system', seat: null, at, message: `USB device refused (${d.name}): ${n.reason}`, detail: { drive: d.id, code: n.code } });
               } else if (n.type === 'removed') ctx.bus.publish({ type: 'drive.removed', seat: null, at, drive: d.id, state: d.state, message: d.message });
               else if (n.type === 'failed') ctx.bus.publish({ type: 'content.failed', seat: null, at, drive: d.id, code: n.code, message: n.message });
