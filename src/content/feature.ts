@@ -17,6 +17,7 @@ import { ingest, type IngestProgress } from './ingest.js';
 import { contentVerifier } from './keys.js';
 import { DEFAULT_LIMITS } from './manifest.js';
 import { ContentLibrary, type ContentCatalog } from './library.js';
+import { ContentResync, type ResyncStats } from './resync-runner.js';
 import { CATALOG_PATH, contentSeatRoutes } from './seat-routes.js';
 import { ContentWorkers } from './workers.js';
 
@@ -38,6 +39,8 @@ export interface ContentStatus {
   current: { catalogVersion: string; createdAt: string; files: number; bytes: number } | null;
   versions: ReturnType<ContentLibrary['versions']>;
   lastSync: { catalogVersion: string; url: string; seq: number | null; at: number; error?: string; delivery?: unknown } | null;
+  /** content.sync sent again to seats that lag the current catalog. */
+  resync: ResyncStats;
   drives: DriveStatus[];
   seats: { seat: string; status: string; serial: string | null; content: SeatSnapshot['content'] }[];
 }
@@ -170,12 +173,24 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
         return `http://${ctx.config.http.host}:${ctx.config.http.port}`;
       };
 
+      const resync = new ContentResync({
+        policy: { graceMs: config.resyncGraceMs, seatIntervalMs: config.resyncSeatIntervalMs, maxSeatIntervalMs: 3_600_000, seatsPerPlan: config.resyncSeatsPerSecond },
+        commands,
+        registry: ctx.registry,
+        bus: ctx.bus,
+        log,
+        catalogUrl: () => `${baseUrl()}${CATALOG_PATH}`,
+      });
+      resync.planner.setCurrent(library.currentVersion ?? null);
+
       let lastSync: ContentStatus['lastSync'] = null;
       const publishSync = (cat: ContentCatalog) => {
         const at = Date.now();
         const url = `${baseUrl()}${CATALOG_PATH}`;
+        resync.planner.setCurrent(cat.catalogVersion);
         try {
           const st = commands.issue({ target: { all: true }, cmd: 'content.sync', args: { catalogVersion: cat.catalogVersion, url } }, { issuer: 'content' });
+          resync.planner.sent('all', st.seq, st.expiresAt, performance.now());
           lastSync = { catalogVersion: cat.catalogVersion, url, seq: st.seq, at };
           ctx.bus.publish({ type: 'content.published', seat: null, at, catalogVersion: cat.catalogVersion, commandSeq: st.seq });
         } catch (err) {
@@ -246,12 +261,15 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
           );
           subs.push(
             library.current$.subscribe((cat) => {
+              // A current catalog that lost an object to disk damage, or went: seats are not chased towards it.
+              if (!cat) resync.planner.setCurrent(null);
               if (!cat || cat.catalogVersion === last) return;
               last = cat.catalogVersion;
               publishSync(cat);
               void collectGarbage();
             }),
           );
+          resync.start();
           entityTimer = setInterval(libraryEntity, 2000);
           entityTimer.unref();
           libraryEntity();
@@ -274,6 +292,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
           await monitor.start();
         },
         async stop() {
+          resync.stop();
           clearInterval(gcTimer);
           clearInterval(entityTimer);
           entities.stop();
@@ -300,6 +319,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
             current: cat ? { catalogVersion: cat.catalogVersion, createdAt: cat.createdAt, files: cat.files.length, bytes: bytesOf(cat) } : null,
             versions: library.versions(),
             lastSync: lastSync ? { ...lastSync, ...(st ? { delivery: { state: st.state, targeted: st.targeted, acked: st.acked, pending: st.pending.length, offline: st.offline.length } } : {}) } : null,
+            resync: { ...resync.stats, watching: resync.planner.watching },
             drives: drives.drives,
             seats: ctx.registry.all().map((s) => ({ seat: s.seat, status: s.status, serial: s.lru?.serial ?? null, content: s.content ?? null })),
           };
