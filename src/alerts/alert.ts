@@ -2,8 +2,12 @@
  * What needs a crew member's attention, as the panel lists it. Plain JSON: the
  * API sends it, the store keeps it, the page imports these types.
  */
-/** `rollout`: a firmware rollout halted (a cabin system, not a seat: `seat` is ''). */
-export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping' | 'rollout';
+/**
+ * `rollout`: a firmware rollout halted; `usb`: something plugged into the
+ * head-end's USB was refused (a keyboard, a network adapter, a drive that is
+ * not a signed content drive). Both are cabin systems, not seats: `seat` is ''.
+ */
+export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping' | 'rollout' | 'usb';
 
 /** urgent: chime and flash (a passenger is waiting); high: flash; normal: counted. */
 export type AlertPriority = 'urgent' | 'high' | 'normal';
@@ -16,9 +20,9 @@ export interface Alert {
   priority: AlertPriority;
   /** Wall ms when the condition began (a call is dated back to the press). */
   since: number;
-  /** Fault code, the flapping input's name, or the rollout's entity id. */
+  /** Fault code, the flapping input's name, or the rollout's or the refused device's entity id. */
   code?: string;
-  /** What a person reads about a system alert (why the rollout halted). */
+  /** What a person reads about a system alert (why the rollout halted, what was plugged in and refused). */
   text?: string;
   ackedAt: number | null;
   ackedBy: string | null;

@@ -80,26 +80,35 @@ function crewAction(book: AlertBook, ev: Extract<CabinEvent, { type: 'crew.actio
   const a = ev.detail === undefined ? undefined : book.get(ev.detail);
   if (!a) return same(book);
   if (ev.action === ACK_ACTION) {
+    // A refused USB device asks nothing more of the crew once seen: acknowledging it clears it.
+    if (a.kind === 'usb') return closeByCrew(book, a, ev.by);
     if (a.ackedAt !== null) return same(book);
     const alert: Alert = { ...a, ackedAt: ev.at, ackedBy: ev.by };
     return { book: new Map(book).set(a.id, alert), changes: [{ op: 'ack', alert }] };
   }
-  if (ev.action === CLEAR_ACTION) {
-    const next = new Map(book);
-    next.delete(a.id);
-    return { book: next, changes: [{ op: 'close', alert: a, reason: 'cleared', by: ev.by }] };
-  }
+  if (ev.action === CLEAR_ACTION) return closeByCrew(book, a, ev.by);
   return same(book);
 }
 
+function closeByCrew(book: AlertBook, a: Alert, by: string): Reduced {
+  const next = new Map(book);
+  next.delete(a.id);
+  return { book: next, changes: [{ op: 'close', alert: a, reason: 'cleared', by }] };
+}
+
+/** Alert ids must match the ack/clear routes' pattern: entity ids may hold any label a drive was given. */
+const idPart = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
+
 /**
  * A halted firmware rollout needs a technician: it opens an alert until the
- * rollout runs again, is cancelled or goes away. Pure, like reduceAlerts; one
- * alert per rollout however often its entity is written.
+ * rollout runs again, is cancelled or goes away. A refused USB device opens
+ * one too (driveAlert). Pure, like reduceAlerts; one alert per rollout or
+ * device however often its entity is written.
  */
 export function reduceEntityAlerts(book: AlertBook, change: EntityChange): Reduced {
   const id = change.type === 'removed' ? change.id : change.entity.id;
   const kind = change.type === 'removed' ? change.kind : change.entity.kind;
+  if (kind === 'drive') return driveAlert(book, change, id);
   if (kind !== 'rollout') return same(book);
   const open_ = [...book.values()].find((a) => a.kind === 'rollout' && a.code === id);
   const halted = change.type === 'set' && change.entity.state === 'halted';
@@ -108,13 +117,47 @@ export function reduceEntityAlerts(book: AlertBook, change: EntityChange): Reduc
   const e = change.entity;
   const reason = typeof e.attributes.reason === 'string' ? e.attributes.reason : undefined;
   const alert: Alert = {
-    id: `rollout-${id.replace(/[^A-Za-z0-9_-]/g, '_')}-${e.changedAt}`,
+    id: `rollout-${idPart(id)}-${e.changedAt}`,
     kind: 'rollout',
     seat: '',
     priority: 'high',
     since: e.changedAt,
     code: id,
     text: `${e.name ?? id} halted${reason ? `: ${reason}` : ''}`,
+    ackedAt: null,
+    ackedBy: null,
+  };
+  return { book: new Map(book).set(alert.id, alert), changes: [{ op: 'open', alert }] };
+}
+
+/** Whole devices that are not drives at all (a keyboard, a network adapter): someone may be tampering. */
+const DEVICE_CODES = new Set(['not-mass-storage', 'optical']);
+
+/**
+ * Something plugged into the head-end and refused (drive entity in state
+ * `refused`): one alert per device (entity id) until it is removed, plugged in
+ * again and accepted, or acknowledged. A refusal restored from before a
+ * restart is not trusted (the device may have gone meanwhile): it closes the
+ * alert, and the content feature's enumeration at start raises it again if the
+ * device is still there.
+ */
+function driveAlert(book: AlertBook, change: EntityChange, id: string): Reduced {
+  const open_ = [...book.values()].find((a) => a.kind === 'usb' && a.code === id);
+  const e = change.type === 'set' ? change.entity : undefined;
+  const refused = e !== undefined && e.state === 'refused' && e.attributes.restored !== true;
+  if (!refused) return open_ ? resolve(book, (a) => a === open_) : same(book);
+  if (open_) return same(book);
+  const error = e.attributes.error as { code?: unknown } | null | undefined;
+  const code = typeof error?.code === 'string' ? error.code : '';
+  const text = typeof e.attributes.alert === 'string' ? e.attributes.alert : `${e.name ?? id} was refused${typeof e.attributes.message === 'string' ? `: ${e.attributes.message}` : ''}`;
+  const alert: Alert = {
+    id: `usb-${idPart(id)}-${e.changedAt}`,
+    kind: 'usb',
+    seat: '',
+    priority: DEVICE_CODES.has(code) ? 'high' : 'normal',
+    since: e.changedAt,
+    code: id,
+    text,
     ackedAt: null,
     ackedBy: null,
   };

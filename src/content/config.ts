@@ -34,6 +34,15 @@ export const contentSection = Section({
   authWindowMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
   /** The base URL seats are told to fetch from (content.sync url); default the controller's own http address. */
   advertiseUrl: Type.Optional(Type.String({ pattern: '^http://[^/?#]+/?$' })),
+  /**
+   * A seat that plays another catalog than the current one (or syncs towards it with no progress) this long
+   * is sent content.sync again, to it alone; one that comes back online after the sync expired, at once.
+   */
+  resyncGraceMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 120_000 }),
+  /** A seat is sent content.sync again at most this often; the wait doubles each time it did not help, up to an hour. */
+  resyncSeatIntervalMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
+  /** At most this many seats are sent content.sync again per second (one command a second, however many seats lag). */
+  resyncSeatsPerSecond: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
   /** Also watch the usb subsystem, so a keyboard or a network adapter is refused with an alert. */
   watchUsbDevices: Type.Boolean({ default: true }),
   /** Path of udevadm. */

@@ -6,6 +6,7 @@ import type { MountedDrive, MountRequest } from '../../hardware/usb/mounter.js';
 import { silentLog, type LogSink } from '../../core/log.js';
 import { ContentError } from './errors.js';
 import type { IngestProgress } from './ingest.js';
+import { refusalText } from './refusal-text.js';
 
 /**
  * What a drive is doing, in the words the panel and `purser content status` show:
@@ -37,6 +38,10 @@ export interface DriveStatus {
   error: { code: string; message: string } | null;
   safeToRemove: boolean;
   since: number;
+  /** A whole USB device (keyboard, network adapter), not a drive's block device. */
+  usbDevice: boolean;
+  /** While refused: the sentence the alert book shows the crew ("A USB keyboard was plugged into the head-end and refused. ..."). */
+  alert: string | null;
 }
 
 /** What the manager tells its owner (the feature turns these into events and a publish). */
@@ -141,8 +146,15 @@ export class DriveManager {
         return;
       }
       if (active?.status.state === 'refused' && active.status.error?.code === verdict.code) return;
-      const name = ev.idFsLabel || (ev.devname ? basename(ev.devname) : basename(ev.devpath));
-      const status = this.#status(`drive:${name}`, name, ev, { state: 'refused', message: `Not used: ${verdict.reason}.`, error: { code: verdict.code, message: verdict.reason } });
+      // A whole USB device is named by its port (1-2): its /dev/bus/usb number is reused across buses.
+      const usbDevice = ev.subsystem === 'usb';
+      const name = usbDevice ? `usb-${basename(ev.devpath)}` : ev.idFsLabel || (ev.devname ? basename(ev.devname) : basename(ev.devpath));
+      const status = this.#status(`drive:${name}`, name, ev, {
+        state: 'refused',
+        message: `Not used: ${verdict.reason}.`,
+        error: { code: verdict.code, message: verdict.reason },
+        alert: refusalText({ usbDevice, name }, verdict.reason),
+      });
       this.#byDevpath.set(ev.devpath, { status, generation: ++this.#generation });
       this.#set(status);
       this.#notices.next({ type: 'refused', drive: status, code: verdict.code, reason: verdict.reason });
@@ -175,6 +187,8 @@ export class DriveManager {
       error: null,
       safeToRemove: false,
       since: this.#now(),
+      usbDevice: ev.subsystem === 'usb',
+      alert: null,
       ...over,
     };
   }
@@ -254,7 +268,13 @@ export class DriveManager {
           return;
         }
         const refusal = ['not-a-content-drive', 'invalid', 'bad-signature', 'key', 'stale', 'conflict'].includes(e.code);
-        this.#update(active, { state: refusal ? 'refused' : 'failed', message: e.message, error: { code: e.code, message: e.message }, safeToRemove: refusal || e.code === 'drive-removed' });
+        this.#update(active, {
+          state: refusal ? 'refused' : 'failed',
+          message: e.message,
+          error: { code: e.code, message: e.message },
+          safeToRemove: refusal || e.code === 'drive-removed',
+          alert: refusal ? refusalText({ usbDevice: false, name: active.status.name }, e.message) : null,
+        });
         if (refusal) this.#notices.next({ type: 'refused', drive: active.status, code: e.code, reason: e.message });
         else this.#notices.next({ type: 'failed', drive: active.status, code: e.code, message: e.message });
         void this.#unmount(active);
@@ -281,7 +301,7 @@ export class DriveManager {
       : s.state === 'safe-to-remove'
         ? 'Removed after copying finished.'
         : `Removed. ${s.message}`;
-    this.#update(active, { state: 'removed', safeToRemove: false, message, currentFile: null, etaSeconds: null, bytesPerSecond: null, ...(midway ? { error: { code: 'drive-removed', message } } : {}) });
+    this.#update(active, { state: 'removed', safeToRemove: false, alert: null, message, currentFile: null, etaSeconds: null, bytesPerSecond: null, ...(midway ? { error: { code: 'drive-removed', message } } : {}) });
     this.#notices.next({ type: 'removed', drive: active.status });
     void this.#release(active);
   }

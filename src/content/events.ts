@@ -14,6 +14,8 @@ declare module '../contract/events.js' {
     'content.ingested': { seat: null; at: number; drive: string; catalogVersion: string; filesCopied: number; filesReused: number; bytesCopied: number };
     /** The library's current catalog switched and content.sync went to the seats. */
     'content.published': { seat: null; at: number; catalogVersion: string; commandSeq: number | null };
+    /** content.sync was sent again to seats that lag the current catalog (docs/content.md, "Seats that lag"). */
+    'content.resynced': { seat: null; at: number; catalogVersion: string; seats: string[]; commandSeq: number };
     /** Library versions no seat uses any more were deleted. */
     'content.gc': { seat: null; at: number; versions: string[]; objects: number; bytes: number };
   }
@@ -26,5 +28,6 @@ export const CONTENT_EVENTS: EventDeclarations = {
   'content.failed': 'stored',
   'content.ingested': 'stored',
   'content.published': 'stored',
+  'content.resynced': 'stored',
   'content.gc': 'stored',
 };

@@ -17,6 +17,7 @@ import { ingest, type IngestProgress } from './ingest.js';
 import { contentVerifier } from './keys.js';
 import { DEFAULT_LIMITS } from './manifest.js';
 import { ContentLibrary, type ContentCatalog } from './library.js';
+import { ContentResync, type ResyncStats } from './resync-runner.js';
 import { CATALOG_PATH, contentSeatRoutes } from './seat-routes.js';
 import { ContentWorkers } from './workers.js';
 
@@ -38,6 +39,8 @@ export interface ContentStatus {
   current: { catalogVersion: string; createdAt: string; files: number; bytes: number } | null;
   versions: ReturnType<ContentLibrary['versions']>;
   lastSync: { catalogVersion: string; url: string; seq: number | null; at: number; error?: string; delivery?: unknown } | null;
+  /** content.sync sent again to seats that lag the current catalog. */
+  resync: ResyncStats;
   drives: DriveStatus[];
   seats: { seat: string; status: string; serial: string | null; content: SeatSnapshot['content'] }[];
 }
@@ -90,7 +93,7 @@ class ThrottledEntities {
 
 function driveEntity(d: DriveStatus): EntityUpdate {
   const { id, name, state, ...attributes } = d;
-  return { id, kind: 'drive', name: `Content drive ${name}`, state, attributes };
+  return { id, kind: 'drive', name: d.usbDevice ? `USB device ${name.replace(/^usb-/, '')}` : `Content drive ${name}`, state, attributes };
 }
 
 async function publicKeyOf(config: ContentConfig): Promise<string | undefined> {
@@ -105,8 +108,10 @@ const bytesOf = (cat: ContentCatalog) => cat.files.reduce((n, f) => n + f.size, 
  * Content drives: USB block devices (udevadm) -> classify -> read-only mount ->
  * verified ingest on worker threads -> library switch -> content.sync to every
  * seat (tracked) -> seats fetch over /content/v1 (signed per LRU, Range).
- * Drives are entities (`drive:<label>`); refusals are `drive.refused` events
- * plus a `system` event the panel's log shows. docs/content.md.
+ * Drives are entities (`drive:<label>`, `drive:usb-<port>` for a whole USB
+ * device); a refused one opens an alert in the alert book (src/alerts/book.ts)
+ * until it is removed or acknowledged, besides the `drive.refused` and
+ * `system` events. docs/content.md.
  */
 export function contentFeature(options: ContentFeatureOptions = {}): Feature {
   return {
@@ -168,12 +173,24 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
         return `http://${ctx.config.http.host}:${ctx.config.http.port}`;
       };
 
+      const resync = new ContentResync({
+        policy: { graceMs: config.resyncGraceMs, seatIntervalMs: config.resyncSeatIntervalMs, maxSeatIntervalMs: 3_600_000, seatsPerPlan: config.resyncSeatsPerSecond },
+        commands,
+        registry: ctx.registry,
+        bus: ctx.bus,
+        log,
+        catalogUrl: () => `${baseUrl()}${CATALOG_PATH}`,
+      });
+      resync.planner.setCurrent(library.currentVersion ?? null);
+
       let lastSync: ContentStatus['lastSync'] = null;
       const publishSync = (cat: ContentCatalog) => {
         const at = Date.now();
         const url = `${baseUrl()}${CATALOG_PATH}`;
+        resync.planner.setCurrent(cat.catalogVersion);
         try {
           const st = commands.issue({ target: { all: true }, cmd: 'content.sync', args: { catalogVersion: cat.catalogVersion, url } }, { issuer: 'content' });
+          resync.planner.sent('all', st.seq, st.expiresAt, performance.now());
           lastSync = { catalogVersion: cat.catalogVersion, url, seq: st.seq, at };
           ctx.bus.publish({ type: 'content.published', seat: null, at, catalogVersion: cat.catalogVersion, commandSeq: st.seq });
         } catch (err) {
@@ -235,7 +252,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
               if (n.type === 'inserted') ctx.bus.publish({ type: 'drive.inserted', seat: null, at, drive: d.id, devname: d.devname ?? '', fsType: d.fsType ?? '', label: d.label });
               else if (n.type === 'refused') {
                 ctx.bus.publish({ type: 'drive.refused', seat: null, at, drive: d.id, devname: d.devname, code: n.code, reason: n.reason });
-                // The crew-visible line: the alert book has no head-end alerts yet, the panel's log shows system events.
+                // The panel's log line; the alert book raises its alert from the drive entity (state refused, attribute alert).
                 ctx.bus.publish({ type: 'system', seat: null, at, message: `USB device refused (${d.name}): ${n.reason}`, detail: { drive: d.id, code: n.code } });
               } else if (n.type === 'removed') ctx.bus.publish({ type: 'drive.removed', seat: null, at, drive: d.id, state: d.state, message: d.message });
               else if (n.type === 'failed') ctx.bus.publish({ type: 'content.failed', seat: null, at, drive: d.id, code: n.code, message: n.message });
@@ -244,12 +261,15 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
           );
           subs.push(
             library.current$.subscribe((cat) => {
+              // A current catalog that lost an object to disk damage, or went: seats are not chased towards it.
+              if (!cat) resync.planner.setCurrent(null);
               if (!cat || cat.catalogVersion === last) return;
               last = cat.catalogVersion;
               publishSync(cat);
               void collectGarbage();
             }),
           );
+          resync.start();
           entityTimer = setInterval(libraryEntity, 2000);
           entityTimer.unref();
           libraryEntity();
@@ -272,6 +292,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
           await monitor.start();
         },
         async stop() {
+          resync.stop();
           clearInterval(gcTimer);
           clearInterval(entityTimer);
           entities.stop();
@@ -298,6 +319,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
             current: cat ? { catalogVersion: cat.catalogVersion, createdAt: cat.createdAt, files: cat.files.length, bytes: bytesOf(cat) } : null,
             versions: library.versions(),
             lastSync: lastSync ? { ...lastSync, ...(st ? { delivery: { state: st.state, targeted: st.targeted, acked: st.acked, pending: st.pending.length, offline: st.offline.length } } : {}) } : null,
+            resync: { ...resync.stats, watching: resync.planner.watching },
             drives: drives.drives,
             seats: ctx.registry.all().map((s) => ({ seat: s.seat, status: s.status, serial: s.lru?.serial ?? null, content: s.content ?? null })),
           };

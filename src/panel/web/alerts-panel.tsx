@@ -7,7 +7,7 @@ import { clock, waited } from './time.js';
 import type { Act } from './use-act.js';
 import type { Alert } from './wire.js';
 
-const KIND_ICON: Record<Alert['kind'], IconName> = { call: 'call', offline: 'offline', fault: 'fault', flapping: 'fault', rollout: 'updating' };
+const KIND_ICON: Record<Alert['kind'], IconName> = { call: 'call', offline: 'offline', fault: 'fault', flapping: 'fault', rollout: 'updating', usb: 'fault' };
 /** Beyond this many offline seats, one line says so: a cabin powered down is one event, not 300. */
 const GROUP_OFFLINE_OVER = 3;
 
@@ -23,11 +23,14 @@ function title(a: Alert): string {
       return `${a.seat} faulty button`;
     case 'rollout':
       return 'Firmware rollout halted';
+    case 'usb':
+      return 'USB device refused';
   }
 }
 
 function detail(a: Alert, now: number): string {
   if (a.kind === 'rollout') return `${a.text ?? a.code ?? ''} · ${clock(a.since)} · for a technician`;
+  if (a.kind === 'usb') return `${a.text ?? a.code ?? ''} · ${clock(a.since)}`;
   const what = a.kind === 'fault' ? `${faultInfo(a.code ?? '').title} (${a.code}) · ` : a.kind === 'flapping' ? `${a.code} flapping · ` : 'since ';
   const since = a.kind === 'call' ? `waiting ${waited(now - a.since)}` : `${what}${clock(a.since)}`;
   return a.ackedBy ? `${since} · ack by ${a.ackedBy.replace(/^panel:/, '')}` : since;
