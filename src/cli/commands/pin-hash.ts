@@ -90,7 +90,7 @@ async function checkAgainst(file: string, pin: string, person: Person | undefine
   const panel = await panelOf(file);
   if (person) {
     const i = (panel.people ?? []).findIndex((p) => personNameKey(p.name) === personNameKey(person.name));
-    if (i >= 0) throw new UsageError(`${person.name} is already panel.people.${i} in ${file}: replace that entry's pinHash instead`, false);
+    if (i >= 0) throw new UsageError(`"${person.name}" is already panel.people.${i} (${panel.people![i]!.name}) in ${file}: replace that entry's pinHash instead`, false);
   }
   for (const h of configuredPins(panel)) {
     if (await verifyPin(pin, h.hash)) throw new UsageError(`that PIN is already ${h.keyPath} in ${file}: choose another (nothing was printed)`, false);
