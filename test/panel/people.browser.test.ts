@@ -13,6 +13,7 @@ const WAIT = { timeout: 20_000 };
 const TEST_HASH = { N: 1024, r: 8, p: 1 };
 const OKAFOR = { name: 'A. Okafor', pin: '314159' };
 const MENSAH = { name: 'B. Mensah', pin: '271828' };
+const LONG = { name: 'Maria-Fernanda Oyelaran-Castellanos de la Vega', pin: '141421' };
 
 async function logIn(page: Page, pin: string): Promise<void> {
   await page.getByTestId('login').click();
@@ -32,6 +33,7 @@ describe('the panel names the person signed in, and who sent each action', { tim
     const people = [
       { name: OKAFOR.name, role: 'crew', pinHash: await hashPin(OKAFOR.pin, TEST_HASH) },
       { name: MENSAH.name, role: 'crew', pinHash: await hashPin(MENSAH.pin, TEST_HASH) },
+      { name: LONG.name, role: 'technician', pinHash: await hashPin(LONG.pin, TEST_HASH) },
     ];
     tc = await startTestController({ commands: { port: 20000 + Math.floor(Math.random() * 20000) }, panel: { people } }, [commandsFeature(), panelFeature({ webRoot: built.webRoot })]);
     // Zone J (rows 1-5) only: enough for a lock to be delivered, light on a shared machine.
@@ -78,5 +80,33 @@ describe('the panel names the person signed in, and who sent each action', { tim
     await page.reload();
     await page.getByTestId('signed-in').filter({ hasText: 'Signed in as B. Mensah (crew)' }).waitFor(WAIT);
     await page.locator('[data-list="crew"] .delivery[data-cmd="seat.lock"]').filter({ hasText: 'by A. Okafor' }).waitFor(WAIT);
+  });
+
+  it('on a 1024x600 screen, a long name is cut short and nothing of the top bar is pushed off it', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1024, height: 600 }, hasTouch: true })).newPage();
+    await page.goto(tc.url);
+    await page.locator('[data-testid="online"]').filter({ hasText: '30/300 online' }).waitFor(WAIT);
+    await logIn(page, LONG.pin);
+    const who = page.getByTestId('signed-in');
+    await who.waitFor(WAIT);
+    assert.equal(await who.getAttribute('title'), `Signed in as ${LONG.name} (technician)`, 'the whole name is there to read');
+    const roleShown = await who.evaluate((el) => {
+      const role = el.lastElementChild!.getBoundingClientRect();
+      return role.width > 0 && role.right <= el.getBoundingClientRect().right + 0.5;
+    });
+    assert.ok(roleShown, 'the role shows after a name cut short');
+    const outside = await page.evaluate(() => {
+      const bar = document.querySelector('.top-bar')!.getBoundingClientRect();
+      return Array.from(document.querySelectorAll('.top-bar > *'))
+        .filter((el) => {
+          const r = el.getBoundingClientRect();
+          return r.right > Math.min(bar.right, innerWidth) + 0.5 || r.left < bar.left - 0.5;
+        })
+        .map((el) => el.textContent);
+    });
+    assert.deepEqual(outside, []);
+    const logout = (await page.getByTestId('logout').boundingBox())!;
+    assert.ok(logout.x + logout.width <= 1024 && logout.height <= 48, `Log out on screen, on one line (${JSON.stringify(logout)})`);
+    await page.screenshot({ path: `${SCREENSHOTS}signed-in-1024x600.png` });
   });
 });

@@ -67,7 +67,8 @@ export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now,
       {session?.name !== undefined && (
         <span class="session-who" data-testid="signed-in" title={`Signed in as ${session.name} (${session.role})`}>
           <span class="session-who-lead">Signed in as </span>
-          {session.name} ({session.role})
+          <span class="session-who-name">{session.name}</span>
+          <span>{` (${session.role})`}</span>
         </span>
       )}
       {session ? (
