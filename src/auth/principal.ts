@@ -16,6 +16,29 @@ export interface Principal {
   name: string;
   /** A session rides on a cookie the browser sends by itself, so it gets the CSRF checks; the token and SSH keys do not. */
   via: 'token' | 'session' | 'ssh';
+  /** The person's own name, when their PIN is theirs alone (`panel.people`); absent for a shared role PIN, the token, SSH. */
+  person?: string;
+}
+
+/** Who did something, as the command log and the audit trail record it: a person's name and the role they acted in. */
+export interface Actor {
+  name: string;
+  role: Role;
+}
+
+/** The actor a principal acts as: only a named person has one (a shared PIN or the token names nobody). */
+export function actorOf(p: Principal): Actor | undefined {
+  return p.person !== undefined ? { name: p.person, role: p.role } : undefined;
+}
+
+/**
+ * A panel session's principal name: `panel:<person>` for a person's own PIN,
+ * `panel:<role>` for a shared role PIN. People may not be named after a role
+ * (the config refuses it), so the two never collide, and views that strip
+ * `panel:` show the person's name.
+ */
+export function panelPrincipalName(role: PanelRole, person?: string): string {
+  return `panel:${person ?? role}`;
 }
 
 export function hasRole(p: Principal, needed: Role): boolean {

@@ -21,6 +21,8 @@ export const MAX_SESSIONS = 64;
 export interface Session {
   id: string;
   role: Role;
+  /** Whose PIN opened it (`panel.people`); absent for a shared role PIN. */
+  person?: string;
   /** Monotonic ms. */
   createdAt: number;
   lastUsedAt: number;
@@ -39,12 +41,12 @@ export class SessionStore {
     private readonly policy: Readonly<Record<Role, SessionPolicy>> = SESSION_POLICY,
   ) {}
 
-  create(role: Role): Session {
+  create(role: Role, person?: string): Session {
     this.#sweep();
     // Full: the least recently used goes (Map order is use order, see get()).
     if (this.#sessions.size >= MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
     const t = this.now();
-    const s: Session = { id: randomBytes(32).toString('base64url'), role, createdAt: t, lastUsedAt: t };
+    const s: Session = { id: randomBytes(32).toString('base64url'), role, ...(person !== undefined ? { person } : {}), createdAt: t, lastUsedAt: t };
     this.#sessions.set(s.id, s);
     return s;
   }

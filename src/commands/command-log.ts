@@ -1,10 +1,13 @@
 import type { Statement } from 'better-sqlite3';
 import type { CommandBody, CommandRequest, Target } from '../../protocols/seat-command/types.js';
+import type { Actor, Role } from '../auth/principal.js';
 import { writeAhead, type Db } from '../store/database.js';
 
 export interface LoggedCommand {
   body: CommandBody;
   issuer: string;
+  /** The person, when their own PIN sent it; absent in rows from before people had names. */
+  actor?: Actor;
 }
 
 interface Row {
@@ -15,14 +18,24 @@ interface Row {
   cmd: string;
   args: string;
   issuer: string;
+  actor_name: string | null;
+  actor_role: string | null;
 }
 
-const COLUMNS = 'seq, at, expires_at, target, cmd, args, issuer';
+const COLUMNS = 'seq, at, expires_at, target, cmd, args, issuer, actor_name, actor_role';
+const ROLES: ReadonlySet<string> = new Set<Role>(['readonly', 'crew', 'technician']);
+
+/** Only a whole actor reads back: a name without a known role (a damaged row) is left out, never guessed. */
+function actorOf(r: Row): Actor | undefined {
+  return r.actor_name !== null && r.actor_role !== null && ROLES.has(r.actor_role) ? { name: r.actor_name, role: r.actor_role as Role } : undefined;
+}
 
 function fromRow(r: Row): LoggedCommand {
+  const actor = actorOf(r);
   return {
     body: { seq: r.seq, at: r.at, expiresAt: r.expires_at, target: JSON.parse(r.target) as Target, cmd: r.cmd, args: JSON.parse(r.args) } as CommandBody,
     issuer: r.issuer,
+    ...(actor ? { actor } : {}),
   };
 }
 
@@ -68,7 +81,7 @@ export class CommandLog {
   readonly #pages = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
-    this.#insert = db.prepare('INSERT INTO commands (at, expires_at, target, cmd, args, issuer) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#insert = db.prepare('INSERT INTO commands (at, expires_at, target, cmd, args, issuer, actor_name, actor_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.#insertKey = db.prepare('INSERT INTO command_idempotency (issuer, key, fingerprint, seq, expires_at) VALUES (?, ?, ?, ?, ?)');
     this.#findKey = db.prepare('SELECT fingerprint, seq FROM command_idempotency WHERE issuer = ? AND key = ?');
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM commands WHERE seq = ?`);
@@ -88,9 +101,9 @@ export class CommandLog {
    * the transaction with the final body (e.g. encoding it): if it throws,
    * nothing is committed.
    */
-  append<T>(req: CommandRequest, issuer: string, at: number, expiresAt: number, check: (body: CommandBody) => T, idempotency?: IdempotencyRecord): { body: CommandBody; checked: T } {
+  append<T>(req: CommandRequest, issuer: string, at: number, expiresAt: number, check: (body: CommandBody) => T, idempotency?: IdempotencyRecord, actor?: Actor): { body: CommandBody; checked: T } {
     return writeAhead(this.db, () => {
-      const info = this.#insert.run(at, expiresAt, JSON.stringify(req.target), req.cmd, JSON.stringify(req.args), issuer);
+      const info = this.#insert.run(at, expiresAt, JSON.stringify(req.target), req.cmd, JSON.stringify(req.args), issuer, actor?.name ?? null, actor?.role ?? null);
       const body = { seq: Number(info.lastInsertRowid), at, expiresAt, target: req.target, cmd: req.cmd, args: req.args } as CommandBody;
       if (idempotency) this.#insertKey.run(issuer, idempotency.key, idempotency.fingerprint, body.seq, expiresAt);
       return { body, checked: check(body) };

@@ -3,6 +3,7 @@ import { CommandEncodeError, encodeCommand } from '../../protocols/seat-command/
 import { targetLayoutErrors } from '../../protocols/seat-command/target.js';
 import type { CommandBody, CommandRequest, FieldError } from '../../protocols/seat-command/types.js';
 import { formatFieldErrors, validateCommandRequest } from '../../protocols/seat-command/validate.js';
+import type { Actor } from '../auth/principal.js';
 import type { ControllerContext } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { DomainError } from '../contract/errors.js';
@@ -29,6 +30,8 @@ const HISTORY_SCAN_MAX = 5_000;
 
 export interface IssueOptions {
   issuer: string;
+  /** The person sending it and their role (a principal with a name: `actorOf(principal)`), recorded with it. */
+  actor?: Actor;
   ttlMs?: number;
   /** The client's Idempotency-Key: a retry with the same key and request returns the first result. */
   idempotencyKey?: string;
@@ -126,9 +129,9 @@ export class CommandService implements Service {
     if (ledger.seq < from) ledger.seq = from;
     this.book.restore(ledger);
     const ackOf = (s: string) => registry.get(s)?.ackCmd ?? 0;
-    for (const { body, issuer } of live) {
+    for (const { body, issuer, actor } of live) {
       this.book.addLive(body);
-      this.tracker.track(body, issuer, this.book.targetedSeats(body).map((s) => s.id), ackOf);
+      this.tracker.track(body, issuer, this.book.targetedSeats(body).map((s) => s.id), ackOf, actor);
     }
     this.#snapshotSeq = from;
     this.#snapshotAt = this.clock.mono();
@@ -188,7 +191,7 @@ export class CommandService implements Service {
     const ttl = opts.ttlMs ?? SHORT_TTL_MS[req.cmd] ?? this.ctx.config.commands.defaultTtlMs;
     let logged: { body: CommandBody; checked: Buffer };
     try {
-      logged = this.#log.append(req, opts.issuer, at, at + ttl, (body) => encodeCommand(body, this.keys.privateKey), key !== undefined ? { key, fingerprint: fingerprint! } : undefined);
+      logged = this.#log.append(req, opts.issuer, at, at + ttl, (body) => encodeCommand(body, this.keys.privateKey), key !== undefined ? { key, fingerprint: fingerprint! } : undefined, opts.actor);
     } catch (e) {
       if (e instanceof CommandEncodeError) throw new DomainError(e.kind === 'oversized' ? 'too-large' : 'invalid', e.kind === 'oversized' ? 'COMMAND_TOO_LARGE' : 'INVALID_COMMAND', e.message, e.fields[0]?.field);
       throw e;
@@ -199,9 +202,9 @@ export class CommandService implements Service {
     // book updated all the same, as no poll is answered before this returns.
     const sent = this.sender.send(datagram);
     const seats = this.book.add(body);
-    this.ctx.bus.publish({ type: 'command.sent', seat: null, at, seq: body.seq, cmd: body.cmd, args: body.args, target: body.target, by: opts.issuer });
+    this.ctx.bus.publish({ type: 'command.sent', seat: null, at, seq: body.seq, cmd: body.cmd, args: body.args, target: body.target, by: opts.issuer, ...(opts.actor ? { actor: opts.actor } : {}) });
     if (!sent) this.ctx.log.warn({ seq: body.seq }, 'multicast sender down: command goes by poll only');
-    this.#apply(this.tracker.track(body, opts.issuer, seats.map((s) => s.id), (s) => this.ctx.registry.get(s)?.ackCmd ?? 0));
+    this.#apply(this.tracker.track(body, opts.issuer, seats.map((s) => s.id), (s) => this.ctx.registry.get(s)?.ackCmd ?? 0, opts.actor));
     return { status: this.status(body.seq)!, replayed: false };
   }
 
@@ -238,7 +241,7 @@ export class CommandService implements Service {
     }
   }
 
-  #fromLog({ body, issuer }: LoggedCommand): CommandStatus {
+  #fromLog({ body, issuer, actor }: LoggedCommand): CommandStatus {
     const { registry } = this.ctx;
     const seats = this.book.targetedSeats(body);
     const pending = seats.filter((s) => (registry.get(s.id)?.ackCmd ?? 0) < body.seq).map((s) => s.id).sort(seatOrder);
@@ -253,6 +256,7 @@ export class CommandService implements Service {
       at: body.at,
       expiresAt: body.expiresAt,
       issuer,
+      ...(actor ? { actor } : {}),
       state,
       targeted: seats.length,
       acked: seats.length - pending.length,

@@ -1,5 +1,6 @@
 import type { CommandBody } from '../../protocols/seat-command/types.js';
 import { systemClock, type Clock } from '../../core/clock.js';
+import type { Actor } from '../auth/principal.js';
 
 export type DeliveryState = 'pending' | 'delivered' | 'incomplete' | 'expired';
 
@@ -12,6 +13,8 @@ export interface CommandStatus {
   at: number;
   expiresAt: number;
   issuer: string;
+  /** The person who sent it and their role, when their own PIN did (absent for older commands, shared PINs, the token). */
+  actor?: Actor;
   state: DeliveryState;
   targeted: number;
   acked: number;
@@ -23,6 +26,7 @@ export interface CommandStatus {
 interface Delivery {
   body: CommandBody;
   issuer: string;
+  actor?: Actor;
   targeted: Set<string>;
   waiting: Set<string>;
   /** Monotonic ms after which a command still waiting is reported incomplete. */
@@ -57,11 +61,11 @@ export class DeliveryTracker {
   constructor(private readonly timeoutMs: number, private readonly clock: Clock = systemClock, private readonly keep = 500) {}
 
   /** Starts tracking a command; one issued just now or, at start-up, one from the log (placed by its wall times). */
-  track(body: CommandBody, issuer: string, targeted: readonly string[], ackOf: (seat: string) => number): DeliveryChange[] {
+  track(body: CommandBody, issuer: string, targeted: readonly string[], ackOf: (seat: string) => number, actor?: Actor): DeliveryChange[] {
     const mono = this.clock.mono();
     const issued = mono - Math.max(0, this.clock.wall() - body.at);
     const expires = issued + (body.expiresAt - body.at);
-    const d: Delivery = { body, issuer, targeted: new Set(targeted), waiting: new Set(), deadline: Math.min(issued + this.timeoutMs, expires), expires, issued, state: 'pending' };
+    const d: Delivery = { body, issuer, ...(actor ? { actor } : {}), targeted: new Set(targeted), waiting: new Set(), deadline: Math.min(issued + this.timeoutMs, expires), expires, issued, state: 'pending' };
     for (const s of targeted) {
       if (ackOf(s) >= body.seq) continue;
       d.waiting.add(s);
@@ -122,6 +126,7 @@ export class DeliveryTracker {
       at: b.at,
       expiresAt: b.expiresAt,
       issuer: d.issuer,
+      ...(d.actor ? { actor: d.actor } : {}),
       state: d.state,
       targeted: d.targeted.size,
       acked: d.targeted.size - d.waiting.size,

@@ -54,4 +54,14 @@ export const COMMAND_MIGRATIONS: Migration[] = [
       CREATE INDEX command_idempotency_seq ON command_idempotency (seq);
     `,
   },
+  {
+    version: 4,
+    name: 'command actor',
+    sql: `
+      -- The person who sent it and the role they acted in, when their PIN is their own
+      -- (panel.people). NULL in older rows and for shared PINs, the token, automatic issuers.
+      ALTER TABLE commands ADD COLUMN actor_name TEXT;
+      ALTER TABLE commands ADD COLUMN actor_role TEXT;
+    `,
+  },
 ];

@@ -3,7 +3,7 @@ import { commandKeyToBase64 } from '../../protocols/seat-command/keys.js';
 import { commandRequestSchema } from '../../protocols/seat-command/schema.js';
 import { IDENTITY_PATH } from '../../protocols/seat-poll/types.js';
 import type { ControllerContext } from '../contract/feature.js';
-import { hasRole, roleForCommand } from '../auth/principal.js';
+import { actorOf, hasRole, roleForCommand } from '../auth/principal.js';
 import { requireRole } from '../http/auth.js';
 import { ApiError } from '../http/errors.js';
 import type { CommandKeys } from './command-key.js';
@@ -39,7 +39,8 @@ export function commandRoutes(service: CommandService, keys: CommandKeys) {
         if (Array.isArray(key)) throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'send one Idempotency-Key header', 'Idempotency-Key');
         let result;
         try {
-          result = service.issueOnce(req.body, { issuer: req.principal!.name, ...(req.query.ttlMs ? { ttlMs: req.query.ttlMs } : {}), ...(key !== undefined ? { idempotencyKey: key } : {}) });
+          const actor = actorOf(req.principal!);
+          result = service.issueOnce(req.body, { issuer: req.principal!.name, ...(actor ? { actor } : {}), ...(req.query.ttlMs ? { ttlMs: req.query.ttlMs } : {}), ...(key !== undefined ? { idempotencyKey: key } : {}) });
         } catch (e) {
           // Unprocessable, as the Idempotency-Key draft says: the key is fine, this request is not the one it was for.
           if (e instanceof DomainError && e.code === 'IDEMPOTENCY_KEY_REUSED') throw new ApiError(422, e.code, e.message, e.field);

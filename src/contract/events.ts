@@ -36,7 +36,8 @@ export interface CabinEventMap {
   'fault.raised': { seat: string; at: number; code: string; severity: FaultSeverity; source: FaultSource; detail?: string };
   'fault.cleared': { seat: string; at: number; code: string; source: FaultSource };
   'update.changed': { seat: string; at: number; state: UpdateState; version?: string; error?: string };
-  'crew.action': { seat: string | null; at: number; action: string; by: string; detail?: string };
+  /** `actor`: the person and the role they acted in, when their PIN is their own (absent in older records and for shared PINs). */
+  'crew.action': { seat: string | null; at: number; action: string; by: string; actor?: { name: string; role: string }; detail?: string };
   system: { seat: null; at: number; message: string; detail?: unknown };
 }
 

@@ -2,6 +2,7 @@ import { AlertService } from '../alerts/alert-service.js';
 import { ALERT_EVENTS } from '../alerts/events.js';
 import { ALERT_MIGRATIONS } from '../alerts/migrations.js';
 import { alertRoutes } from '../alerts/routes.js';
+import { panelPrincipalName } from '../auth/principal.js';
 import { SessionStore } from '../auth/session-store.js';
 import type { Feature } from '../contract/feature.js';
 import { sessionRoutes } from '../http/session/routes.js';
@@ -32,7 +33,7 @@ export function panelFeature(opts: PanelOptions = {}): Feature {
         provides: {
           sessions: (id) => {
             const s = sessions.get(id);
-            return s ? { role: s.role, name: `panel:${s.role}`, via: 'session' } : null;
+            return s ? { role: s.role, name: panelPrincipalName(s.role, s.person), via: 'session', ...(s.person !== undefined ? { person: s.person } : {}) } : null;
           },
         },
       };

@@ -37,7 +37,10 @@ export function Delivery({ c, now, failed = [] }: { c: CommandStatus; now: numbe
         <b>
           {commandText(c)} · {targetText(c.target)}
         </b>
-        <small>{ago(c.at, now)}</small>
+        <small>
+          {ago(c.at, now)}
+          {c.actor && <span class="delivery-by"> · by {c.actor.name}</span>}
+        </small>
       </div>
       <div class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={c.targeted} aria-valuenow={c.acked} aria-label="Seats acknowledged">
         <span class="bar-acked" style={{ width: pct(c.acked) }} />

@@ -27,10 +27,16 @@ export function eventText(type: string, d: Record<string, unknown>): string {
     case 'update.changed':
       return `Update: ${s('state')}${d.version ? ` ${s('version')}` : ''}${d.error ? ` (${s('error')})` : ''}`;
     case 'crew.action':
-      return `${crewAction(s('action'))} by ${s('by').replace(/^panel:/, '')}`;
+      return `${crewAction(s('action'))} by ${actorName(d) ?? s('by').replace(/^panel:/, '')}`;
     default:
       return type;
   }
+}
+
+/** The person of an event that names one (`actor`, newer records); older ones only have `by`. */
+function actorName(d: Record<string, unknown>): string | undefined {
+  const a = d.actor as { name?: unknown } | undefined;
+  return typeof a?.name === 'string' ? a.name : undefined;
 }
 
 function crewAction(action: string): string {

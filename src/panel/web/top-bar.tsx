@@ -64,9 +64,16 @@ export function TopBar({ conn, online, total, alerts, pa, paSeats, session, now,
       {children}
       <span class="spacer" />
       <time class="clock">{clock(now).slice(0, 5)}</time>
+      {session?.name !== undefined && (
+        <span class="session-who" data-testid="signed-in" title={`Signed in as ${session.name} (${session.role})`}>
+          <span class="session-who-lead">Signed in as </span>
+          <span class="session-who-name">{session.name}</span>
+          <span>{` (${session.role})`}</span>
+        </span>
+      )}
       {session ? (
         <button type="button" class="session-button" onClick={onLogout} data-testid="logout">
-          {session.role === 'technician' ? 'Technician' : 'Crew'} · Log out
+          {session.name !== undefined ? 'Log out' : `${session.role === 'technician' ? 'Technician' : 'Crew'} · Log out`}
         </button>
       ) : (
         <button type="button" class="session-button primary" onClick={onLogin} data-testid="login">

@@ -69,6 +69,8 @@ export interface CommandStatus {
   at: number;
   expiresAt: number;
   issuer: string;
+  /** The person who sent it, when their own PIN did; older commands and shared PINs have none. */
+  actor?: { name: string; role: string };
   state: 'pending' | 'delivered' | 'incomplete' | 'expired';
   targeted: number;
   acked: number;
@@ -89,6 +91,8 @@ export interface CabinEvent {
 
 export interface SessionView {
   role: Role;
+  /** The person whose PIN opened it (panel.people); absent for a shared role PIN. */
+  name?: string;
   expiresInMs: number;
 }
 
