@@ -58,19 +58,30 @@ export interface PanelRig {
   stop(): Promise<void>;
 }
 
-/** A controller with the panel (and commands, if present), 300 simulated seats polling, and Chromium. */
-export async function startRig(opts: { seats?: number; pins?: boolean; webRoot: string }): Promise<PanelRig> {
+/**
+ * A controller with the panel (and commands, if present), 300 simulated seats
+ * polling, and Chromium. With `multicast`, the seats also listen on the
+ * command group (loopback), as real seats do, and hear commands at once.
+ */
+export async function startRig(opts: { seats?: number; pins?: boolean; webRoot: string; multicast?: boolean }): Promise<PanelRig> {
   const panel = opts.pins === false ? {} : await panelPins();
   // A port of its own, so parallel test files' seat-command datagrams never reach each other's listeners.
-  const config: Record<string, unknown> = { panel, commands: { port: 20000 + Math.floor(Math.random() * 20000) } };
+  const commandPort = 20000 + Math.floor(Math.random() * 20000);
+  const config: Record<string, unknown> = { panel, commands: { port: commandPort }, multicast: { interface: '127.0.0.1', ttl: 1 } };
   const features = async () => {
     const commands = await commandsFeatureIfPresent();
     return { commands, all: [...(commands ? [commands] : []), panelFeature({ webRoot: opts.webRoot })] };
   };
   const first = await features();
   let tc = await startTestController(config, first.all);
-  const sim = new Simulator({ controller: tc.url, secret: Buffer.from(TEST_SECRET, 'hex'), seats: opts.seats ?? 300 });
+  const sim = new Simulator({
+    controller: tc.url,
+    secret: Buffer.from(TEST_SECRET, 'hex'),
+    seats: opts.seats ?? 300,
+    ...(opts.multicast ? { commands: { group: '239.255.10.1', port: commandPort, interface: '127.0.0.1' } } : {}),
+  });
   sim.start();
+  if (opts.multicast) await sim.joined();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   const foreign: string[] = [];
   await mkdir(SCREENSHOTS, { recursive: true });

@@ -179,7 +179,7 @@ export function viewportSuite(size: { width: number; height: number }) {
       await page.screenshot({ path: `${SCREENSHOTS}${tag}-seat-message.png` });
       await page.getByRole('button', { name: 'Close' }).click();
 
-      for (const which of ['message', 'lock', 'volume']) {
+      for (const which of ['message', 'lock', 'media', 'volume']) {
         await page.locator(`[data-action="${which}"]`).click();
         await assertDialogFits(page, `${tag} ${which} dialog`, size);
         await page.getByRole('button', { name: 'Close' }).click();

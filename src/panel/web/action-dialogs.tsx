@@ -1,10 +1,22 @@
 import { useState } from 'preact/hooks';
+import { seatsOf } from './commands-text.js';
 import { Dialog } from './dialog.js';
+import { lockChoice, lockText, mediaCounts, mediaText } from './target-state.js';
 import { TargetPicker, targetOf, type TargetKey } from './target-picker.js';
 import type { Act } from './use-act.js';
-import type { Layout, Target } from './wire.js';
+import type { CommandStatus, Layout, SeatSummary, Target } from './wire.js';
 
-export type CabinDialog = 'lock' | 'message' | 'volume';
+export type CabinDialog = 'lock' | 'media' | 'message' | 'volume';
+
+/** What the cabin dialogs read of the cabin now. */
+interface CabinNow {
+  layout: Layout;
+  seats: ReadonlyMap<string, SeatSummary>;
+  /** Recent commands and standing orders: a lock hidden under a PA still counts. */
+  commands: readonly CommandStatus[];
+  act: Act;
+  onClose: () => void;
+}
 
 const LOCK_REASON = 'locked by the crew from the panel';
 export const MESSAGE_MAX = 280;
@@ -23,8 +35,10 @@ const LEVELS: [Level, string][] = [
   ['urgent', 'Urgent'],
 ];
 
-function LockDialog({ layout, act, onClose }: { layout: Layout; act: Act; onClose: () => void }) {
+/** Offers what applies to the seats picked: Lock, Unlock, or both (saying how many are locked) when they differ. */
+function LockDialog({ layout, seats, commands, act, onClose }: CabinNow) {
   const [key, setKey] = useState<TargetKey>('all');
+  const choice = lockChoice(seatsOf(targetOf(key), layout), seats, commands);
   const send = (cmd: 'seat.lock' | 'seat.unlock') => {
     act.command(targetOf(key), cmd, { reason: cmd === 'seat.lock' ? LOCK_REASON : 'unlocked by the crew from the panel' });
     onClose();
@@ -32,13 +46,77 @@ function LockDialog({ layout, act, onClose }: { layout: Layout; act: Act; onClos
   return (
     <Dialog title="Lock or unlock screens" onClose={onClose}>
       <TargetPicker layout={layout} value={key} onChange={setKey} />
+      <p class="lock-state" data-testid="lock-state" data-offer={choice.offer} aria-live="polite">
+        {lockText(choice)}
+      </p>
       <p class="hint">Passengers cannot use a locked screen until you unlock it.</p>
       <div class="button-row">
-        <button type="button" class="primary big" onClick={() => send('seat.lock')}>
-          Lock
+        {choice.offer !== 'unlock' && (
+          <button type="button" class="primary big" onClick={() => send('seat.lock')}>
+            Lock
+          </button>
+        )}
+        {choice.offer !== 'lock' && (
+          <button type="button" class={`${choice.offer === 'unlock' ? 'primary' : 'secondary'} big`} onClick={() => send('seat.unlock')}>
+            Unlock
+          </button>
+        )}
+      </div>
+    </Dialog>
+  );
+}
+
+type MediaCmd = 'media.pause' | 'media.resume';
+const MEDIA_WORDS: Record<MediaCmd, { button: string; cabin: string; ask: string }> = {
+  'media.pause': { button: 'Pause all media', cabin: 'Pause whole cabin', ask: 'Pause the film or music on' },
+  'media.resume': { button: 'Resume media', cabin: 'Resume whole cabin', ask: 'Resume the film or music on' },
+};
+
+/**
+ * Pause or resume every passenger's film or music. The whole cabin asks once
+ * more: one stray tap must not stop (or restart) three hundred films.
+ */
+function MediaDialog({ layout, seats, act, onClose }: CabinNow) {
+  const [key, setKey] = useState<TargetKey>('all');
+  const [confirm, setConfirm] = useState<MediaCmd | null>(null);
+  const target = targetOf(key);
+  const counts = mediaCounts(seatsOf(target, layout), seats);
+  const go = (cmd: MediaCmd) => (act.command(target, cmd), onClose());
+  const ask = (cmd: MediaCmd) => ('all' in target ? setConfirm(cmd) : go(cmd));
+  if (confirm) {
+    const w = MEDIA_WORDS[confirm];
+    return (
+      <Dialog title="Pause or resume media" onClose={onClose}>
+        <div class="message-form confirm" role="alertdialog" aria-label="Confirm for the whole cabin">
+          <p class="confirm-text">
+            {w.ask} <b>every screen in the cabin</b> ({layout.seats} seats)?
+          </p>
+          <p class="hint">{mediaText(counts)}</p>
+          <div class="button-row">
+            <button type="button" class="primary big" onClick={() => go(confirm)} data-action="confirm-media">
+              {w.cabin}
+            </button>
+            <button type="button" class="secondary big" onClick={() => setConfirm(null)}>
+              Back
+            </button>
+          </div>
+        </div>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog title="Pause or resume media" onClose={onClose}>
+      <TargetPicker layout={layout} value={key} onChange={setKey} />
+      <p class="lock-state" data-testid="media-state" aria-live="polite">
+        {mediaText(counts)}
+      </p>
+      <p class="hint">Each passenger's film or music stops where it is, and carries on from there when you resume.</p>
+      <div class="button-row">
+        <button type="button" class="primary big" onClick={() => ask('media.pause')} data-action="pause-media">
+          {MEDIA_WORDS['media.pause'].button}
         </button>
-        <button type="button" class="secondary big" onClick={() => send('seat.unlock')}>
-          Unlock
+        <button type="button" class="secondary big" onClick={() => ask('media.resume')} data-action="resume-media">
+          {MEDIA_WORDS['media.resume'].button}
         </button>
       </div>
     </Dialog>
@@ -158,8 +236,10 @@ function VolumeDialog({ layout, act, onClose }: { layout: Layout; act: Act; onCl
   );
 }
 
-export function CabinDialogs({ which, layout, act, onClose }: { which: CabinDialog; layout: Layout; act: Act; onClose: () => void }) {
-  if (which === 'lock') return <LockDialog layout={layout} act={act} onClose={onClose} />;
+export function CabinDialogs({ which, ...now }: { which: CabinDialog } & CabinNow) {
+  const { layout, act, onClose } = now;
+  if (which === 'lock') return <LockDialog {...now} />;
+  if (which === 'media') return <MediaDialog {...now} />;
   if (which === 'message') return <MessageDialog layout={layout} act={act} onClose={onClose} />;
   return <VolumeDialog layout={layout} act={act} onClose={onClose} />;
 }

@@ -96,7 +96,7 @@ export function App() {
           summary={s.seats.get(seat)}
           alerts={[...s.alerts.values()].filter((a) => a.seat === seat)}
           commands={[...s.commands.values()].filter((c) => 'seats' in c.target && c.target.seats.includes(seat)).sort((a, b) => b.seq - a.seq)}
-          allCommands={[...s.commands.values()]}
+          allCommands={[...s.commands.values(), ...s.standing.values()]}
           layout={s.layout}
           recent={s.recent}
           role={session?.role ?? null}
@@ -106,7 +106,7 @@ export function App() {
         />
       )}
       {systems && <SystemsDialog entities={s.entities} now={now} onClose={() => setSystems(false)} />}
-      {dialog && <CabinDialogs which={dialog} layout={s.layout} act={act} onClose={() => setDialog(null)} />}
+      {dialog && <CabinDialogs which={dialog} layout={s.layout} seats={s.seats} commands={[...s.commands.values(), ...s.standing.values()]} act={act} onClose={() => setDialog(null)} />}
       {act.login && <LoginDialog req={act.login} roles={s.session?.roles ?? { crew: false, technician: false }} onDone={act.loggedIn} onClose={act.closeLogin} />}
       {act.toast && (
         <div class="toast" role="alert">

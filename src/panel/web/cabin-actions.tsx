@@ -25,6 +25,10 @@ export function CabinActions({ paOn, paGroup, act, open }: { paOn: boolean; paGr
           <Icon name="locked" size={24} />
           Lock / unlock
         </button>
+        <button type="button" class="action" onClick={() => open('media')} data-action="media">
+          <Icon name="paused" size={24} />
+          Pause / resume
+        </button>
         <button type="button" class="action" onClick={() => open('message')} data-action="message">
           <Icon name="message" size={24} />
           Message

@@ -1,4 +1,7 @@
+import { newestReaching, reaches } from './standing.js';
 import type { CommandStatus, Layout, SeatSummary, Target } from './wire.js';
+
+export { reaches };
 
 export function targetText(t: Target): string {
   if ('all' in t) return 'Whole cabin';
@@ -27,9 +30,9 @@ export function commandText(c: Pick<CommandStatus, 'cmd' | 'args'>): string {
     case 'seat.reboot':
       return 'Reboot';
     case 'media.pause':
-      return 'Pause';
+      return 'Pause all media';
     case 'media.resume':
-      return 'Resume';
+      return 'Resume media';
     case 'firmware.update':
       return `Firmware update ${a.version ? String(a.version) : ''}`.trim();
     case 'content.sync':
@@ -76,17 +79,12 @@ export function failedSeats(c: Pick<CommandStatus, 'cmd' | 'target' | 'at'>, sea
   return seatsOf(c.target, layout).filter((id) => seats.get(id)?.update === 'failed');
 }
 
-/** Does a command's target include this seat (in this zone)? */
-export function reaches(t: Target, seat: string, zone: string | undefined): boolean {
-  return 'all' in t || ('zones' in t ? zone !== undefined && t.zones.includes(zone) : t.seats.includes(seat));
-}
-
-/** The message on this seat's screen now, by the newest message command that reached it (a clear ends it). */
+/**
+ * The message on this seat's screen now, by the newest message command that
+ * reached it (a clear ends it). Pass the recent commands and the standing
+ * orders: a message outlives the few commands the page keeps.
+ */
 export function activeMessage(commands: Iterable<CommandStatus>, seat: string, zone: string | undefined): { text: string; level: string } | null {
-  let newest: CommandStatus | undefined;
-  for (const c of commands) {
-    if ((c.cmd !== 'message.show' && c.cmd !== 'message.clear') || !reaches(c.target, seat, zone)) continue;
-    if (!newest || c.seq > newest.seq) newest = c;
-  }
+  const newest = newestReaching(commands, 'message', seat, zone);
   return newest?.cmd === 'message.show' ? { text: String(newest.args.text ?? ''), level: String(newest.args.level ?? 'info') } : null;
 }

@@ -9,6 +9,7 @@ import { Dialog } from './dialog.js';
 import { eventText } from './event-text.js';
 import { Icon } from './icons.js';
 import { seatLook, TONE_LABEL } from './seat-look.js';
+import { seatLocked } from './target-state.js';
 import { ago, clock, skew, waited } from './time.js';
 import type { Act } from './use-act.js';
 import { zoneLabel, type Alert, type CabinEvent, type CommandStatus, type Layout, type Role, type SeatDetail as Detail, type SeatSummary } from './wire.js';
@@ -37,7 +38,7 @@ interface Props {
   alerts: Alert[];
   /** Commands sent to this seat alone, newest first. */
   commands: CommandStatus[];
-  /** Every recent command (a cabin or zone message shows on this screen too). */
+  /** Every recent command and the standing orders (a cabin or zone message shows on this screen too). */
   allCommands: readonly CommandStatus[];
   layout: Layout | null;
   /** Cabin events seen live (all seats). */
@@ -73,7 +74,7 @@ export function SeatDetail({ id, summary, alerts, commands, allCommands, layout,
   const call = alerts.find((a) => a.kind === 'call');
   const look = seatLook(id, summary, call !== undefined);
   const message = activeMessage(allCommands, id, summary?.zone);
-  const locked = summary?.media === 'locked';
+  const locked = seatLocked(id, summary, allCommands);
 
   useEffect(() => {
     let live = true;
@@ -198,6 +199,17 @@ export function SeatDetail({ id, summary, alerts, commands, allCommands, layout,
             ) : (
               <button type="button" class="action" onClick={() => cmd('seat.lock', { reason: 'locked by the crew from the panel' })} data-action="lock-seat">
                 <Icon name="locked" size={22} /> Lock seat
+              </button>
+            )}
+            {/* The passenger's own film or music: pause it if it plays, resume it if paused. */}
+            {summary?.media === 'playing' && (
+              <button type="button" class="action" onClick={() => cmd('media.pause')} data-action="pause-seat">
+                <Icon name="paused" size={22} /> Pause media
+              </button>
+            )}
+            {summary?.media === 'paused' && (
+              <button type="button" class="action" onClick={() => cmd('media.resume')} data-action="resume-seat">
+                <Icon name="playing" size={22} /> Resume media
               </button>
             )}
             <button type="button" class={`action${composing ? ' on' : ''}`} onClick={() => setComposing((c) => !c)} data-action="message-seat">

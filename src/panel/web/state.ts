@@ -1,3 +1,4 @@
+import { withStanding } from './standing.js';
 import type { Alert, AlertChange, CabinEvent, CommandStatus, Entity, EntityChange, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
 
 export type Conn = 'connecting' | 'live' | 'reconnecting';
@@ -9,6 +10,8 @@ export interface PanelState {
   alerts: ReadonlyMap<string, Alert>;
   /** Recent commands by seq, for delivery progress. */
   commands: ReadonlyMap<number, CommandStatus>;
+  /** The newest message and lock command per target, however old (standing.ts): what is on a screen outlives the recent list. */
+  standing: ReadonlyMap<string, CommandStatus>;
   /** PA the controller is playing (flight deck, cabin handset, recording), when it says so. */
   pa: PaActive | null;
   /** The crew's own cabin PA: the newest cabin pa.begin / pa.end decides. */
@@ -31,6 +34,8 @@ export interface Snapshot {
   seats: SeatSummary[];
   alerts: Alert[];
   commands: CommandStatus[];
+  /** Message and lock commands loaded by name, beyond the recent ones. */
+  standing?: CommandStatus[];
   pa: PaActive | null;
   /** PA sources the controller says the crew turned on by hand. */
   manualPa: string[];
@@ -58,6 +63,7 @@ export const initialState: PanelState = {
   seats: new Map(),
   alerts: new Map(),
   commands: new Map(),
+  standing: new Map(),
   pa: null,
   manualPa: { on: false, seq: 0 },
   cabinPaGroup: null,
@@ -110,10 +116,13 @@ export function reduce(s: PanelState, a: Action): PanelState {
     case 'snapshot': {
       const n = a.snapshot;
       let commands: ReadonlyMap<number, CommandStatus> = new Map();
+      let standing: ReadonlyMap<string, CommandStatus> = new Map();
+      for (const c of n.standing ?? []) standing = withStanding(standing, c);
       // The newest cabin PA command in the recent list decides; without one, what the controller says.
       let manualPa = { on: n.manualPa.includes('cabin'), seq: 0 };
       for (const c of n.commands) {
         commands = withCommand(commands, c);
+        standing = withStanding(standing, c);
         manualPa = manualPaAfter(manualPa, c);
       }
       return {
@@ -122,6 +131,7 @@ export function reduce(s: PanelState, a: Action): PanelState {
         seats: new Map(n.seats.map((x) => [x.seat, x])),
         alerts: new Map(n.alerts.map((x) => [x.id, x])),
         commands,
+        standing,
         manualPa,
         pa: n.pa,
         cabinPaGroup: n.cabinPaGroup,
@@ -143,7 +153,7 @@ export function reduce(s: PanelState, a: Action): PanelState {
       // Frames can overtake each other; a finished command never goes back to pending.
       const prev = s.commands.get(a.command.seq);
       if (prev && prev.state !== 'pending' && a.command.state === 'pending') return s;
-      return { ...s, commands: withCommand(s.commands, a.command), manualPa: manualPaAfter(s.manualPa, a.command) };
+      return { ...s, commands: withCommand(s.commands, a.command), standing: withStanding(s.standing, a.command), manualPa: manualPaAfter(s.manualPa, a.command) };
     }
     case 'cabin': {
       const next = cabinEvent(s, a.event);

@@ -1,5 +1,6 @@
 import { api, ApiFailure } from './api.js';
 import { connectLive } from './live.js';
+import { STANDING_COMMANDS } from './standing.js';
 import type { Action, Snapshot } from './state.js';
 import type { Store } from './store.js';
 import type { Alert, AlertChange, CabinEvent, CommandStatus, Entity, EntityChange, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
@@ -34,7 +35,9 @@ async function gated<T>(p: Promise<T>, fallback: T, locked: { yes: boolean }): P
 export async function loadSnapshot(): Promise<Snapshot> {
   const sent = Date.now();
   const locked = { yes: false };
-  const [layout, seats, alerts, commands, pa, settings, session, entities] = await Promise.all([
+  // The standing orders by name: a message sent behind a hundred other commands is still on its screens.
+  const standing = Promise.all(STANDING_COMMANDS.map((cmd) => gated(optional(api.get<{ commands: CommandStatus[] }>(`/api/v1/commands?limit=200&cmd=${encodeURIComponent(cmd)}`), { commands: [] }), { commands: [] }, locked)));
+  const [layout, seats, alerts, commands, pa, settings, session, entities, byName] = await Promise.all([
     api.get<Layout>('/api/v1/layout'),
     gated(api.get<{ seats: SeatSummary[] }>('/api/v1/seats'), { seats: [] }, locked),
     gated(api.get<{ now: number; alerts: Alert[] }>('/api/v1/alerts'), { now: Date.now(), alerts: [] }, locked),
@@ -43,9 +46,10 @@ export async function loadSnapshot(): Promise<Snapshot> {
     api.get<{ cabinPaGroup: string | null }>('/api/v1/panel'),
     api.get<SessionInfo>('/api/v1/session'),
     gated(api.get<{ entities: Entity[] }>('/api/v1/entities'), { entities: [] }, locked),
+    standing,
   ]);
   const clockOffsetMs = alerts.now - (sent + Date.now()) / 2;
-  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, pa: pa.active, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs, entities: entities.entities, locked: locked.yes };
+  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, standing: byName.flatMap((b) => b.commands), pa: pa.active, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs, entities: entities.entities, locked: locked.yes };
 }
 
 function toAction(event: string, data: unknown): Action | undefined {
