@@ -163,7 +163,7 @@ describe('/metrics beyond polls: commands, alerts, PA, rollouts', () => {
     // Then 1B is told; as a seat does, it finds the command in its poll answer and reports the update failed: over the threshold of 0, the rollout halts.
     await until('1B to be told', async () => (await stateOf('1B')) === 'sent');
     const answer = await postPoll(tc.url, pollBody('1B', { seq: 2 }));
-    const update = answer.body.commands.find((c) => c.cmd === 'firmware.update');
+    const update = (answer.body.commands as { seq: number; cmd: string }[]).find((c) => c.cmd === 'firmware.update');
     assert.ok(update, JSON.stringify(answer.body.commands));
     await postPoll(tc.url, pollBody('1B', { seq: 3, ackCmd: update.seq, update: { state: 'failed', version: '2.5.0', error: 'flash write error' } }));
     const halted = await until('the rollout to halt', async () => {
