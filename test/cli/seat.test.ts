@@ -95,6 +95,12 @@ describe('purser seat 12A', () => {
     const row = await purser(['seat', '99C', '--controller', tc.url]);
     assert.equal(row.code, 2);
     assert.match(row.stderr, /no seat "99C" in this cabin's layout; did you mean 50C, 49C, 48C or 47C\?/);
+    const hostile = await purser(['seat', '../admin', '--controller', tc.url]);
+    assert.equal(hostile.code, 2);
+    assert.match(hostile.stderr, /no seat "\.\.\/admin" in this cabin's layout \(seats 1A to \d+F\)/);
+    const away = await purser(['seat', '12A', '--controller', 'http://127.0.0.1:9']);
+    assert.equal(away.code, 1);
+    assert.match(away.stderr, /cannot reach the controller at http:\/\/127\.0\.0\.1:9/);
     const none = await purser(['seat', '--controller', tc.url]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /which seat\? e\.g\. purser seat 12A/);
