@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { ControllerContext } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { alertOrder, type Alert, type AlertBook, type AlertChange } from './alert.js';
+import { AlertMetrics } from './alert-metrics.js';
 import { AlertTable } from './alert-table.js';
 import { ACK_ACTION, CLEAR_ACTION, reduceAlerts, reduceEntityAlerts, type Reduced } from './book.js';
 
@@ -19,8 +20,11 @@ export class AlertService implements Service {
   #table: AlertTable | undefined;
   #sub: Subscription | undefined;
   #unsaved: AlertChange[] = [];
+  readonly #metrics: AlertMetrics;
 
-  constructor(private readonly ctx: ControllerContext) {}
+  constructor(private readonly ctx: ControllerContext) {
+    this.#metrics = new AlertMetrics(ctx.metrics.registry, () => [...this.#book.values()]);
+  }
 
   async start(): Promise<void> {
     this.#table = new AlertTable(this.ctx.db);
@@ -72,6 +76,7 @@ export class AlertService implements Service {
   }
 
   #changed(c: AlertChange): void {
+    this.#metrics.observe(c);
     this.ctx.bus.publish({ type: 'alert.changed', seat: c.alert.seat || null, at: Date.now(), change: c });
     if (this.#unsaved.push(c) === 1) queueMicrotask(() => this.#save());
   }

@@ -1,5 +1,14 @@
 /** Small JSON client for CLI commands talking to a running controller. */
-export class ControllerClientError extends Error {}
+export class ControllerClientError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status and error code when the controller answered with an error; undefined when it could not be reached. */
+    readonly status?: number,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 export async function getJson<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
@@ -17,7 +26,7 @@ export async function getJson<T>(base: string, path: string, init: RequestInit =
   }
   if (!res.ok) {
     const err = (body as { error?: { code?: string; message?: string } }).error;
-    throw new ControllerClientError(`${res.status} ${err?.code ?? ''}: ${err?.message ?? text.slice(0, 200)}`);
+    throw new ControllerClientError(`${res.status} ${err?.code ?? ''}: ${err?.message ?? text.slice(0, 200)}`, res.status, err?.code);
   }
   return body as T;
 }

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   firmware: () => import('./commands/firmware.js'),
   content: () => import('./commands/content.js'),
   seats: () => import('./commands/seats.js'),
+  seat: () => import('./commands/seat.js'),
   command: () => import('./commands/command.js'),
   safety: () => import('./commands/safety.js'),
   commands: () => import('./commands/commands.js'),

@@ -4,6 +4,7 @@ import type { PollResponder } from '../cabin/poll-responder.js';
 import type { Feature } from '../contract/feature.js';
 import { Supervised } from '../core/supervisor.js';
 import { loadCommandKeys, type CommandKeys } from './command-key.js';
+import { CommandMetrics } from './command-metrics.js';
 import { CommandService } from './command-service.js';
 import { commandsSection } from './config.js';
 import { COMMAND_EVENTS } from './events.js';
@@ -36,6 +37,7 @@ export function commandsFeature(opts: { clock?: Clock } = {}): Feature {
       const keys = await loadCommandKeys(join(ctx.config.stateDir, COMMAND_KEY_FILE));
       const sender = new CommandSenderService(ctx.config, ctx.log);
       const service = new CommandService(ctx, keys, sender, opts.clock);
+      new CommandMetrics(ctx.metrics.registry, ctx.bus.events$);
       return {
         // The multicast fast path is supervised: if it cannot start, polls still deliver.
         services: [new Supervised(sender, ctx.log), service],

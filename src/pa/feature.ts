@@ -3,9 +3,10 @@ import type { EntityUpdate } from '../contract/entities.js';
 import type { Feature } from '../contract/feature.js';
 import { RateLimitedLog } from '../core/log.js';
 import { paSection } from './config.js';
-import type { PaSource } from './detector.js';
+import { PA_SOURCES, type PaSource } from './detector.js';
 import { PA_EVENTS } from './events.js';
 import { ManualPaGate } from './manual-gate.js';
+import { PaMetrics } from './pa-metrics.js';
 import { PaService, type PaEffect } from './pa-service.js';
 
 export const PA_DETECTOR_ISSUER = 'pa-detector';
@@ -37,7 +38,11 @@ export function paFeature(): Feature {
       const commands = ctx.need('commands');
       const gate = new ManualPaGate();
       let current: PaActive | null = null;
-      const publish = () => entities.set(paEntity(current, gate.manual()));
+      const metrics = new PaMetrics(ctx.metrics.registry, PA_SOURCES);
+      const publish = () => {
+        entities.set(paEntity(current, gate.manual()));
+        metrics.observe([...(current ? [current.source] : []), ...gate.manual()]);
+      };
       const pa = config.pa.enabled
         ? new PaService(
             {

@@ -6,6 +6,10 @@ import type { TestController } from '../helpers/controller.js';
 import { pollBody, postPoll } from '../helpers/poll.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+const FAULTS_2B = [
+  { code: 'DISK_SMART', severity: 'warn' as const, sinceMs: 0 },
+  { code: 'TEMP_HIGH', severity: 'critical' as const, sinceMs: 0 },
+];
 
 /** Runs the CLI from source as a user would, and collects its output. */
 function purser(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -23,8 +27,9 @@ describe('purser CLI', () => {
   let tc: TestController;
   before(async () => {
     tc = await startCommandController();
-    await postPoll(tc.url, pollBody('1A', { inputs: { call: { on: true, sinceMs: 5 } } }));
-    await postPoll(tc.url, pollBody('2B', { faults: [{ code: 'DISK_SMART', severity: 'warn', sinceMs: 0 }] }));
+    // A passenger at 1A has waited 4 minutes; 2B has a disk warning and a critical temperature.
+    await postPoll(tc.url, pollBody('1A', { inputs: { call: { on: true, sinceMs: 240_000 } } }));
+    await postPoll(tc.url, pollBody('2B', { faults: FAULTS_2B }));
   });
   after(() => tc.stop());
 
@@ -51,8 +56,8 @@ describe('purser CLI', () => {
     const pollBoth = () => {
       seq++;
       return Promise.all([
-        postPoll(tc.url, pollBody('1A', { seq, inputs: { call: { on: true, sinceMs: 5 } } })),
-        postPoll(tc.url, pollBody('2B', { seq, faults: [{ code: 'DISK_SMART', severity: 'warn', sinceMs: 0 }] })),
+        postPoll(tc.url, pollBody('1A', { seq, inputs: { call: { on: true, sinceMs: 240_000 } } })),
+        postPoll(tc.url, pollBody('2B', { seq, faults: FAULTS_2B })),
       ]);
     };
     // Both are online before the CLI asks, not only after the first tick.
@@ -63,10 +68,14 @@ describe('purser CLI', () => {
     assert.equal(j.code, 0, j.stderr);
     const lines = j.stdout.trim().split('\n');
     assert.match(lines[0]!, /^SEAT\s+ZONE\s+STATUS\s+LRU/);
-    assert.match(j.stdout, /^1A\s+J\s+ONLINE\s+GP3-1A\s+2\.4\.1\s+idle\s+CALL/m);
+    // How long the passenger has waited, and when the seat last polled, as a technician reads them.
+    assert.match(j.stdout, /^1A\s+J\s+ONLINE\s+GP3-1A\s+2\.4\.1\s+idle\s+call 4 min\s+\d+ s ago$/m);
+    // The most severe fault first, each with its severity.
+    assert.match(j.stdout, /^2B\s+J\s+ONLINE\s+GP3-2B\s+2\.4\.1\s+idle\s+TEMP_HIGH \(critical\), DISK_SMART \(warn\)\s+\d+ s ago$/m);
+    assert.doesNotMatch(j.stdout, /\b1[789]\d{11}\b|\d{4}-\d\d-\d\dT/, 'no epoch milliseconds or ISO strings');
     assert.match(j.stdout, /30 shown of 300 seats; 2 online\./);
     const faults = await purser(['seats', '--controller', tc.url, '--faults']);
-    assert.match(faults.stdout, /^2B .*DISK_SMART/m);
+    assert.match(faults.stdout, /^2B .*TEMP_HIGH \(critical\), DISK_SMART \(warn\)/m);
     assert.match(faults.stdout, /1 shown of 300/);
     const offline = await purser(['seats', '--controller', tc.url, '--offline', '--json']);
     assert.equal((JSON.parse(offline.stdout) as { matched: number }).matched, 298);

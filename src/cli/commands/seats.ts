@@ -2,7 +2,9 @@ import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
 import { getJson } from '../http-client.js';
 import { controllerUrl, parseOptions } from '../options.js';
+import { faultsText, type FaultDetail } from '../fault-text.js';
 import { ago, renderTable } from '../table.js';
+import { lasting } from '../time-text.js';
 
 interface SeatRow {
   seat: string;
@@ -13,7 +15,10 @@ interface SeatRow {
   firmware: string | null;
   media: string | null;
   call: boolean;
+  /** Wall ms the call was pressed (dated back by the seat); absent from controllers before it was sent. */
+  callSince?: number | null;
   faults: string[];
+  faultDetails?: FaultDetail[];
   update: string | null;
 }
 
@@ -23,7 +28,9 @@ export const command: CliCommand = {
   help: `Usage: purser seats [--controller URL] [--zone Z] [--offline | --online] [--faults] [--calls] [--json]
 
 Lists every seat of the cabin with its status, LRU, firmware, media state,
-attendant call and faults, from a running controller's API.
+attendant call (and how long the passenger has waited), faults with their
+severity (most severe first) and when it last polled, from a running
+controller's API. \`purser seat 12A\` shows one seat in detail.
 
   --controller URL  default $PURSER_URL or http://127.0.0.1:8080
   --zone Z          only seats in zone Z (e.g. J)
@@ -55,6 +62,7 @@ attendant call and faults, from a running controller's API.
       console.log(JSON.stringify(res, null, 2));
       return 0;
     }
+    const now = Date.now();
     const rows = res.seats.map((s) => [
       s.seat,
       s.zone,
@@ -62,10 +70,10 @@ attendant call and faults, from a running controller's API.
       s.serial ?? '-',
       s.firmware ?? '-',
       s.media ?? '-',
-      s.call ? 'CALL' : '',
-      s.faults.join(',') || '',
+      s.call ? (typeof s.callSince === 'number' ? `call ${lasting(now - s.callSince)}` : 'CALL') : '',
+      faultsText(s.faultDetails, s.faults),
       s.update && s.update !== 'idle' ? s.update : '',
-      ago(s.lastPollAt),
+      ago(s.lastPollAt, now),
     ]);
     console.log(renderTable(['SEAT', 'ZONE', 'STATUS', 'LRU', 'FIRMWARE', 'MEDIA', 'CALL', 'FAULTS', 'UPDATE', 'LAST POLL'], rows));
     console.log(`\n${res.matched} shown of ${res.total} seats; ${res.online} online.`);

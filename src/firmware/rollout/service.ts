@@ -10,6 +10,7 @@ import { afterRestart, decide, type RolloutEvent } from './decide.js';
 import { IN_FLIGHT, type Decision, type Effect, type Now, type Rollout, type SeatView } from './model.js';
 import { packSeats } from './pack.js';
 import { planRollout } from './plan.js';
+import { RolloutMetrics } from './rollout-metrics.js';
 import type { RolloutRequest } from './request.js';
 import { RolloutTable } from './table.js';
 import { summarize } from './view.js';
@@ -41,12 +42,14 @@ export class RolloutService implements Service {
   /** The fingerprint last committed, per rollout: only a change in it is written (see #commit). */
   readonly #committed = new Map<number, string>();
   #timer: NodeJS.Timeout | undefined;
+  readonly #metrics: RolloutMetrics;
 
   constructor(
     private readonly ctx: ControllerContext,
     private readonly deps: RolloutDeps,
   ) {
     this.#table = new RolloutTable(ctx.db);
+    this.#metrics = new RolloutMetrics(ctx.metrics.registry, () => this.#open.values());
   }
 
   async start(): Promise<void> {
@@ -184,6 +187,7 @@ export class RolloutService implements Service {
    */
   #commit(r: Rollout): void {
     const previous = this.#open.get(r.id);
+    this.#metrics.observe(previous, r);
     this.#open.set(r.id, r);
     const print = fingerprint(r);
     if (this.#committed.get(r.id) !== print) {

@@ -24,6 +24,8 @@ export function summarize(s: SeatSnapshot): Record<string, unknown> {
     call: s.inputs.call?.on ?? false,
     callSince: s.inputs.call?.on ? s.inputs.call.since : null,
     faults: s.faults.map((f) => f.code),
+    /** The same faults with their severity and since when (wall ms), for tables that show more than codes. */
+    faultDetails: s.faults.map((f) => ({ code: f.code, severity: f.severity, since: f.since })),
     update: s.update?.state ?? null,
     updateProgress: s.update?.progress ?? null,
     skewMs: s.skewMs,
