@@ -298,7 +298,8 @@ async function importImage(base: string, token: string, path: string, model: str
   let res: { status: number; text: string };
   try {
     res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const file = createReadStream(path);
+      // Opened once the controller asks for the body: a stream read with nowhere to go would lose it.
+      let file: ReturnType<typeof createReadStream> | undefined;
       const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
         method: 'PUT',
         headers: {
@@ -312,13 +313,26 @@ async function importImage(base: string, token: string, path: string, model: str
       let answered = false;
       // The body goes up only once the controller has accepted the headers.
       req.on('continue', () => {
-        if (!answered) file.pipe(req);
+        if (answered || file) return;
+        file = createReadStream(path);
+        file.on('data', (chunk) => {
+          sent += chunk.length;
+          const now = Math.floor((sent / Math.max(1, size)) * steps);
+          if (now === step) return;
+          step = now;
+          progress.update(Math.floor(sent / unit.div), Math.floor(size / unit.div), `${unit.name} of ${model} ${version} uploaded`);
+        });
+        file.on('error', (e) => {
+          if (!answered) reject(new ControllerClientError(`cannot read ${path}: ${e.message}`));
+          req.destroy();
+        });
+        file.pipe(req);
       });
       req.on('response', (r) => {
         // An answer before the body is all sent is a refusal: send no more, draw no more.
         answered = true;
-        file.unpipe(req);
-        file.destroy();
+        file?.unpipe(req);
+        file?.destroy();
         if (r.statusCode === 201) progress.end();
         else progress.clear();
         let text = '';
@@ -334,17 +348,6 @@ async function importImage(base: string, token: string, path: string, model: str
         // The controller hanging up on the rest of a refused upload is not the error to report.
         if (!answered) reject(new ControllerClientError(`cannot reach the controller at ${base}: ${e.message}`));
       });
-      file.on('data', (chunk) => {
-        sent += chunk.length;
-        const now = Math.floor((sent / Math.max(1, size)) * steps);
-        if (now === step) return;
-        step = now;
-        progress.update(Math.floor(sent / unit.div), Math.floor(size / unit.div), `${unit.name} of ${model} ${version} uploaded`);
-      });
-      file.on('error', (e) => {
-        if (!answered) reject(new ControllerClientError(`cannot read ${path}: ${e.message}`));
-        req.destroy();
-      });
     });
   } finally {
     // Before any message: an error must not land between progress lines.
@@ -358,8 +361,8 @@ async function importImage(base: string, token: string, path: string, model: str
   }
   if (res.status !== 201 || !body.image) {
     // The controller speaks of its header and of "the import request"; the technician gave a file or a flag.
-    const from = said?.from ?? 'the signature';
-    const message = (body.error?.message ?? res.text.slice(0, 200)).replace(/the x-firmware-signature header|the import request/gi, from);
+    const from = !said ? 'the signature' : said.from.startsWith('the ') ? said.from : `the signature from ${said.from}`;
+    const message = (body.error?.message ?? res.text.slice(0, 200)).replace(/the signature from the import request|the x-firmware-signature header/gi, from);
     throw new ControllerClientError(`${res.status} ${body.error?.code ?? ''}: ${message}`);
   }
   return body.image;
