@@ -127,7 +127,7 @@ export const command: CliCommand = {
           }
           const last = await follow(base, rollout.id);
           if (values.json) json(last);
-          else console.log(describe(last));
+          else console.log(describe(last) + (await haltAlert(base, last, await token())));
           return last.state === 'completed' && last.totals.failed === 0 ? 0 : 3;
         }
         case 'status': {
@@ -144,7 +144,7 @@ export const command: CliCommand = {
           const id = wholeNumber(rest[0], 'the rollout ID', ' (see `purser firmware status`)');
           const { rollout } = await getJson<{ rollout: RolloutDetail }>(base, `/api/v1/rollouts/${id}`);
           if (values.json) json(rollout);
-          else console.log(describe(rollout));
+          else console.log(describe(rollout) + (await haltAlert(base, rollout, await resolveToken(values.token, values['state-dir']))));
           return 0;
         }
         case 'pause':
@@ -153,9 +153,10 @@ export const command: CliCommand = {
         case 'retry': {
           if (rest.length !== 1) throw new UsageError(`${sub} takes the rollout ID (see \`purser firmware status\`)`);
           const id = wholeNumber(rest[0], 'the rollout ID', ' (see `purser firmware status`)');
-          const { rollout } = await send<{ rollout: RolloutDetail }>(base, await token(), 'POST', `/api/v1/rollouts/${id}/${sub}`);
+          const t = await token();
+          const { rollout } = await send<{ rollout: RolloutDetail }>(base, t, 'POST', `/api/v1/rollouts/${id}/${sub}`);
           if (values.json) json(rollout);
-          else console.log(describe(rollout));
+          else console.log(describe(rollout) + (await haltAlert(base, rollout, t)));
           return 0;
         }
         default:
@@ -209,16 +210,21 @@ function rolloutBody(model: string, version: string, v: Values): Record<string, 
 /** Redraws a bar of seats on the version until the rollout stops running; returns its last state. */
 async function follow(base: string, id: number): Promise<RolloutDetail> {
   const progress = new Progress();
-  for (;;) {
-    const { rollout: r } = await getJson<{ rollout: RolloutDetail }>(base, `/api/v1/rollouts/${id}`);
-    const group = r.groups.length ? `, group ${Math.min(r.groups.length, r.groups.filter((g) => g.status !== 'waiting').length)}/${r.groups.length}` : '';
-    const failed = r.totals.failed ? `, ${r.totals.failed} failed` : '';
-    progress.update(r.totals.updated + r.totals.already, eligible(r), `on ${r.version}, ${r.inFlight} in flight${failed}${group}${r.holding ? ` (holding: ${r.holding})` : ''}`);
-    if (r.state !== 'running') {
-      progress.end();
-      return r;
+  try {
+    for (;;) {
+      const { rollout: r } = await getJson<{ rollout: RolloutDetail }>(base, `/api/v1/rollouts/${id}`);
+      const group = r.groups.length ? `, group ${Math.min(r.groups.length, r.groups.filter((g) => g.status !== 'waiting').length)}/${r.groups.length}` : '';
+      const failed = r.totals.failed ? `, ${r.totals.failed} failed` : '';
+      progress.update(r.totals.updated + r.totals.already, eligible(r), `on ${r.version}, ${r.inFlight} in flight${failed}${group}${r.holding ? ` (holding: ${r.holding})` : ''}`);
+      if (r.state !== 'running') {
+        progress.end();
+        return r;
+      }
+      await sleep(1000);
     }
-    await sleep(1000);
+  } finally {
+    // Lost the controller mid-way: the bar goes before the error is printed.
+    progress.clear();
   }
 }
 
@@ -248,6 +254,22 @@ function describe(r: RolloutDetail): string {
     for (const [reason, seats] of why) lines.push(`skipped ${seats.length} (${reason}): ${seats.slice(0, 12).join(' ')}${seats.length > 12 ? ' …' : ''}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The alert a halted rollout raised in the alert book (the panel lists it), as a last line: the
+ * technician at the CLI sees what the crew sees. Nothing when there is no alert book to ask.
+ */
+async function haltAlert(base: string, r: RolloutDetail, token: string | undefined): Promise<string> {
+  if (r.state !== 'halted') return '';
+  try {
+    const { alerts } = await getJson<{ alerts: { kind: string; code?: string; text?: string; since: number; ackedBy: string | null }[] }>(base, '/api/v1/alerts', token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const a = alerts.find((x) => x.kind === 'rollout' && x.code === `rollout:${r.id}`);
+    return a ? `
+alert on the panel since ${ago(a.since)}: ${a.text ?? 'rollout halted'} (${a.ackedBy ? `acknowledged by ${a.ackedBy}` : 'not acknowledged'})` : '';
+  } catch {
+    return '';
+  }
 }
 
 async function send<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
