@@ -27,11 +27,16 @@ export function checkUploadHeaders(params: { model: string; version: string }, h
     const signature = headers[SIGNATURE_HEADER];
     if (Array.isArray(signature)) throw new ApiError(400, 'INVALID_FIRMWARE', `send one ${SIGNATURE_HEADER} header`, 'signature');
     if (signature !== undefined) assertSignatureText(signature, `the ${SIGNATURE_HEADER} header`);
-    if (!headers['content-type']?.startsWith('application/octet-stream')) {
+    const type = headers['content-type'];
+    if (typeof type !== 'string' || !type.startsWith('application/octet-stream')) {
       throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the image as the body with content-type: application/octet-stream');
     }
     const length = headers['content-length'];
     const size = length === undefined ? undefined : Number(length);
+    // Node's parser refuses most bad lengths first; what it lets through is refused here, not compared.
+    if (size !== undefined && (typeof length !== 'string' || !/^[0-9]{1,16}$/.test(length) || !Number.isSafeInteger(size))) {
+      throw new ApiError(400, 'BAD_CONTENT_LENGTH', 'content-length must be the image size in bytes', 'image');
+    }
     if (size !== undefined && size > maxBytes) throw new ApiError(413, 'IMAGE_TOO_LARGE', `the image is ${size} bytes, over firmware.maxImageBytes (${maxBytes} bytes)`, 'image');
     if (size === 0) throw new ApiError(400, 'EMPTY_IMAGE', 'the image is empty', 'image');
     // A version names one image forever: another size cannot be the same image, whatever its bytes.
