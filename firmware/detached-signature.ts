@@ -49,6 +49,40 @@ export async function findDetachedSignature(
   return { signature: manifest.signature, from: manifestPath, signedAt: manifest.signedAt };
 }
 
+/**
+ * What a technician passed as `--signature`: a signature file (base64 text, as
+ * `<image>.sig` holds), or that base64 itself. A bad one is refused saying
+ * what is wrong with it, by its name: nobody typed an HTTP header.
+ */
+export async function readSignatureOption(value: string): Promise<DetachedSignature> {
+  if (isSignatureText(value)) return { signature: value, from: 'the signature given with --signature' };
+  let text: string | undefined;
+  try {
+    text = await readSmall(value, MAX_SIG_BYTES);
+  } catch (err) {
+    if (err instanceof FirmwareError) throw new FirmwareError('invalid', `--signature ${value} is not a signature file: ${err.message.replace(`${value} `, 'it ')}`, 'signature');
+    throw new FirmwareError('invalid', `--signature ${value} cannot be read: ${(err as Error).message}`, 'signature');
+  }
+  if (text === undefined) {
+    throw new FirmwareError('invalid', `--signature ${value}: there is no such file, and it is not a signature itself (the base64 of a 64-byte Ed25519 signature)`, 'signature');
+  }
+  const signature = text.trim();
+  if (!isSignatureText(signature)) {
+    const what = signature === '' ? 'it is empty' : /^[A-Za-z0-9+/=\s]*$/.test(signature) ? `it holds ${Buffer.from(signature, 'base64').length} bytes of base64, not 64` : 'it holds something other than base64 text';
+    throw new FirmwareError('invalid', `the signature file ${value} must hold the base64 of a 64-byte Ed25519 signature; ${what}`, 'signature');
+  }
+  return { signature, from: `the signature file ${value}` };
+}
+
+function isSignatureText(value: string): boolean {
+  try {
+    assertSignatureText(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The file's text, or undefined if it does not exist. */
 async function readSmall(path: string, max: number): Promise<string | undefined> {
   let fh;

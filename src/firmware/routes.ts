@@ -6,10 +6,20 @@ import { requireRole } from '../http/auth.js';
 import { ApiError } from '../http/errors.js';
 import type { FirmwareService } from './firmware-service.js';
 import { firmwareApiError, importUpload } from './upload.js';
+import { continueIfExpected, deferContinue, lingerThenClose } from './early-refusal.js';
+import { checkUploadHeaders, type UploadHeaders } from './upload-checks.js';
+
+export { SIGNATURE_HEADER } from './upload-checks.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** An upload's model, version, signature and size, checked before its body is read. */
+    upload?: UploadHeaders;
+  }
+}
 
 /** Where a seat fetches the firmware public key it verifies images with (provisioning). */
 export const FIRMWARE_KEY_PATH = '/seat/v1/firmware-key';
-export const SIGNATURE_HEADER = 'x-firmware-signature';
 
 /**
  * GET /seat/v1/firmware-key; GET /api/v1/firmware; PUT /api/v1/firmware/:model/:version
@@ -35,23 +45,33 @@ export function firmwareRoutes(f: FirmwareService, tftpBase: () => string | unde
 
     app.get('/api/v1/firmware', async () => {
       const { catalog, keys } = running();
-      return { keyId: keys.keyId, canSign: keys.canSign, tftp: tftpBase() ?? null, images: catalog.list() };
+      // maxImageBytes: so the CLI refuses an oversized image before sending it.
+      return { keyId: keys.keyId, canSign: keys.canSign, tftp: tftpBase() ?? null, maxImageBytes: ctx.config.firmware.maxImageBytes, images: catalog.list() };
     });
 
+    deferContinue(app.server, (req) => req.method === 'PUT' && req.url?.startsWith('/api/v1/firmware/') === true);
+    // Refusals come from the request line and headers alone, before the body is read (src/firmware/upload-checks.ts).
     app.put<{ Params: { model: string; version: string } }>(
       '/api/v1/firmware/:model/:version',
-      { onRequest: requireRole(ctx, 'technician') },
+      {
+        onRequest: [
+          requireRole(ctx, 'technician'),
+          async (req, reply) => {
+            const { catalog } = running();
+            req.upload = checkUploadHeaders(req.params, req.headers, catalog, ctx.config.firmware.maxImageBytes);
+            continueIfExpected(req.raw, reply.raw);
+          },
+        ],
+        // A refusal sent while the client is still sending: not the rest of an image that may be a gigabyte.
+        onSend: async (req, reply) => {
+          if (!req.raw.complete) lingerThenClose(req.raw, reply.raw);
+        },
+      },
       async (req, reply) => {
         const { f, catalog } = running();
-        const max = ctx.config.firmware.maxImageBytes;
-        if (!req.headers['content-type']?.startsWith('application/octet-stream')) {
-          throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the image as the body with content-type: application/octet-stream');
-        }
-        if (Number(req.headers['content-length']) > max) throw new ApiError(413, 'IMAGE_TOO_LARGE', `the image is over firmware.maxImageBytes (${max} bytes)`);
-        const signature = req.headers[SIGNATURE_HEADER];
-        if (Array.isArray(signature)) throw new ApiError(400, 'INVALID_FIRMWARE', `send one ${SIGNATURE_HEADER} header`, 'signature');
+        const { model, version, signature } = req.upload!;
         try {
-          const image = await importUpload(req.body as Readable, f.incomingDir, catalog, { ...req.params, maxBytes: max, ...(signature ? { signature } : {}) });
+          const image = await importUpload(req.body as Readable, f.incomingDir, catalog, { model, version, maxBytes: ctx.config.firmware.maxImageBytes, ...(signature ? { signature } : {}) });
           reply.code(201);
           return { image };
         } catch (err) {

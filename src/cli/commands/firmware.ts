@@ -3,7 +3,9 @@ import { stat } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findDetachedSignature } from '../../../firmware/detached-signature.js';
+import { findDetachedSignature, readSignatureOption } from '../../../firmware/detached-signature.js';
+import { FirmwareError } from '../../../firmware/errors.js';
+import { assertName } from '../../../firmware/manifest.js';
 import type { FirmwareRecord } from '../../../firmware/catalog.js';
 import type { RolloutDetail, RolloutSummary } from '../../firmware/rollout/view.js';
 import type { CliCommand } from '../command.js';
@@ -19,10 +21,12 @@ const HELP = `Usage: purser firmware SUBCOMMAND [options]
 Firmware images and their rollout to the seats, through a running controller
 (one writer to its database; start one with \`purser run\`).
 
-  import IMAGE --model M --version V [--signature S]
-      Uploads IMAGE into the catalog. The signature comes from --signature,
-      else IMAGE.sig or a manifest V.json beside it; without one the
-      controller signs it with its own key (if it holds one).
+  import IMAGE --model M --version V [--signature FILE]
+      Uploads IMAGE into the catalog. The signature comes from --signature
+      (a file of base64 text, or that text), else IMAGE.sig or a manifest
+      V.json beside it; without one the controller signs it with its own key
+      (if it holds one). Names, signature, size and version are checked
+      before anything is uploaded.
   list                      images in the catalog, quarantined ones with why
   verify                    rehash every image now; exit 3 if any was quarantined
   rollout M V (--seats all | --seats 12A,12B | --zone J[,Y]) (--on-ground | --force-in-flight)
@@ -123,7 +127,7 @@ export const command: CliCommand = {
           }
           const last = await follow(base, rollout.id);
           if (values.json) json(last);
-          else console.log(describe(last));
+          else console.log(describe(last) + (await haltAlert(base, last, await token())));
           return last.state === 'completed' && last.totals.failed === 0 ? 0 : 3;
         }
         case 'status': {
@@ -140,7 +144,7 @@ export const command: CliCommand = {
           const id = wholeNumber(rest[0], 'the rollout ID', ' (see `purser firmware status`)');
           const { rollout } = await getJson<{ rollout: RolloutDetail }>(base, `/api/v1/rollouts/${id}`);
           if (values.json) json(rollout);
-          else console.log(describe(rollout));
+          else console.log(describe(rollout) + (await haltAlert(base, rollout, await resolveToken(values.token, values['state-dir']))));
           return 0;
         }
         case 'pause':
@@ -149,9 +153,10 @@ export const command: CliCommand = {
         case 'retry': {
           if (rest.length !== 1) throw new UsageError(`${sub} takes the rollout ID (see \`purser firmware status\`)`);
           const id = wholeNumber(rest[0], 'the rollout ID', ' (see `purser firmware status`)');
-          const { rollout } = await send<{ rollout: RolloutDetail }>(base, await token(), 'POST', `/api/v1/rollouts/${id}/${sub}`);
+          const t = await token();
+          const { rollout } = await send<{ rollout: RolloutDetail }>(base, t, 'POST', `/api/v1/rollouts/${id}/${sub}`);
           if (values.json) json(rollout);
-          else console.log(describe(rollout));
+          else console.log(describe(rollout) + (await haltAlert(base, rollout, t)));
           return 0;
         }
         default:
@@ -205,16 +210,21 @@ function rolloutBody(model: string, version: string, v: Values): Record<string, 
 /** Redraws a bar of seats on the version until the rollout stops running; returns its last state. */
 async function follow(base: string, id: number): Promise<RolloutDetail> {
   const progress = new Progress();
-  for (;;) {
-    const { rollout: r } = await getJson<{ rollout: RolloutDetail }>(base, `/api/v1/rollouts/${id}`);
-    const group = r.groups.length ? `, group ${Math.min(r.groups.length, r.groups.filter((g) => g.status !== 'waiting').length)}/${r.groups.length}` : '';
-    const failed = r.totals.failed ? `, ${r.totals.failed} failed` : '';
-    progress.update(r.totals.updated + r.totals.already, eligible(r), `on ${r.version}, ${r.inFlight} in flight${failed}${group}${r.holding ? ` (holding: ${r.holding})` : ''}`);
-    if (r.state !== 'running') {
-      progress.end();
-      return r;
+  try {
+    for (;;) {
+      const { rollout: r } = await getJson<{ rollout: RolloutDetail }>(base, `/api/v1/rollouts/${id}`);
+      const group = r.groups.length ? `, group ${Math.min(r.groups.length, r.groups.filter((g) => g.status !== 'waiting').length)}/${r.groups.length}` : '';
+      const failed = r.totals.failed ? `, ${r.totals.failed} failed` : '';
+      progress.update(r.totals.updated + r.totals.already, eligible(r), `on ${r.version}, ${r.inFlight} in flight${failed}${group}${r.holding ? ` (holding: ${r.holding})` : ''}`);
+      if (r.state !== 'running') {
+        progress.end();
+        return r;
+      }
+      await sleep(1000);
     }
-    await sleep(1000);
+  } finally {
+    // Lost the controller mid-way: the bar goes before the error is printed.
+    progress.clear();
   }
 }
 
@@ -246,6 +256,22 @@ function describe(r: RolloutDetail): string {
   return lines.join('\n');
 }
 
+/**
+ * The alert a halted rollout raised in the alert book (the panel lists it), as a last line: the
+ * technician at the CLI sees what the crew sees. Nothing when there is no alert book to ask.
+ */
+async function haltAlert(base: string, r: RolloutDetail, token: string | undefined): Promise<string> {
+  if (r.state !== 'halted') return '';
+  try {
+    const { alerts } = await getJson<{ alerts: { kind: string; code?: string; text?: string; since: number; ackedBy: string | null }[] }>(base, '/api/v1/alerts', token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const a = alerts.find((x) => x.kind === 'rollout' && x.code === `rollout:${r.id}`);
+    return a ? `
+alert on the panel since ${ago(a.since)}: ${a.text ?? 'rollout halted'} (${a.ackedBy ? `acknowledged by ${a.ackedBy}` : 'not acknowledged'})` : '';
+  } catch {
+    return '';
+  }
+}
+
 async function send<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
   return getJson<T>(base, path, {
     method,
@@ -254,10 +280,36 @@ async function send<T>(base: string, token: string, method: string, path: string
   });
 }
 
-/** PUTs the file as the request body, drawing upload progress. */
-async function importImage(base: string, token: string, path: string, model: string, version: string, signature: string | undefined): Promise<FirmwareRecord> {
-  const size = (await stat(path)).size;
-  const sig = signature ?? (await findDetachedSignature(path, model, version))?.signature;
+interface CatalogListing {
+  keyId: string;
+  canSign: boolean;
+  tftp: string | null;
+  /** Absent from controllers older than this CLI. */
+  maxImageBytes?: number;
+  images: FirmwareRecord[];
+}
+
+/**
+ * Checks what can be checked here, then PUTs the file as the request body,
+ * drawing upload progress. Nothing goes up that the controller would refuse
+ * for its name, signature, size or version; and with `Expect: 100-continue`
+ * the controller refuses from the headers before a byte of the body is sent.
+ */
+async function importImage(base: string, token: string, path: string, model: string, version: string, signatureOption: string | undefined): Promise<FirmwareRecord> {
+  const said = await local(async () => {
+    assertName('model', model);
+    assertName('version', version);
+    return signatureOption !== undefined ? readSignatureOption(signatureOption) : findDetachedSignature(path, model, version);
+  });
+  const sig = said?.signature;
+  const size = await imageSize(path);
+  const catalog = await getJson<CatalogListing>(base, '/api/v1/firmware');
+  const refuse = (why: string) => new ControllerClientError(`${why}; nothing was uploaded`);
+  if (catalog.maxImageBytes !== undefined && size > catalog.maxImageBytes) throw refuse(`${path} is ${size} bytes, over the controller's firmware.maxImageBytes (${catalog.maxImageBytes} bytes)`);
+  if (!sig && !catalog.canSign) throw refuse(`the controller holds only the public firmware key ${catalog.keyId}, so ${model} ${version} must come signed: give --signature FILE, or put ${path}.sig beside it`);
+  const existing = catalog.images.find((i) => i.model === model && i.version === version);
+  if (existing && existing.size !== size) throw refuse(`${model} ${version} is already in the catalog with other content (${existing.size} bytes, not ${size}); a new image needs a new version`);
+
   const url = new URL(`/api/v1/firmware/${encodeURIComponent(model)}/${encodeURIComponent(version)}`, base);
   const progress = new Progress();
   const unit = size >= 4 * 2 ** 20 ? { div: 2 ** 20, name: 'MiB' } : { div: 1024, name: 'KiB' };
@@ -265,44 +317,103 @@ async function importImage(base: string, token: string, path: string, model: str
   const steps = process.stderr.isTTY ? 100 : 10;
   let step = -1;
   let sent = 0;
-  const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
-      url,
-      {
+  let res: { status: number; text: string };
+  try {
+    res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      // Opened once the controller asks for the body: a stream read with nowhere to go would lose it.
+      let file: ReturnType<typeof createReadStream> | undefined;
+      const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': size, ...(sig ? { 'x-firmware-signature': sig } : {}) },
-      },
-      (r) => {
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+          'content-length': size,
+          expect: '100-continue',
+          ...(sig ? { 'x-firmware-signature': sig } : {}),
+        },
+      });
+      let answered = false;
+      // The body goes up only once the controller has accepted the headers.
+      req.on('continue', () => {
+        if (answered || file) return;
+        file = createReadStream(path);
+        file.on('data', (chunk) => {
+          sent += chunk.length;
+          const now = Math.floor((sent / Math.max(1, size)) * steps);
+          if (now === step) return;
+          step = now;
+          progress.update(Math.floor(sent / unit.div), Math.floor(size / unit.div), `${unit.name} of ${model} ${version} uploaded`);
+        });
+        file.on('error', (e) => {
+          if (!answered) reject(new ControllerClientError(`cannot read ${path}: ${e.message}`));
+          req.destroy();
+        });
+        file.pipe(req);
+      });
+      req.on('response', (r) => {
+        // An answer before the body is all sent is a refusal: send no more, draw no more.
+        answered = true;
+        file?.unpipe(req);
+        file?.destroy();
+        if (r.statusCode === 201) progress.end();
+        else progress.clear();
         let text = '';
         r.setEncoding('utf8');
         r.on('data', (d: string) => (text += d));
-        r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+        r.on('end', () => {
+          resolve({ status: r.statusCode ?? 0, text });
+          req.destroy();
+        });
         r.on('error', reject);
-      },
-    );
-    req.on('error', (e) => reject(new ControllerClientError(`cannot reach the controller at ${base}: ${e.message}`)));
-    const file = createReadStream(path);
-    file.on('data', (chunk) => {
-      sent += chunk.length;
-      const now = Math.floor((sent / Math.max(1, size)) * steps);
-      if (now === step) return;
-      step = now;
-      progress.update(Math.floor(sent / unit.div), Math.floor(size / unit.div), `${unit.name} of ${model} ${version} uploaded`);
+      });
+      req.on('error', (e) => {
+        // The controller hanging up on the rest of a refused upload is not the error to report.
+        if (!answered) reject(new ControllerClientError(`cannot reach the controller at ${base}: ${e.message}`));
+      });
     });
-    file.on('error', (e) => req.destroy(e));
-    file.pipe(req);
-  });
-  progress.end();
+  } finally {
+    // Before any message: an error must not land between progress lines.
+    progress.clear();
+  }
   let body: { image?: FirmwareRecord; error?: { code: string; message: string } };
   try {
     body = JSON.parse(res.text) as typeof body;
   } catch {
     throw new ControllerClientError(`${url} answered ${res.status} with non-JSON: ${res.text.slice(0, 200)}`);
   }
-  // The signature travels in a header; the person typed --signature (or kept a .sig file next to the image).
-  const said = (body.error?.message ?? res.text.slice(0, 200)).replace(/(the )?x-firmware-signature( header)?/gi, signature ? '--signature' : 'the signature (from the .sig file next to the image)');
-  if (res.status !== 201 || !body.image) throw new ControllerClientError(`${res.status} ${body.error?.code ?? ''}: ${said}`);
+  if (res.status !== 201 || !body.image) {
+    // The controller speaks of its header and of "the import request"; the technician gave a file or a flag.
+    const from = !said ? 'the signature' : said.from.startsWith('the ') ? said.from : `the signature from ${said.from}`;
+    const message = (body.error?.message ?? res.text.slice(0, 200)).replace(/the signature from the import request|the x-firmware-signature header/gi, from);
+    throw new ControllerClientError(`${res.status} ${body.error?.code ?? ''}: ${message}`);
+  }
   return body.image;
+}
+
+/** Runs the local checks, turning their FirmwareError into a usage error that says what to fix. */
+async function local<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof FirmwareError) {
+      // "version "2.5 beta" is not allowed ...": name the flag it came from.
+      const message = err.field === 'model' || err.field === 'version' ? `--${err.message}` : err.message;
+      throw new UsageError(message, false);
+    }
+    throw err;
+  }
+}
+
+async function imageSize(path: string): Promise<number> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    throw new UsageError(`cannot read the image ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, false);
+  }
+  if (!st.isFile()) throw new UsageError(`the image ${path} is not a file`, false);
+  if (st.size === 0) throw new UsageError(`the image ${path} is empty`, false);
+  return st.size;
 }
 
 function mib(bytes: number): string {

@@ -1,5 +1,5 @@
 import { moved } from './observe.js';
-import type { Decision, Now, Rollout } from './model.js';
+import type { Decision, Now, Rollout, SeatProgress } from './model.js';
 import { countGroup, failedSeats, groupPassed } from './thresholds.js';
 
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'retry';
@@ -43,10 +43,16 @@ export function control(r: Rollout, action: ControlAction, by: string, now: Now)
       if (r.state === 'cancelled') return refuse('it was cancelled');
       const failed = failedSeats(r).length;
       if (failed === 0) return refuse('no seat has failed');
-      const seats = r.seats.map((s) => (s.state === 'failed' ? { ...moved(s, 'pending', now), attempts: 0 } : s));
+      // A retried seat starts clean: its last error is no longer what is wrong with it, until it fails again.
+      const seats = r.seats.map((s) => (s.state === 'failed' ? { ...withoutError(moved(s, 'pending', now)), attempts: 0 } : s));
       return done({ ...open, state: r.state === 'paused' ? 'paused' : 'running', acceptedFailures: 0, seats }, `retrying ${failed} failed seats`);
     }
   }
+}
+
+function withoutError(s: SeatProgress): SeatProgress {
+  const { error: _error, ...rest } = s;
+  return rest;
 }
 
 /** The current group, if every seat in it settled below the threshold: resuming goes past it. */

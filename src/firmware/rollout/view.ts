@@ -26,8 +26,12 @@ export interface GroupView {
   succeeded: number;
   failed: number;
   needed: number;
-  /** waiting: not started; active: being rolled out; passed: met its threshold; waived: a technician went on without it. */
-  status: 'waiting' | 'active' | 'passed' | 'waived';
+  /**
+   * waiting: not started; active: being rolled out; paused / halted: being rolled out when the rollout
+   * was paused or halted (telling no more seats); cancelled: unfinished when the rollout was cancelled;
+   * passed: met its threshold; waived: a technician went on without it.
+   */
+  status: 'waiting' | 'active' | 'paused' | 'halted' | 'cancelled' | 'passed' | 'waived';
 }
 
 export interface RolloutDetail extends RolloutSummary {
@@ -61,6 +65,11 @@ export function summarize(r: Rollout): RolloutSummary {
   };
 }
 
+/** A group still being rolled out is only as active as its rollout: a halted one tells nobody. */
+function unfinished(state: Rollout['state']): GroupView['status'] {
+  return state === 'paused' || state === 'halted' || state === 'cancelled' ? state : 'active';
+}
+
 export function detail(r: Rollout): RolloutDetail {
   const failed = failedSeats(r).length;
   return {
@@ -72,7 +81,7 @@ export function detail(r: Rollout): RolloutDetail {
     failures: { counted: failed - r.acceptedFailures, limit: failureLimit(r), accepted: r.acceptedFailures },
     groups: r.groups.map((g, index) => {
       const c = countGroup(r, index);
-      const status = index > r.group ? 'waiting' : r.waived.includes(index) ? 'waived' : groupPassed(r, index, c) ? 'passed' : 'active';
+      const status = index > r.group ? (r.state === 'cancelled' ? 'cancelled' : 'waiting') : r.waived.includes(index) ? 'waived' : groupPassed(r, index, c) ? 'passed' : unfinished(r.state);
       return { index, kind: g.kind, seats: c.seats, succeeded: c.succeeded, failed: c.failed, needed: c.needed, status };
     }),
     seats: r.seats.map(({ startedMono: _m, bootId: _b, seq: _s, ...shown }) => shown),
