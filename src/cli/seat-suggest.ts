@@ -1,3 +1,5 @@
+import { distance } from './suggest.js';
+
 /** Seat ids near one that is not in the layout, for "did you mean": a mistyped letter, a skipped row, a stray space. */
 
 const SEAT_ID = /^(\d{1,4})([A-Z]{0,2})$/;
@@ -12,16 +14,6 @@ function split(id: string): { row: number; letter: string } | undefined {
   return m ? { row: Number(m[1]), letter: m[2]! } : undefined;
 }
 
-/** Edit distance (Levenshtein) of two short strings. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /**
  * Up to `max` seats of `seats` close to `input`, closest first:

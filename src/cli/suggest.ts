@@ -1,5 +1,5 @@
-/** Edit distance (Levenshtein), small strings only: command names and flags. */
-function distance(a: string, b: string): number {
+/** Edit distance (Levenshtein), small strings only: command names, flags, seat ids. */
+export function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

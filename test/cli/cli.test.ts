@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startCommandController, TEST_TOKEN } from '../helpers/commands.js';
 import type { TestController } from '../helpers/controller.js';
 import { pollBody, postPoll } from '../helpers/poll.js';
+import { purser } from './run-cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const FAULTS_2B = [
   { code: 'DISK_SMART', severity: 'warn' as const, sinceMs: 0 },
   { code: 'TEMP_HIGH', severity: 'critical' as const, sinceMs: 0 },
 ];
 
-/** Runs the CLI from source as a user would, and collects its output. */
-function purser(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('purser CLI', () => {
   let tc: TestController;
