@@ -57,6 +57,9 @@ export function isDriveGone(code: string | undefined): boolean {
   return code !== undefined && GONE.has(code);
 }
 
-export function gigabytes(bytes: number): string {
-  return `${(bytes / 1e9).toFixed(bytes < 1e9 ? 2 : 1)} GB`;
+/** A size crew can read at a glance: GB from 1 GB, MB from 1 MB, else kB (never "0.00 GB" for a small drive). */
+export function readableSize(bytes: number): string {
+  const [div, unit] = bytes >= 1e9 ? [1e9, 'GB'] : bytes >= 1e6 ? [1e6, 'MB'] : [1e3, 'kB'];
+  const v = bytes / div;
+  return `${v.toFixed(v < 10 && unit !== 'kB' ? 1 : 0)} ${unit}`;
 }

@@ -4,7 +4,7 @@ import { Observable } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { removeIfPresent, tempPathFor } from '../../core/durable-fs.js';
 import { silentLog, type LogSink } from '../../core/log.js';
-import { ContentError, gigabytes, isDriveGone } from './errors.js';
+import { ContentError, readableSize, isDriveGone } from './errors.js';
 import { contentVerifier, type VerifyKey } from './keys.js';
 import type { ContentLibrary } from './library.js';
 import { DEFAULT_LIMITS, MANIFEST_NAME, type ContentManifest, type ManifestLimits } from './manifest.js';
@@ -172,7 +172,7 @@ async function run(opts: IngestOptions, signal: AbortSignal, emit: (p: IngestPro
   const copyingMessage = (): string => {
     const p = snapshot('');
     const eta = p.etaSeconds === undefined ? '' : `, about ${duration(p.etaSeconds)} left`;
-    return `Copying ${p.filesDone} of ${p.filesTotal} files (${gigabytes(p.bytesDone)} of ${gigabytes(p.bytesTotal)})${eta}`;
+    return `Copying ${p.filesDone} of ${p.filesTotal} files (${readableSize(p.bytesDone)} of ${readableSize(p.bytesTotal)})${eta}`;
   };
   const phase = (p: IngestPhase, message: string): void => {
     state.phase = p;
@@ -216,11 +216,11 @@ async function run(opts: IngestOptions, signal: AbortSignal, emit: (p: IngestPro
     }
 
     const needed = todo.reduce((a, j) => a + j.size, 0);
-    const spare = opts.spareBytes ?? 256e6;
+    const spare = opts.spareBytes ?? 256 * 1024 ** 2; // as content.spareBytes defaults
     const fs = await statfs(library.objectsDir);
     const free = fs.bavail * fs.bsize;
     if (needed + spare > free) {
-      throw new ContentError('no-space', `not enough space: needs ${gigabytes(needed + spare)}, ${gigabytes(free)} free. Remove old catalogs no seat uses, then insert the drive again`);
+      throw new ContentError('no-space', `not enough space: needs ${readableSize(needed + spare)}, ${readableSize(free)} free. Remove old catalogs no seat uses, then insert the drive again`);
     }
 
     phase('copying', copyingMessage());

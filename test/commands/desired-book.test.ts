@@ -48,6 +48,17 @@ describe('desired state from commands', () => {
     assert.deepEqual(desiredAt(s, 1000).channel, { channel: 'safety', group: '239.255.30.1:5000', safety: true });
     assert.equal(desiredAt(s, 61_000).channel, null);
   });
+
+  it('channel.release frees the channel it names, and only that one (a v1 seat reads it as desired.channel: null)', () => {
+    let s = applyToDesired(initialSeatDesired(), cmd({ cmd: 'safety.play', args: { channel: 'safety', group: '239.255.30.100:5000' } }));
+    s = applyToDesired(s, cmd({ cmd: 'channel.release', args: { channel: 'safety' } }));
+    assert.equal(desiredAt(s, 2000).channel, null, 'the safety video released: the seat is back to its own choice');
+    s = applyToDesired(s, cmd({ cmd: 'channel.tune', args: { channel: 'news', group: '239.255.30.1:5000' } }));
+    s = applyToDesired(s, cmd({ cmd: 'channel.release', args: { channel: 'safety' } }));
+    assert.deepEqual(desiredAt(s, 2000).channel, { channel: 'news', group: '239.255.30.1:5000' }, 'a late release of the safety video does not drop a channel imposed since');
+    s = applyToDesired(s, cmd({ cmd: 'channel.release', args: { channel: 'news' } }));
+    assert.equal(desiredAt(s, 2000).channel, null);
+  });
 });
 
 describe('command book (poll answers)', () => {

@@ -183,10 +183,20 @@ test('copyBytesPerSecond holds the copy to its rate, and the progress reports th
   assert.equal(events.at(-1)!.filesCopied, 2);
   const rates = events.map((e) => e.bytesPerSecond).filter((r): r is number => r !== undefined);
   assert.ok(rates.length > 0 && rates.every((r) => r <= 3.5e6), `rates ${rates.map((r) => Math.round(r)).join(', ')}`);
+  // The time left the crew see: what is left at that rate, counting down, and said in the message.
+  const withEta = events.filter((e) => e.phase === 'copying' && e.etaSeconds !== undefined);
+  assert.ok(withEta.length > 0, 'an ETA is given once the rate is known');
+  for (const e of withEta) {
+    const expected = (e.bytesTotal - e.bytesDone) / e.bytesPerSecond!;
+    assert.ok(Math.abs(e.etaSeconds! - expected) <= 1, `eta ${e.etaSeconds} s for ${expected.toFixed(2)} s left`);
+    assert.ok(e.etaSeconds! <= 3, `eta ${e.etaSeconds} s: 6.3 MB at 3 MB/s is done in about 2 s`);
+    assert.match(e.message, /about .+ left$/);
+  }
+  for (let i = 1; i < withEta.length; i++) assert.ok(withEta[i]!.etaSeconds! <= withEta[i - 1]!.etaSeconds! + 1, 'the ETA counts down');
   await assertLibrarySound(s.libDir);
 });
 
-test('not enough space: refused before copying, in GB the crew can read', async (t) => {
+test('not enough space: refused before copying, in sizes the crew can read', async (t) => {
   const s = await setup({ 'big.mp4': randomBytes(3 << 20), 'small.pdf': 'x' });
   const small = join(s.base, 'small-disk');
   await mkdir(small);
@@ -198,10 +208,10 @@ test('not enough space: refused before copying, in GB the crew can read', async 
   }
   try {
     const library = await openLibrary(join(small, 'content'), workers);
-    await refusal(ingestDrive({ ...s.opts({ spareBytes: 0 }), library }), 'no-space', /^not enough space: needs 0\.00 GB, 0\.00 GB free/);
+    await refusal(ingestDrive({ ...s.opts({ spareBytes: 0 }), library }), 'no-space', /^not enough space: needs 3\.1 MB, (\d+ kB|[12]\.\d MB) free/);
     assert.deepEqual(await readdir(join(small, 'content', 'objects')), []);
     // The default margin is counted too, so even a tiny drive is refused on a nearly full disk.
-    await refusal(ingestDrive({ ...s.opts(), library }), 'no-space', /needs 0\.26 GB/);
+    await refusal(ingestDrive({ ...s.opts(), library }), 'no-space', /needs 272 MB/);
   } finally {
     execFileSync('umount', ['-l', small]);
   }
