@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import type { Alert } from '../../src/alerts/alert.js';
 import { commandsFeature } from '../../src/commands/feature.js';
+import { panelFeature } from '../../src/panel/feature.js';
 import type { CabinEvent } from '../../src/contract/events.js';
 import { contentFeature, type ContentService } from '../../src/content/feature.js';
 import { MANIFEST_NAME } from '../../src/content/manifest.js';
@@ -16,6 +18,7 @@ import { SimContent } from '../../src/sim/content/sim-content.js';
 import { Simulator } from '../../src/sim/simulator.js';
 import { startTestController, TEST_SECRET, type TestController } from '../helpers/controller.js';
 import { ensureUdevd, LoopLab, loopSkipReason, type Plugged } from '../hardware/usb/loop-device.js';
+import { buildTestPanel } from '../panel/harness.js';
 import { keyPair, sha256 } from './fixture.js';
 
 /**
@@ -37,6 +40,7 @@ function run(cmd: string, args: string[]): void {
 
 describe('content drives on real block devices', { skip: skip && `skipped: ${skip}` }, () => {
   let lab: LoopLab;
+  let panel: Awaited<ReturnType<typeof buildTestPanel>> | undefined;
   let udevd: Awaited<ReturnType<typeof ensureUdevd>> | undefined;
   let tc: TestController | undefined;
   let sim: Simulator | undefined;
@@ -89,9 +93,10 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
     lab = await LoopLab.create();
     udevd = await ensureUdevd();
     workers = new ContentWorkers({ maxThreads: 2, idleTimeoutMs: 60_000 });
+    panel = await buildTestPanel(); // the panel's alert book: what the crew see of a refused drive
     tc = await startTestController(
       { content: { publicKey: rawPublic, allowLoopDevices: true, mountRoot: join(lab.dir, 'media'), watchUsbDevices: false, spareBytes: 0, copyBytesPerSecond: 3_000_000 } },
-      [commandsFeature(), contentFeature({ acceptDevice: (ev) => [...ours].some((l) => ev.devname === l || ev.devname?.startsWith(`${l}p`)), progressIntervalMs: 50 })],
+      [commandsFeature(), contentFeature({ acceptDevice: (ev) => [...ours].some((l) => ev.devname === l || ev.devname?.startsWith(`${l}p`)), progressIntervalMs: 50 }), panelFeature({ webRoot: panel.webRoot })],
     );
     content = tc.controller.ctx.need('content');
     tc.controller.ctx.bus.events$.subscribe((e) => events.push(e));
@@ -108,6 +113,7 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
     await workers?.close();
     await lab?.cleanup();
     await udevd?.stop();
+    await panel?.remove();
   });
 
   it('a packed ext4 drive is mounted read-only, ingested, published, and fetched and verified by the seats', async () => {
@@ -145,6 +151,11 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
     assert.match(String(d.attributes.message), /signature/i);
     assert.ok(events.some((e) => e.type === 'drive.refused' && e.code === 'bad-signature'));
     assert.equal(content.library.currentVersion, '2025-06', 'nothing changed');
+    // The crew see it in the alert book, in words, as the panel reads it.
+    const alerts = ((await (await fetch(`${tc.url}/api/v1/alerts`)).json()) as { alerts: Alert[] }).alerts;
+    const alert = alerts.find((a) => a.kind === 'usb' && a.code === 'drive:FORGED');
+    assert.ok(alert, `an alert for the forged drive: ${JSON.stringify(alerts)}`);
+    assert.match(alert.text ?? '', /FORGED.*refused.*signature/i);
   });
 
   it('refuses a drive with a filesystem that is not allowed, with a crew-visible system event', async () => {
