@@ -76,7 +76,7 @@ test('purser sim polls the controller, reports status, takes behaviours on stdin
   assert.ok(!fake.polls.some((p) => p.seat === '1A'), 'the bad signer got through');
 });
 
-test('purser sim --play-pa: the controller hears the voice, and the simulated seats go to PA and come back when it ends', { timeout: 30_000 }, async (t) => {
+test('purser sim --play-pa: the controller hears the voice, and the simulated seats go to PA and come back when it ends', { timeout: 60_000 }, async (t) => {
   const cmdPort = randomPort();
   const paPort = randomPort();
   const commands = commandsFeature();
@@ -98,7 +98,8 @@ test('purser sim --play-pa: the controller hears the voice, and the simulated se
     '--command-group', `239.255.10.1:${cmdPort}`, '--stdin',
   ]);
   t.after(() => child.kill('SIGKILL'));
-  await waitUntil(() => states().every((s) => s !== undefined));
+  // The sim is a fresh process (tsx compiling on start): on a loaded CI machine its first polls can take a while.
+  await waitUntil(() => states().every((s) => s !== undefined), 30_000);
 
   child.stdin.write(`play-pa 239.255.20.1/${paPort}:2:PCMU\n`);
   await until('stdout', /PA: playing a voice into 239\.255\.20\.1:\d+ for 2 s \(PCMU\)/);
