@@ -138,6 +138,18 @@ describe('avionics feature over real ptys', () => {
     assert.ok(avionics.feed.computed - before <= allowed, `${avionics.feed.computed - before} snapshots for 50 requests (at most ${allowed})`);
   });
 
+  it('tells a technician on GET /api/v1/flight what the phase rests on and what the gate allows', async () => {
+    const r = await api<{ phase: { phase: string; onGround: boolean; reason: string }; gate: Record<string, { allowed: boolean }>; counters: { words: number } & Record<string, unknown>; feed: { flightNumber: { value: string } | null } }>('GET', '/api/v1/flight');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.phase.phase, 'gate');
+    assert.equal(r.body.phase.onGround, true);
+    assert.ok(r.body.phase.reason.length > 0, 'a reason in words');
+    assert.deepEqual(Object.keys(r.body.gate).sort(), ['ground-download', 'rollout', 'tunnel']);
+    assert.equal(r.body.gate.rollout!.allowed, true);
+    assert.equal(r.body.feed.flightNumber?.value, 'CM123');
+    assert.ok(JSON.stringify(r.body.counters).length > 2, 'the word counters');
+  });
+
   it('refuses a rollout in cruise, through the real API, and allows it back at the gate; a running one holds while airborne', async () => {
     const up = await fetch(`${tc.url}/api/v1/firmware/gp3/2.5.0`, {
       method: 'PUT',
@@ -220,6 +232,25 @@ describe('avionics feature over real ptys', () => {
     assert.equal(off.body.monitor.state, 'standby');
     const bad = await api('POST', '/api/v1/monitors/fwd', { power: 'sideways' });
     assert.equal(bad.status, 400);
+    // Every refusal says what is wrong, by field, and changes nothing.
+    const refusals: [unknown, number, RegExp, string?][] = [
+      [{ input: 'vga9' }, 400, /input must be one of/, 'input'],
+      [{ power: 'on', colour: 'red' }, 400, /colour is not a monitor field/],
+      [{}, 400, /give power or input/],
+      [[1, 2], 400, /JSON object/],
+    ];
+    for (const [body, status, message] of refusals) {
+      const r = await api('POST', '/api/v1/monitors/fwd', body);
+      assert.equal(r.status, status, JSON.stringify(body));
+      assert.equal(r.body.error?.code, 'INVALID_MONITOR_COMMAND');
+      assert.match(r.body.error!.message, message);
+    }
+    const unknown = await api('POST', '/api/v1/monitors/aft', { power: 'on' });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error?.code, 'UNKNOWN_MONITOR');
+    const list = await api<{ monitors: { id: string; state: string }[] }>('GET', '/api/v1/monitors');
+    assert.deepEqual(list.body.monitors.map((m) => m.id), ['monitor:fwd']);
+    assert.equal(list.body.monitors[0]!.state, 'standby', 'the refused commands changed nothing');
     monitor.injectFault('silent');
     await waitFor('no reply fault', () => events.some((e) => e.type === 'monitor.fault' && e.code === 'MONITOR_NO_REPLY' && e.raised), 5000);
     // The entity follows the fault event (entities are published at their own pace).
@@ -233,5 +264,20 @@ describe('avionics feature over real ptys', () => {
     for (const f of farEnds) assert.equal(f.bytes().length, 0);
     assert.equal(entity('serial:adc')?.attributes.bytesOut, 0);
     assert.equal(entity('serial:adc')?.attributes.mode, 'read-only');
+  });
+});
+
+describe('a cabin without an avionics feed', () => {
+  it('answers NO_AVIONICS on both flight routes, so a seat hides its map', async () => {
+    const plain = await startTestController({ api: { token: TEST_TOKEN }, avionics: { enabled: false } }, [avionicsFeature()]);
+    try {
+      for (const path of ['/seat/v1/flight', '/api/v1/flight']) {
+        const res = await fetch(`${plain.url}${path}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+        assert.equal(res.status, 404, path);
+        assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'NO_AVIONICS');
+      }
+    } finally {
+      await plain.stop();
+    }
   });
 });
