@@ -158,14 +158,23 @@ describe('channels feature with the real VLC', () => {
     await until('every seat released', 10_000, () => sim.players.every((p) => p.model.channel === null));
   });
 
-  it('crew impose a channel on a zone and release it; seats receive its TS meanwhile', async () => {
+  it('crew impose a channel on a seat and on a zone and release it; seats receive its TS meanwhile', async () => {
     const seat = sim.players[0]!.seat;
+    const playsNews = (id: string) => tc.controller.ctx.registry.get(id)?.media?.state === 'playing' && tc.controller.ctx.registry.get(id)?.media?.item === 'news';
     const res = await api('POST', '/api/v1/channels/news/impose', { target: { seats: [seat] } });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    await until('the seat plays news from its stream', 8000, () => tc.controller.ctx.registry.get(seat)?.media?.state === 'playing' && tc.controller.ctx.registry.get(seat)?.media?.item === 'news');
+    await until('the seat plays news from its stream', 8000, () => playsNews(seat));
     assert.ok(events.some((e) => e.type === 'channel.imposed'));
     assert.equal((await api('POST', '/api/v1/channels/news/release', { target: { seats: [seat] } })).status, 201);
     await until('released', 8000, () => sim.players[0]!.model.channel === null);
+    // The whole zone of those seats: every one of them, and only while imposed.
+    const zone = tc.controller.layout.byId.get(seat)!.zone;
+    const inZone = sim.players.filter((p) => tc.controller.layout.byId.get(p.seat)!.zone === zone);
+    assert.ok(inZone.length > 1, 'several simulated seats in the zone');
+    assert.equal((await api('POST', '/api/v1/channels/news/impose', { target: { zones: [zone] } })).status, 201);
+    await until(`every seat of zone ${zone} plays news`, 8000, () => inZone.every((p) => playsNews(p.seat)));
+    assert.equal((await api('POST', '/api/v1/channels/news/release', { target: { zones: [zone] } })).status, 201);
+    await until('the zone released', 8000, () => inZone.every((p) => p.model.channel === null));
   });
 
   it('refuses bad bodies, unknown channels and anonymous callers with clear errors', async () => {
@@ -205,6 +214,11 @@ describe('channels feature with the real VLC', () => {
     const stop = await cli('stop');
     assert.equal(stop.code, 0);
     assert.match(stop.out, /: idle/);
+    const status = await cli('status');
+    assert.equal(status.code, 0, status.err);
+    assert.match(status.out, /safety video "Safety video" \(239\.255\.32\.10:5000\): idle/);
+    const json = await cli('status', '--json');
+    assert.equal((JSON.parse(json.out) as { state: string }).state, 'idle');
     await until('every seat released', 10_000, () => sim.players.every((p) => p.model.channel === null));
   });
 
