@@ -7,6 +7,7 @@ import type { EntityUpdate } from '../contract/entities.js';
 import type { Feature } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { ChannelManager, type ChannelEntity } from './channel-manager.js';
+import { ChannelMetrics } from './channel-metrics.js';
 import { checkChannels, channelsSection, DEMO_CHANNELS, DEMO_SAFETY, demoDir, interfaceNameOf, resolveChannels, safetySection, vlcSection } from './config.js';
 import { CHANNEL_EVENTS } from './events.js';
 import { channelRoutes } from './routes.js';
@@ -71,6 +72,7 @@ export function channelsFeature(): Feature {
         else bus.publish({ type: 'safety.resumed', seat: null, at, channel: safety.id });
       };
       const video = new SafetyVideo({ manager, safety, commands, notify, log: clog });
+      new ChannelMetrics(ctx.metrics.registry, () => ({ channels: manager.channels, safety: manager.safety }));
       const health = new HealthCell('down', 'not started');
       let unavailable: string | null = config.vlc.enabled ? null : 'VLC is disabled (vlc.enabled: false)';
 

@@ -96,6 +96,15 @@ describe('channels feature with the real VLC', () => {
     assert.equal(entity('safety:safety')?.state, 'idle');
     const list = (await api('GET', '/api/v1/channels')).body;
     assert.deepEqual(list.channels.map((c: { id: string }) => c.id), ['news', 'films', 'later']);
+    // The same on /metrics, for the technician's dashboards: packets heard, continuity errors, on air.
+    const metrics = await (await fetch(`${tc.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
+    const value = (name: string, channel: string) => Number(new RegExp(`^${name}\\{channel="${channel}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    assert.ok(value('purser_channel_ts_packets_total', 'news') > 0, 'news packets on /metrics');
+    assert.equal(value('purser_channel_ts_packets_total', 'later'), 0);
+    assert.equal(value('purser_channel_on_air', 'news'), 1);
+    assert.equal(value('purser_channel_on_air', 'later'), 0);
+    assert.equal(value('purser_channel_on_air', 'safety'), 0, 'the safety video is not playing');
+    assert.ok(Number.isFinite(value('purser_channel_ts_continuity_errors_total', 'news')));
   });
 
   it('crew play: every seat gets safety.play and receives the safety TS; its end releases them', async () => {

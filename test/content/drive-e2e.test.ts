@@ -152,7 +152,7 @@ describe('content drives on real block devices', { skip: skip && `skipped: ${ski
     assert.ok(events.some((e) => e.type === 'drive.refused' && e.code === 'bad-signature'));
     assert.equal(content.library.currentVersion, '2025-06', 'nothing changed');
     // The crew see it in the alert book, in words, as the panel reads it.
-    const alerts = ((await (await fetch(`${tc.url}/api/v1/alerts`)).json()) as { alerts: Alert[] }).alerts;
+    const alerts = ((await (await fetch(`${tc!.url}/api/v1/alerts`)).json()) as { alerts: Alert[] }).alerts;
     const alert = alerts.find((a) => a.kind === 'usb' && a.code === 'drive:FORGED');
     assert.ok(alert, `an alert for the forged drive: ${JSON.stringify(alerts)}`);
     assert.match(alert.text ?? '', /FORGED.*refused.*signature/i);
