@@ -11,6 +11,7 @@ import { SimFirmware } from '../../sim/firmware/sim-firmware.js';
 import { Simulator } from '../../sim/simulator.js';
 import { SimulatedFlight } from '../../sim/avionics/simulated-flight.js';
 import type { StatsSnapshot } from '../../sim/stats.js';
+import type { TsStatsSnapshot } from '../../sim/ts-receiver.js';
 import { UsageError, type CliCommand } from '../command.js';
 import { controllerUrl, intOption, parseOptions } from '../options.js';
 
@@ -209,7 +210,7 @@ function printStatus(sim: Simulator): void {
 }
 
 /** One line: seats, rates over the window, errors by kind, latency. */
-export function formatStatus(seats: number, s: StatsSnapshot): string {
+export function formatStatus(seats: number, s: StatsSnapshot & { ts?: TsStatsSnapshot }): string {
   const perSec = (n: number) => (s.elapsedMs > 0 ? (n * 1000) / s.elapsedMs : 0).toFixed(1);
   const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(1)} ms`);
   const kinds = Object.entries(s.errors).map(([k, n]) => `${k}×${n}`).join(' ');
@@ -222,5 +223,7 @@ export function formatStatus(seats: number, s: StatsSnapshot): string {
     `p50 ${ms(s.latencyMs.p50)}`,
     `p99 ${ms(s.latencyMs.p99)}`,
     `datagrams ${s.datagrams.heard}${s.datagrams.lost ? ` (lost ${s.datagrams.lost})` : ''}`,
+    // What the seats heard of the broadcast channels (since start, not per window): real MPEG-TS, and how much was lost.
+    ...(s.ts && s.ts.groups.length > 0 ? [`TS ${s.ts.packets} packets on ${s.ts.groups.length} group${s.ts.groups.length === 1 ? '' : 's'} (cc errors ${s.ts.ccErrors}, sync errors ${s.ts.syncErrors})`] : []),
   ].join('  ');
 }
