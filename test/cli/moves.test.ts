@@ -92,12 +92,13 @@ describe('purser moves', () => {
   });
 
   it('a seat not in the layout names the seats meant; a seat nobody claims, a misspelt subcommand and a misspelt command are plain errors', async () => {
-    const [layout, unclaimed, verb, cmd, bare] = await Promise.all([
+    const [layout, unclaimed, verb, cmd, bare, hostile] = await Promise.all([
       purser(['moves', 'confirm', '12K', ...asTech], NO_TOKEN),
       purser(['moves', 'confirm', '30A', ...asTech], NO_TOKEN),
       purser(['moves', 'confrim', '40A', ...asTech], NO_TOKEN),
       purser(['move']),
       purser(['moves', '40A', ...asTech], NO_TOKEN),
+      purser(['moves', 'reject', 'x'.repeat(5000), ...asTech], NO_TOKEN),
     ]);
     assert.equal(layout.code, 2);
     assert.match(lastLine(layout.stderr), /^purser moves: no seat "12K" in this cabin's layout; did you mean 12F, 12E, 12D or 12C\?$/);
@@ -109,5 +110,7 @@ describe('purser moves', () => {
     assert.match(cmd.stderr, /did you mean `purser moves`\?/);
     assert.equal(bare.code, 2);
     assert.match(lastLine(bare.stderr), /^purser moves: say confirm or reject, e\.g\. `purser moves confirm 40A`$/);
+    assert.equal(hostile.code, 2);
+    assert.match(lastLine(hostile.stderr), /^purser moves: "x{40}" is not a seat id such as 40A$/);
   });
 });

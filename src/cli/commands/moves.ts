@@ -81,9 +81,10 @@ Exit status: 0 done, 1 refused or unreachable (no such claim), 2 bad usage
       }
       if (rest.length !== 1) return fail(2, rest.length === 0 ? `which seat? e.g. purser moves ${verb} 40A` : `one seat at a time, not ${rest.length}`);
       if (!token) return fail(2, `no API token: pass --token, set PURSER_TOKEN, or point --state-dir at the controller's state dir (it keeps api.token there)`);
+      const seat = normalSeatId(rest[0]!);
+      if (seat === '' || seat.length > 16) return fail(2, `"${rest[0]!.slice(0, 40)}" is not a seat id such as 40A`);
       // The API decides by seat and serial: the seat's claims say which unit.
       const { moves } = await getJson<{ moves: ListedMove[] }>(base, '/api/v1/moves', { headers: auth });
-      const seat = normalSeatId(rest[0]!);
       const claims = moves.filter((m) => m.seat === seat);
       if (claims.length === 0) {
         const layout = await getJson<{ seats: { seat: string }[] }>(base, '/api/v1/seats', { headers: auth }).then((r) => r.seats.map((s) => s.seat), () => [] as string[]);
@@ -92,7 +93,7 @@ Exit status: 0 done, 1 refused or unreachable (no such claim), 2 bad usage
           return fail(2, `no seat "${rest[0]}" in this cabin's layout${near.length ? `; did you mean ${orList(near)}?` : ` (seats ${layout[0]} to ${layout.at(-1)})`}`);
         }
         const held = [...new Set(moves.map((m) => m.seat))];
-        return fail(1, `no unit claims seat ${seat}${held.length ? `; moves are held at ${orList(held)}` : '; no moves are held'} (see \`purser moves\`)`);
+        return fail(1, `no unit claims seat ${seat}${held.length ? `; moves are held at ${held.join(', ')}` : '; no moves are held'} (see \`purser moves\`)`);
       }
       const claim = pick(claims, values.serial, verb, seat);
       if (typeof claim === 'string') return fail(values.serial === undefined ? 2 : 1, claim);
