@@ -28,6 +28,12 @@ export interface PendingMove {
   decidedUntil: number;
 }
 
+/** A claim as listed (GET /api/v1/moves): with when it is forgotten. */
+export interface ListedMove extends PendingMove {
+  /** Wall ms: a decision's end, or, while waiting, when the claim is forgotten unless the unit makes it again. */
+  expiresAt: number;
+}
+
 /** Claims of seats by units, keyed by seat and serial. */
 export class MoveBook {
   readonly #claims = new Map<string, PendingMove>();
@@ -73,8 +79,8 @@ export class MoveBook {
     }
   }
 
-  all(): PendingMove[] {
-    return [...this.#claims.values()].map((c) => ({ ...c }));
+  all(): ListedMove[] {
+    return [...this.#claims.values()].map((c) => ({ ...c, expiresAt: c.decision ? c.decidedUntil : c.lastAt + this.decisionTtlMs }));
   }
 }
 

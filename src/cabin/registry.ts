@@ -4,7 +4,7 @@ import type { PollRequest } from '../../protocols/seat-poll/types.js';
 import type { EventBus } from '../contract/event-bus.js';
 import { checkOffline } from './liveness.js';
 import { DEFAULT_MAX_PAST_BOOTS, judgeFreshness, NO_FRESHNESS, randomNonce, type FreshnessState } from './freshness.js';
-import { MoveBook, type PendingMove } from './moves.js';
+import { MoveBook, type ListedMove, type PendingMove } from './moves.js';
 import { applyPoll, type Now } from './poll-decision.js';
 import { emptySnapshot, freshnessOf, NO_EDGES, recordFromSnapshot, type SeatRecord, type SeatSnapshot } from './seat-record.js';
 import type { PollRefusalCode } from '../../protocols/seat-poll/types.js';
@@ -210,7 +210,7 @@ export class SeatRegistry {
   }
 
   /** Claims waiting for a technician or decided and not yet settled, oldest first. */
-  pendingMoves(): PendingMove[] {
+  pendingMoves(): ListedMove[] {
     this.#moves.prune(this.#lastWall);
     return this.#moves.all().sort((a, b) => a.firstAt - b.firstAt);
   }

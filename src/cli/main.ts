@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   command: () => import('./commands/command.js'),
   safety: () => import('./commands/safety.js'),
   commands: () => import('./commands/commands.js'),
+  moves: () => import('./commands/moves.js'),
   'pin-hash': () => import('./commands/pin-hash.js'),
 };
 

@@ -110,6 +110,24 @@ describe('LRU moves held for a technician (virtual time)', () => {
     assert.deepEqual(h.lruEvents(), ['lru.installed@8D:A', 'lru.move-pending@8D:EVIL', 'lru.move-rejected@8D:EVIL']);
   });
 
+  it('a listed claim says when it expires: moveDecisionTtlMs after its last poll while waiting, the decision\'s end once decided', () => {
+    const h = harness({ moveHoldMs: 60_000, moveDecisionTtlMs: 300_000 });
+    h.poll('6F', 'A');
+    h.poll('6F', 'B');
+    const first = h.reg.pendingMoves()[0]!;
+    assert.equal(first.expiresAt, first.lastAt + 300_000);
+    h.advance(2000);
+    h.poll('6F', 'A');
+    h.poll('6F', 'B');
+    const repeated = h.reg.pendingMoves()[0]!;
+    assert.equal(repeated.expiresAt, first.expiresAt + 2000, 'a claim made again is kept longer');
+    const d = h.reg.rejectMove('6F', 'B', 'tech-1');
+    assert.ok(d.ok);
+    const decided = h.reg.pendingMoves()[0]!;
+    assert.equal(decided.expiresAt, decided.decision!.at + 300_000);
+    assert.equal(decided.expiresAt, decided.decidedUntil);
+  });
+
   it('a unit installed at another seat that is online is held at an empty seat; once that seat is offline it moves', () => {
     const h = harness();
     h.poll('7C', 'B');

@@ -134,9 +134,11 @@ describe('the live stream holds its memory whatever clients do', () => {
     // Before the bound (issue 14) ten such clients grew RSS by 168 MiB in 600 polls: a never-reading client held every byte sent.
     const heldGrowth = Math.max(...heldSamples) - baseHeld;
     assert.ok(heldGrowth < 16 * MiB, `heap + buffers grew ${Math.round(heldGrowth / MiB)} MiB over 50 s`);
-    // RSS is noisier (allocator, SQLite cache, the in-process simulator on a shared machine): a generous bound.
+    // RSS is noisier (allocator, SQLite cache, the in-process simulator): measured at most +18 MiB (a transient in the
+    // first seconds; load average 15-20), so 64 MiB. It is a backstop for memory outside the heap: with no bound at all
+    // RSS grew only 19 MiB in the same 50 s, while heap + buffers grew 28 MiB, which the bound above catches.
     const growth = Math.max(...samples) - base;
-    assert.ok(growth < 128 * MiB, `RSS grew ${Math.round(growth / MiB)} MiB over 50 s (from ${Math.round(base / MiB)} MiB)`);
+    assert.ok(growth < 64 * MiB, `RSS grew ${Math.round(growth / MiB)} MiB over 50 s (from ${Math.round(base / MiB)} MiB)`);
     t.diagnostic(`dropped after ~${droppedAt} s; stream ${Math.round(good.bytes / 1024)} KiB; most unread ${Math.round(maxUnread / 1024)} KiB; held +${Math.round(heldGrowth / MiB)} MiB; RSS ${Math.round(base / MiB)} → max ${Math.round(Math.max(...samples) / MiB)} MiB`);
     good.req.destroy();
   });
