@@ -5,6 +5,10 @@ import { alertOrder, type Alert, type AlertBook, type AlertChange } from './aler
 import { AlertMetrics } from './alert-metrics.js';
 import { AlertTable } from './alert-table.js';
 import { ACK_ACTION, CLEAR_ACTION, reduceAlerts, reduceEntityAlerts, type Reduced } from './book.js';
+import { reduceMoveExpiry } from './move-alert.js';
+
+/** How often move alerts are checked against the registry's claims, at most: a claim expires without an event. */
+const MOVE_CHECK_MAX_MS = 5000;
 
 /**
  * Runs the alert book: folds every cabin event through the pure reducer,
@@ -20,6 +24,7 @@ export class AlertService implements Service {
   #table: AlertTable | undefined;
   #sub: Subscription | undefined;
   #unsaved: AlertChange[] = [];
+  #moveCheck: ReturnType<typeof setInterval> | undefined;
   readonly #metrics: AlertMetrics;
 
   constructor(private readonly ctx: ControllerContext) {
@@ -36,12 +41,19 @@ export class AlertService implements Service {
     // An open USB alert whose drive entity is gone altogether: the device is not known any more.
     for (const a of this.list()) if (a.kind === 'usb' && a.code && !this.ctx.entities.get(a.code)) this.#apply(reduceEntityAlerts(this.#book, { type: 'removed', id: a.code, kind: 'drive' }));
     this.#sub.add(this.ctx.entities.changes$.subscribe((c) => this.#apply(reduceEntityAlerts(this.#book, c))));
+    // Claims live in memory only: a move alert kept from before a restart closes now (the unit's next poll raises it again).
+    this.#checkMoves();
+    // A quarter of the claim's lifetime, so an expired claim's alert goes within about a quarter more.
+    const every = Math.min(MOVE_CHECK_MAX_MS, Math.max(250, this.ctx.config.cabin.moveDecisionTtlMs / 4));
+    this.#moveCheck = setInterval(() => this.#checkMoves(), every);
+    this.#moveCheck.unref();
     this.#health.set('ok');
   }
 
   async stop(): Promise<void> {
     this.#sub?.unsubscribe();
     this.#sub = undefined;
+    clearInterval(this.#moveCheck);
     this.#save();
     this.#health.set('down', 'stopped');
   }
@@ -49,6 +61,13 @@ export class AlertService implements Service {
   #apply({ book, changes }: Reduced): void {
     this.#book = book;
     for (const c of changes) this.#changed(c);
+  }
+
+  #checkMoves(): void {
+    // Nothing to look up on the usual tick: no move alert is open.
+    if (![...this.#book.values()].some((a) => a.kind === 'move')) return;
+    const waiting = this.ctx.registry.pendingMoves().filter((m) => m.decision === null);
+    this.#apply(reduceMoveExpiry(this.#book, waiting));
   }
 
   /** Open alerts, the ones needing attention first. */

@@ -3,11 +3,13 @@
  * API sends it, the store keeps it, the page imports these types.
  */
 /**
- * `rollout`: a firmware rollout halted; `usb`: something plugged into the
+ * `move`: a unit claims a seat another unit holds, held until a technician
+ * confirms or rejects it (docs/protocol.md, LRU moves); `code` is the claiming
+ * unit's serial. `rollout`: a firmware rollout halted; `usb`: something plugged into the
  * head-end's USB was refused (a keyboard, a network adapter, a drive that is
  * not a signed content drive). Both are cabin systems, not seats: `seat` is ''.
  */
-export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping' | 'rollout' | 'usb';
+export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping' | 'move' | 'rollout' | 'usb';
 
 /** urgent: chime and flash (a passenger is waiting); high: flash; normal: counted. */
 export type AlertPriority = 'urgent' | 'high' | 'normal';
@@ -20,9 +22,9 @@ export interface Alert {
   priority: AlertPriority;
   /** Wall ms when the condition began (a call is dated back to the press). */
   since: number;
-  /** Fault code, the flapping input's name, or the rollout's or the refused device's entity id. */
+  /** Fault code, the flapping input's name, the claiming unit's serial, or the rollout's or the refused device's entity id. */
   code?: string;
-  /** What a person reads about a system alert (why the rollout halted, what was plugged in and refused). */
+  /** What a person reads about it (who claims the seat, why the rollout halted, what was plugged in and refused). */
   text?: string;
   ackedAt: number | null;
   ackedBy: string | null;
@@ -43,3 +45,6 @@ const PRIORITY_ORDER: Record<AlertPriority, number> = { urgent: 0, high: 1, norm
 export function alertOrder(a: Alert, b: Alert): number {
   return Number(a.ackedAt !== null) - Number(b.ackedAt !== null) || PRIORITY_ORDER[a.priority] - PRIORITY_ORDER[b.priority] || a.since - b.since || a.id.localeCompare(b.id);
 }
+
+/** Alert ids must match the ack/clear routes' pattern: entity ids and serials may hold characters it does not allow. */
+export const idPart = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);

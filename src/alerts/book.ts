@@ -1,7 +1,8 @@
 import type { EntityChange } from '../contract/entities.js';
 import type { CabinEvent } from '../contract/events.js';
 import type { FaultSeverity } from '../../protocols/seat-poll/types.js';
-import type { Alert, AlertBook, AlertChange, AlertKind, AlertPriority } from './alert.js';
+import { idPart, type Alert, type AlertBook, type AlertChange, type AlertKind, type AlertPriority } from './alert.js';
+import { moveAlert, moveSettled } from './move-alert.js';
 
 /** Crew actions on alerts travel as cabin events, so history and every panel see them. */
 export const ACK_ACTION = 'alert.ack';
@@ -69,6 +70,12 @@ export function reduceAlerts(book: AlertBook, ev: CabinEvent): Reduced {
     }
     case 'fault.cleared':
       return resolve(book, (a) => a.seat === ev.seat && (ev.code === FLAPPING ? a.kind === 'flapping' : a.kind === 'fault' && a.code === ev.code));
+    case 'lru.move-pending':
+      return moveAlert(book, ev);
+    // A technician decided (or the seat's unit fell silent and the controller confirmed): nothing waits any more.
+    case 'lru.move-confirmed':
+    case 'lru.move-rejected':
+      return resolve(book, moveSettled(ev.seat, ev.serial));
     case 'crew.action':
       return crewAction(book, ev);
     default:
@@ -86,7 +93,8 @@ function crewAction(book: AlertBook, ev: Extract<CabinEvent, { type: 'crew.actio
     const alert: Alert = { ...a, ackedAt: ev.at, ackedBy: ev.by };
     return { book: new Map(book).set(a.id, alert), changes: [{ op: 'ack', alert }] };
   }
-  if (ev.action === CLEAR_ACTION) return closeByCrew(book, a, ev.by);
+  // A held move is not the crew's to dismiss: only a technician's decision (or the claim expiring) ends it.
+  if (ev.action === CLEAR_ACTION && a.kind !== 'move') return closeByCrew(book, a, ev.by);
   return same(book);
 }
 
@@ -95,9 +103,6 @@ function closeByCrew(book: AlertBook, a: Alert, by: string): Reduced {
   next.delete(a.id);
   return { book: next, changes: [{ op: 'close', alert: a, reason: 'cleared', by }] };
 }
-
-/** Alert ids must match the ack/clear routes' pattern: entity ids may hold any label a drive was given. */
-const idPart = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
 
 /**
  * A halted firmware rollout needs a technician: it opens an alert until the

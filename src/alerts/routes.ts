@@ -38,7 +38,8 @@ export function alertRoutes(alerts: AlertService) {
       '/api/v1/alerts/:id/clear',
       { onRequest: requireRole(ctx, 'crew'), schema: { params: idParams } },
       async (req) => {
-        open(req.params.id);
+        const a = open(req.params.id);
+        if (a.kind === 'move') throw new ApiError(409, 'DECISION_NEEDED', `seat ${a.seat}: a held unit move ends when a technician confirms or rejects it (POST /api/v1/moves/${a.seat}/confirm or /reject), not by clearing its alert`, 'id');
         alerts.clear(req.params.id, req.principal!.name);
         return { cleared: req.params.id };
       },

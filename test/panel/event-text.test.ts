@@ -10,3 +10,12 @@ describe("a crew action in the seat's history", () => {
     assert.equal(eventText('crew.action', { action: 'alert.clear', by: 'token', actor: { name: 42 } }), 'Alert cleared by token', 'a malformed actor is ignored');
   });
 });
+
+describe("a held unit move in the seat's history", () => {
+  it('says who claimed the seat and who decided, in words', () => {
+    assert.equal(eventText('lru.move-pending', { serial: 'GP3-9', holder: 'GP3-1', fromSeat: null, reason: 'seat-held' }), 'Unit GP3-9 claimed this seat (held by GP3-1): held for a technician');
+    assert.equal(eventText('lru.move-pending', { serial: 'GP3-9', holder: null, fromSeat: '2C', reason: 'installed-elsewhere' }), 'Unit GP3-9 claimed this seat: held for a technician');
+    assert.equal(eventText('lru.move-confirmed', { serial: 'GP3-9', by: 'controller' }), 'Unit GP3-9 confirmed here (the old unit fell silent)');
+    assert.equal(eventText('lru.move-rejected', { serial: 'GP3-9', by: 'panel:A. Okafor' }), 'Unit GP3-9 rejected here by A. Okafor');
+  });
+});

@@ -7,7 +7,7 @@ import { clock, waited } from './time.js';
 import type { Act } from './use-act.js';
 import type { Alert } from './wire.js';
 
-const KIND_ICON: Record<Alert['kind'], IconName> = { call: 'call', offline: 'offline', fault: 'fault', flapping: 'fault', rollout: 'updating', usb: 'fault' };
+const KIND_ICON: Record<Alert['kind'], IconName> = { call: 'call', offline: 'offline', fault: 'fault', flapping: 'fault', move: 'swap', rollout: 'updating', usb: 'fault' };
 /** Beyond this many offline seats, one line says so: a cabin powered down is one event, not 300. */
 const GROUP_OFFLINE_OVER = 3;
 
@@ -21,6 +21,8 @@ function title(a: Alert): string {
       return `${a.seat} fault`;
     case 'flapping':
       return `${a.seat} faulty button`;
+    case 'move':
+      return `${a.seat} unit claim held`;
     case 'rollout':
       return 'Firmware rollout halted';
     case 'usb':
@@ -30,6 +32,7 @@ function title(a: Alert): string {
 
 function detail(a: Alert, now: number): string {
   if (a.kind === 'rollout') return `${a.text ?? a.code ?? ''} · ${clock(a.since)} · for a technician`;
+  if (a.kind === 'move') return `${a.text ?? `unit ${a.code ?? ''}`} · ${clock(a.since)}${a.ackedBy ? ` · ack by ${a.ackedBy.replace(/^panel:/, '')}` : ''}`;
   if (a.kind === 'usb') return `${a.text ?? a.code ?? ''} · ${clock(a.since)}`;
   const what = a.kind === 'fault' ? `${faultInfo(a.code ?? '').title} (${a.code}) · ` : a.kind === 'flapping' ? `${a.code} flapping · ` : 'since ';
   const since = a.kind === 'call' ? `waiting ${waited(now - a.since)}` : `${what}${clock(a.since)}`;
@@ -56,9 +59,12 @@ function AlertRow({ a, now, act, onSeat }: { a: Alert; now: number; act: Act; on
           Ack
         </button>
       )}
-      <button type="button" class="small-button" onClick={() => act.run(() => clear(a))}>
-        Clear
-      </button>
+      {/* A held move ends by a technician's decision in the seat's detail, not by clearing it here. */}
+      {a.kind !== 'move' && (
+        <button type="button" class="small-button" onClick={() => act.run(() => clear(a))}>
+          Clear
+        </button>
+      )}
     </li>
   );
 }

@@ -12,6 +12,12 @@ export function eventText(type: string, d: Record<string, unknown>): string {
       return d.previousSerial ? `Unit ${s('serial')} fitted (was ${s('previousSerial')})` : `Unit ${s('serial')} fitted`;
     case 'lru.removed':
       return `Unit ${s('serial')} removed`;
+    case 'lru.move-pending':
+      return `Unit ${s('serial')} claimed this seat${d.holder ? ` (held by ${s('holder')})` : ''}: held for a technician`;
+    case 'lru.move-confirmed':
+      return s('by') === 'controller' ? `Unit ${s('serial')} confirmed here (the old unit fell silent)` : `Unit ${s('serial')} confirmed here by ${s('by').replace(/^panel:/, '')}`;
+    case 'lru.move-rejected':
+      return `Unit ${s('serial')} rejected here by ${s('by').replace(/^panel:/, '')}`;
     case 'lru.firmware':
       return `Firmware ${s('from')} → ${s('to')}`;
     case 'call.pressed':

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import type { Tone } from './seat-look.js';
 
 /** Inline SVG symbols: no icon font or emoji font needed, crisp at any size, distinct in shape. */
-const PATHS: Readonly<Record<Tone | 'close' | 'message' | 'volume' | 'reboot', JSX.Element>> = {
+const PATHS: Readonly<Record<Tone | 'close' | 'message' | 'volume' | 'reboot' | 'swap', JSX.Element>> = {
   call: (
     <>
       <path d="M6 17h12l-1.6-2.2V10a4.4 4.4 0 0 0-8.8 0v4.8z" fill="currentColor" />
@@ -58,6 +58,8 @@ const PATHS: Readonly<Record<Tone | 'close' | 'message' | 'volume' | 'reboot', J
       <path d="M18.5 3v5h-5" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round" fill="none" />
     </>
   ),
+  // A unit moving between seats: two opposed arrows.
+  swap: <path d="M4 8h14m-4-4l4 4-4 4M20 16H6m4-4l-4 4 4 4" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round" fill="none" />,
 };
 
 export type IconName = keyof typeof PATHS;

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { faultInfo } from '../../alerts/fault-table.js';
 import { MessageForm } from './action-dialogs.js';
+import { MoveClaims } from './move-claims.js';
 import { activeMessage } from './commands-text.js';
 import { api } from './api.js';
 import { Delivery } from './deliveries.js';
@@ -75,6 +76,10 @@ export function SeatDetail({ id, summary, alerts, commands, allCommands, layout,
   const look = seatLook(id, summary, call !== undefined);
   const message = activeMessage(allCommands, id, summary?.zone);
   const locked = seatLocked(id, summary, allCommands);
+  const moveAlerts = alerts
+    .filter((a) => a.kind === 'move')
+    .map((a) => a.id)
+    .join(' ');
 
   useEffect(() => {
     let live = true;
@@ -128,8 +133,10 @@ export function SeatDetail({ id, summary, alerts, commands, allCommands, layout,
             </div>
           )}
           {!call && summary?.call && <p class="hint">The call light is still on at the seat: it goes out when reset there.</p>}
+          <MoveClaims seat={id} summary={summary} alertKey={moveAlerts} role={role} now={now} act={act} />
           {alerts
-            .filter((a) => a.kind !== 'call')
+            // A held move shows as its claim, above; it ends by a decision, not by clearing.
+            .filter((a) => a.kind !== 'call' && a.kind !== 'move')
             .map((a) => (
               <div class={`seat-alert kind-${a.kind}`} key={a.id}>
                 <Icon name={a.kind === 'offline' ? 'offline' : 'fault'} size={20} />

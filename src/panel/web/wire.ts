@@ -1,9 +1,10 @@
 /** The JSON the controller's API and live stream send, as the page reads it. */
 import type { Alert, AlertChange } from '../../alerts/alert.js';
+import type { PendingMove } from '../../cabin/moves.js';
 import type { Entity, EntityChange } from '../../contract/entities.js';
 
 // The server's own types, imported (type-only: nothing of the server reaches the bundle), never copied.
-export type { Alert, AlertChange, Entity, EntityChange };
+export type { Alert, AlertChange, Entity, EntityChange, PendingMove };
 
 export type Role = 'crew' | 'technician';
 export type Media = 'idle' | 'playing' | 'paused' | 'pa' | 'locked' | 'safety';
