@@ -61,6 +61,21 @@ describe('panel sessions over HTTP', () => {
     assert.equal((await login(tc.url, { pin: TECH_PIN, role: 'crew' })).res.status, 401, 'a named role takes only its own PIN');
   });
 
+  it('a crew session cannot decide a held LRU move: 403 before the body is read; a technician session can ask', async () => {
+    const crew = cookieOf((await login(tc.url, { pin: CREW_PIN })).cookie);
+    const tech = cookieOf((await login(tc.url, { pin: TECH_PIN })).cookie);
+    const decide = (cookie: string, decision: string) =>
+      fetch(`${tc.url}/api/v1/moves/40A/${decision}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: tc.url }, body: JSON.stringify({ serial: 'GP3-40B' }) });
+    for (const decision of ['confirm', 'reject']) {
+      const r = await decide(crew, decision);
+      assert.equal(r.status, 403, decision);
+      assert.equal(((await r.json()) as Json).error?.code, 'FORBIDDEN');
+    }
+    const t = await decide(tech, 'confirm');
+    assert.notEqual(t.status, 403, 'a technician passes the role check (there is just no such claim)');
+    assert.notEqual(t.status, 401);
+  });
+
   it('lets a session act only with a JSON body from this origin (CSRF), and the bearer token without', async () => {
     const cookie = cookieOf((await login(tc.url, { pin: CREW_PIN })).cookie);
     const post = (headers: Record<string, string>, body?: string) => fetch(`${tc.url}/api/v1/alerts/call-1A-1/ack`, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });
