@@ -203,21 +203,38 @@ export class ChannelManager {
   #onClient(client: VlcTelnetClient | null): void {
     this.#client = client;
     this.#ready = null;
+    if (client) {
+      // A new login: to a fresh VLC (after null) or to the same one (a reconnect, nothing lost).
+      void this.#setupAll(client);
+      return;
+    }
     for (const m of this.#media) {
       m.setUp = false;
       m.instance = undefined;
     }
     this.#publish();
-    if (client) void this.#setupAll(client);
   }
 
   async #setupAll(client: VlcTelnetClient): Promise<void> {
+    // After a telnet reconnect VLC still has its media, streaming: keep those (a re-setup would cut
+    // every channel for a moment and restart the safety video); a fresh VLC shows none.
+    const shown = await client.show().catch(() => ({ media: [] as VlmShow['media'] }));
+    let safetyKept = false;
     for (const m of this.#media) {
       if (this.#client !== client) return;
+      const kept = shown.media.find((x) => x.name === m.cfg.id);
+      if (kept && isSetUpAs(kept, m.cfg, m.safety) && (m.safety || kept.instances.length > 0)) {
+        m.setUp = true;
+        m.setupAt = this.#clock.mono();
+        m.sourceMissing = false;
+        m.instance = kept.instances[0];
+        if (m.safety) safetyKept = kept.instances.length > 0;
+        continue;
+      }
       await this.#setup(client, m).catch((err: Error) => this.#opts.log.warn({ channel: m.cfg.id, err: err.message }, 'channel set-up failed'));
     }
     // A safety video cut off by a VLC restart starts again from the beginning.
-    if (this.#client === client && this.#wanted !== 'idle') {
+    if (this.#client === client && this.#wanted !== 'idle' && !safetyKept) {
       await this.playSafety().catch((err: Error) => this.#opts.log.warn({ err: err.message }, 'safety video restart failed'));
     }
     if (this.#client === client) this.#ready = client;
@@ -370,4 +387,9 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Whether VLM's media is the one this manager sets up for `cfg` (same input, output and looping). */
+function isSetUpAs(media: VlmShow['media'][number], cfg: ChannelConfig, safety: boolean): boolean {
+  return media.type === 'broadcast' && media.enabled && media.loop === !safety && media.inputs.includes(cfg.source) && media.output.includes(`dst=${cfg.group}`);
 }

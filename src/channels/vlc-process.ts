@@ -7,6 +7,7 @@ import { backoffDelay, type BackoffPolicy } from '../../core/backoff.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { LogSink } from '../../core/log.js';
 import { VlcTelnetClient } from '../../protocols/vlc-telnet/client.js';
+import { VlcTimeoutError } from '../../protocols/vlc-telnet/errors.js';
 import { commandAs, lookupIds, type RunAs } from './run-as.js';
 
 export type VlcProcessState = 'starting' | 'running' | 'restarting' | 'down';
@@ -51,14 +52,18 @@ export interface VlcProcessOptions {
 }
 
 const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000 };
+/** Logins tried on a dropped telnet connection before VLC is restarted instead. */
+const RECONNECT_TRIES = 3;
 
 /**
  * One supervised VLC with its telnet (VLM) interface on loopback: a fresh
  * random password and free port each start, watched by its exit and by a
  * telnet health check (no prompt in time: hung, SIGKILL), restarted with
- * full-jitter backoff, its process group always killed on stop. Owners get a
- * logged-in client on client$ after every (re)start and null while it is down;
- * everything VLC knew is gone after a restart, so owners set it up again.
+ * full-jitter backoff, its process group always killed on stop. A dropped
+ * telnet connection to a live VLC is logged in again, without a restart.
+ * Owners get a logged-in client on client$ after every (re)start or
+ * reconnect and null while there is none; after a restart everything VLC knew
+ * is gone, after a reconnect it is all still there (owners look with `show`).
  */
 export class VlcProcess {
   readonly #opts: VlcProcessOptions;
@@ -79,6 +84,7 @@ export class VlcProcess {
   #generation = 0;
   #stderrTail = '';
   #port: number | undefined;
+  #reconnects = 0;
   /** uid:gid VLC runs as when we are root (setpriv), else null. */
   #ids: { uid: number; gid: number } | null = null;
 
@@ -133,16 +139,62 @@ export class VlcProcess {
         return;
       }
       this.#runningSince = this.#clock.mono();
-      client.closed$.subscribe(({ error }) => {
-        if (gen === this.#generation && !this.#stopped) void this.#fail(`telnet connection lost: ${error?.message ?? 'closed'}`, gen);
-      });
-      this.#set('running', `telnet on 127.0.0.1:${port}`);
       this.#opts.log.info({ pid: this.#child?.pid, port }, 'VLC running');
-      this.#client.next(client);
-      this.#startHealthChecks(client, gen);
+      this.#hand(client, gen, port, password);
     } catch (err) {
       await this.#fail((err as Error).message, gen);
     }
+  }
+
+  /** Hands a logged-in client to the owners, health-checked, and watches it for a lost connection. */
+  #hand(client: VlcTelnetClient, gen: number, port: number, password: string): void {
+    client.closed$.subscribe(({ error }) => {
+      if (gen !== this.#generation || this.#stopped || this.#client.value !== client) return;
+      // No prompt in time: VLC is hung, a reconnect would hang too. Otherwise the connection
+      // itself went (VLC alive): log in again, and VLC keeps streaming meanwhile.
+      if (error instanceof VlcTimeoutError) void this.#fail(`telnet connection lost: ${error.message}`, gen);
+      else void this.#reconnect(gen, port, password, error?.message ?? 'closed');
+    });
+    this.#set('running', `telnet on 127.0.0.1:${port}`);
+    this.#client.next(client);
+    this.#startHealthChecks(client, gen);
+  }
+
+  /**
+   * The telnet connection dropped while VLC runs: log in again on the same
+   * port and password (VLC still has every channel, and keeps streaming);
+   * only if that fails within a few tries is VLC restarted.
+   */
+  async #reconnect(gen: number, port: number, password: string, why: string): Promise<void> {
+    clearInterval(this.#healthTimer);
+    // client$ keeps the closed client (its commands reject) rather than null: null means VLC and
+    // everything it streamed are gone, which a reconnect is not.
+    this.#set('running', `telnet connection lost (${why}); logging in again`);
+    this.#opts.log.warn({ port, why }, 'VLC telnet connection lost; reconnecting');
+    let last: Error | undefined;
+    for (let i = 0; i < RECONNECT_TRIES; i++) {
+      if (gen !== this.#generation || this.#stopped) return;
+      try {
+        const client = await VlcTelnetClient.connect({ port, password, loginTimeoutMs: 2000, commandTimeoutMs: this.#opts.commandTimeoutMs ?? 5000 });
+        if (gen !== this.#generation || this.#stopped) {
+          client.close();
+          return;
+        }
+        this.#reconnects++;
+        this.#opts.log.info({ port, reconnects: this.#reconnects }, 'VLC telnet reconnected');
+        this.#hand(client, gen, port, password);
+        return;
+      } catch (err) {
+        last = err as Error;
+        await sleep(200);
+      }
+    }
+    await this.#fail(`telnet connection lost (${why}) and logging in again failed: ${last?.message ?? 'superseded'}`, gen);
+  }
+
+  /** Telnet connections re-established to a running VLC (no restart), since construction. */
+  get reconnects(): number {
+    return this.#reconnects;
   }
 
   async #prepareHome(): Promise<void> {

@@ -65,6 +65,34 @@ test('channels go on air with real MPEG-TS (PAT, PMT) heard on their groups; a m
   assert.equal(manager.safety.attributes.packets, 0, 'the safety video is not streamed until asked');
 });
 
+test('a dropped telnet connection is logged in again: VLC not restarted, no channel leaves the air, the safety video keeps its place', async () => {
+  await waitFor(manager.channels$, allOnAir(['news', 'films']), 15_000, 'news and films on air');
+  await manager.playSafety();
+  await waitFor(manager.safety$, (s) => s.state === 'playing' && (s.attributes.position ?? 0) > 0.1, 8_000, 'safety playing');
+  await manager.pauseSafety();
+  await waitFor(manager.safety$, (s) => s.attributes.vlm === 'paused', 3_000, 'paused in VLM');
+  const pausedAt = manager.safety.attributes.position!;
+  const { pid, restarts } = vlc.status;
+  const offAir: string[] = [];
+  const sub = manager.channels$.subscribe((l) => {
+    for (const id of ['news', 'films']) if (byId(l, id).state !== 'on-air') offAir.push(`${id}:${byId(l, id).state}`);
+  });
+  const old = vlc.client!;
+  old.close(); // the connection goes; VLC does not
+  await waitFor(vlc.client$, (c) => c !== null && c !== old && !c.isClosed, 5_000, 'logged in again');
+  // A couple of VLM polls on the new connection.
+  await new Promise((r) => setTimeout(r, 1000));
+  sub.unsubscribe();
+  assert.equal(vlc.status.pid, pid, 'the same VLC');
+  assert.equal(vlc.status.restarts, restarts, 'not restarted');
+  assert.equal(vlc.reconnects, 1);
+  assert.deepEqual(offAir, [], 'no channel left the air');
+  const safety = manager.safety;
+  assert.equal(safety.attributes.vlm, 'paused', 'still paused where the crew paused it');
+  assert.ok(Math.abs(safety.attributes.position! - pausedAt) < 0.02, `kept its place: ${safety.attributes.position} vs ${pausedAt}`);
+  await manager.stopSafety();
+});
+
 test('VLC killed with SIGKILL: every channel comes back on air by itself', async () => {
   const { pid } = vlc.status;
   process.kill(pid!, 'SIGKILL');
