@@ -11,7 +11,7 @@ export type TftpThreadOptions = Omit<TftpServerOptions, 'logger' | 'resolveFile'
 export type ToWorker = { type: 'resolved'; id: number; file: string | null } | { type: 'stop' };
 export type FromWorker =
   | { type: 'started'; port: number }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; code?: string }
   | { type: 'stopped' }
   | { type: 'resolve'; id: number; path: string }
   | { type: 'event'; event: TftpEvent }
@@ -60,7 +60,8 @@ export class TftpThread {
             return void worker.terminate();
           case 'failed':
             void worker.terminate();
-            return reject(new Error(m.message));
+            // The errno code survives the thread boundary, so a port in use is told from other failures.
+            return reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
           case 'resolve':
             return worker.postMessage({ type: 'resolved', id: m.id, file: this.#resolve(m.path) } satisfies ToWorker);
           case 'event':

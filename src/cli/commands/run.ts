@@ -9,6 +9,7 @@ import { Notifier } from '../../systemd/notify.js';
 import { StatusPublisher } from '../../systemd/status.js';
 import { Watchdog, type EssentialHealth } from '../../systemd/watchdog.js';
 import type { Health } from '../../core/service.js';
+import { StoppedWhileStarting } from '../../core/start-failure.js';
 
 const STOP_TIMEOUT_MS = 5000;
 
@@ -116,6 +117,7 @@ and names the key and the reason.`,
     try {
       await controller.start();
     } catch (e) {
+      if (e instanceof StoppedWhileStarting) return await new Promise(() => undefined); // a signal's stop: it exits
       // start() has stopped whatever had started: exit, so a supervisor sees the failure and restarts us. No READY=1.
       console.error(`purser: start failed: ${(e as Error).message}`);
       watchdog?.stop();
@@ -129,6 +131,19 @@ and names the key and the reason.`,
     const tls = controller.ctx.entities.get('http:listeners')?.attributes;
     if (controller.seatUrl !== controller.url) console.log(`purser: seats poll ${controller.seatUrl}`);
     if (typeof tls?.sha256 === 'string') console.log(`purser: TLS certificate SHA-256 ${tls.sha256}`);
+    // The other services (TFTP, PA, VLC, console...) finish starting meanwhile. One that cannot start for a
+    // reason no retry mends (a configured port in use) fails the start: the controller has stopped, exit naming the key.
+    try {
+      await controller.whenStarted();
+    } catch (e) {
+      if (e instanceof StoppedWhileStarting) return await new Promise(() => undefined); // a signal's stop: it exits
+      console.error(`purser: start failed: ${(e as Error).message}`);
+      notifier.stopping();
+      status.stop();
+      watchdog?.stop();
+      await notifier.flush();
+      process.exit(1);
+    }
     await new Promise(() => undefined);
     return 0;
   },
