@@ -35,6 +35,8 @@ export class TftpThread {
   readonly busyPolled$ = new Subject<number>();
   #worker: Worker | undefined;
   #stopping = false;
+  /** Its server listens: a stop then tells transfers and winds down; before, the thread is simply ended. */
+  #serving = false;
 
   constructor(
     private readonly options: TftpThreadOptions,
@@ -47,6 +49,7 @@ export class TftpThread {
   /** Starts the worker and its server; resolves with the bound port. */
   start(): Promise<number> {
     this.#stopping = false;
+    this.#serving = false;
     const worker = (this.#worker = spawnWorker(WORKER, { ...this.options }));
     let polledMs = 0;
     return new Promise((resolve, reject) => {
@@ -55,6 +58,7 @@ export class TftpThread {
         switch (m.type) {
           case 'started':
             started = true;
+            this.#serving = true;
             return resolve(m.port);
           case 'stopped':
             return void worker.terminate();
@@ -89,6 +93,13 @@ export class TftpThread {
     if (!worker) return;
     this.#stopping = true;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    if (!this.#serving) {
+      // Still loading (seconds on a busy machine): no transfer to wind down, so end it now rather than wait for it to listen.
+      void worker.terminate();
+      await exited;
+      return;
+    }
+    this.#serving = false;
     worker.postMessage({ type: 'stop' } satisfies ToWorker);
     // The server tells its clients and winds down in well under this; a stuck worker must not hold up the stop.
     const force = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
