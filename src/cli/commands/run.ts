@@ -78,8 +78,10 @@ Runs the cabin controller in the foreground until SIGTERM or SIGINT.
                   controller serves the default 300-seat layout on 127.0.0.1:8080
                   with state in $PURSER_STATE_DIR or ~/.local/state/purser.
 
-On start it prints "purser: listening on URL". A bad config exits with code 78
-and names the key and the reason.`,
+On start it prints "purser: listening on URL" once seats are answered, then
+"purser: every service started" once TFTP, PA, VLC, the console... are up.
+A bad config exits with code 78 and names the key and the reason; a
+configured port in use exits 1 naming the key.`,
   async run(args) {
     const { values } = parseOptions(args, { config: { type: 'string', short: 'c' } });
     const { config, layout } = await loadConfigOrExit(values.config);
@@ -144,6 +146,7 @@ and names the key and the reason.`,
       await notifier.flush();
       process.exit(1);
     }
+    console.log('purser: every service started');
     await new Promise(() => undefined);
     return 0;
   },
