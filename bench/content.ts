@@ -73,6 +73,7 @@ async function main() {
   await mkdir(join(root, 'state'), { recursive: true });
   const controller = new Controller(config, layout, createLogger('warn'), features);
   await controller.start();
+  await controller.whenStarted();
   const content = controller.ctx.need('content');
   const workers = new ContentWorkers({ maxThreads: 2, idleTimeoutMs: 60_000 });
   const sim = new Simulator({ controller: controller.url, secret, seats: SEATS });

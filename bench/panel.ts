@@ -48,6 +48,7 @@ const features = defaultFeatures();
 if (!features.some((f) => f.name === 'panel')) features.push(panelFeature());
 const c = new Controller(config, layout, createLogger('warn'), features);
 await c.start();
+await c.whenStarted();
 console.log('listening on ' + c.url);
 process.once('SIGTERM', () => void c.stop().then(() => process.exit(0)));
 `;

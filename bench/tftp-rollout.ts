@@ -55,6 +55,7 @@ async function controllerChild(configPath: string): Promise<void> {
   const commands = commandsFeature();
   const controller = new Controller(config, layout, createLogger(), [commands, firmwareFeature()]);
   await controller.start();
+  await controller.whenStarted();
   process.on('SIGTERM', () => void controller.stop().then(() => process.exit(0)));
   console.log(`listening on ${controller.url}`);
 }

@@ -12,6 +12,7 @@ import type { ControllerContext, Feature, RoutePlugin } from '../contract/featur
 import { Metrics } from '../contract/metrics.js';
 import type { Logger } from '../core/log.js';
 import { HealthCell, type Health, type Service } from '../core/service.js';
+import { StoppedWhileStarting } from '../core/start-failure.js';
 import { Supervised } from '../core/supervisor.js';
 import { EntityTable } from '../entities/entity-states.js';
 import { HttpService } from '../http/server.js';
@@ -22,6 +23,8 @@ import { loadOrCreateSecret } from '../store/secret-file.js';
 import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { WRITE_BEHIND_DEFAULTS, WriteBehind } from '../store/write-behind.js';
 import { serviceEntity } from './service-entity.js';
+import { BackgroundStarts, type FeatureServices } from './background-starts.js';
+import { gatedWhileStarting } from './starting-gate.js';
 import { listenEarly, type EarlyHttp } from '../systemd/early-http.js';
 import { CLOCK_EVENTS, HeadEndClock } from '../systemd/head-end-clock.js';
 
@@ -36,10 +39,15 @@ export interface ControllerHooks {
 
 /**
  * The composition root. Starts the spine (state dir, secret, store, event
- * bus, seat registry, entities, write-behind, liveness), then each feature in
- * order (setup, then its services), then HTTP last, so no seat is answered
- * before every feature is ready; stops in reverse and flushes the store last.
- * A start that fails stops whatever had started and rethrows.
+ * bus, seat registry, entities, write-behind, liveness), then sets up each
+ * feature in order, starting essential features' services as it goes, then
+ * HTTP: from then on seats are answered (start() resolves). The other
+ * features' services (TFTP thread, PA, VLC, console...) finish starting in
+ * the background (`whenStarted()`); until each is up its health reads
+ * `starting` and its feature's routes answer 503 with Retry-After. Stops in
+ * reverse and flushes the store last. A start that fails (a StartFailure of
+ * a background service included) stops whatever had started and rethrows;
+ * a stop during the start leaves nothing running.
  */
 export class Controller {
   readonly #features: Feature[];
@@ -61,6 +69,11 @@ export class Controller {
   /** What is still being opened or started, for GET /api/v1/health while starting. */
   #checking: string[] = [];
   #clock: HeadEndClock | undefined;
+  /** start()'s own run, settled: what stop() waits for before it stops anything. */
+  #starting: Promise<void> | undefined;
+  /** The one stop, shared by stop() and a failed start. */
+  #stopped: Promise<void> | undefined;
+  readonly #background = new BackgroundStarts();
   /** How long each start-up step took, ms, in order: what to look at when "polls answered within 1 s" is missed. */
   readonly startupTimings: Record<string, number> = {};
 
@@ -99,31 +112,66 @@ export class Controller {
     return this.#early?.url ?? '';
   }
 
-  /** What start() is still opening or starting; empty once started. */
+  /** What start() is still opening or starting, then the services still starting in the background; empty once all are up. */
   get checking(): readonly string[] {
-    return this.#checking;
+    return this.#checking.length > 0 ? this.#checking : this.#background.starting;
   }
 
+  /** Seats are answered once this resolves; the other services go on starting (whenStarted). */
   async start(): Promise<void> {
+    const run = this.#start();
+    this.#starting = run.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
-      await this.#start();
+      await run;
     } catch (e) {
-      await this.stop().catch(() => undefined);
+      await this.#stopOnce();
       throw e;
     }
+    this.#background.run(this.log, () => this.#abort.signal.aborted, this.startupTimings, (e) => {
+      this.log.error({ err: (e as Error).message }, 'start failed: stopping');
+      void this.#stopOnce();
+    });
+  }
+
+  /**
+   * Resolves once every service has made its first start (a supervised one
+   * that failed is retrying by then, health `down`); rejects, after the
+   * controller has stopped, when one could not start for a reason retrying
+   * cannot mend (a configured port in use: StartFailure).
+   */
+  async whenStarted(): Promise<void> {
+    await this.#starting;
+    const failure = await this.#background.settled;
+    if (failure) {
+      await this.#stopOnce();
+      throw failure;
+    }
+    if (this.#abort.signal.aborted) throw new StoppedWhileStarting();
+  }
+
+  /** Each await of the start is a point where a stop that came meanwhile ends it. */
+  #checkNotStopped(): void {
+    if (this.#abort.signal.aborted) throw new StoppedWhileStarting();
   }
 
   async #start(): Promise<void> {
     const { config, layout, log } = this;
+    const startAt = performance.now();
     // First, so that from outside "starting" is told from "dead": health answers 503 starting, seats 503 + Retry-After.
     this.#checking = ['store', ...this.#features.map((f) => f.name), 'http'];
-    this.#early = await listenEarly({ host: config.http.host, port: config.http.port, checking: () => this.#checking });
+    this.#early = await listenEarly({ host: config.http.host, port: config.http.port, checking: () => this.checking });
+    this.#checkNotStopped();
     this.hooks.onEarlyListen?.(this.#early.url);
     const t0 = performance.now();
+    this.startupTimings.earlyHttp = Math.round(t0 - startAt);
     await mkdir(config.stateDir, { recursive: true, mode: 0o700 });
     const secretHex = config.cabin.secret ?? (await loadOrCreateSecret(join(config.stateDir, 'cabin.secret'))).value;
     // The bearer token for the CLI and automation: generated beside the database when the config names none.
     config.api.token ??= (await loadOrCreateSecret(join(config.stateDir, 'api.token'), () => randomBytes(24).toString('base64url'))).value;
+    this.#checkNotStopped();
 
     const bus = (this.#bus = new EventBus((type) => log.warn({ type }, 'event type published without a declaration: treated as live only')));
     bus.declare(CORE_EVENTS, 'core');
@@ -179,20 +227,33 @@ export class Controller {
     this.startupTimings.store = Math.round(performance.now() - t0);
 
     const routes: RoutePlugin[] = [];
+    const later: FeatureServices[] = [];
     for (const f of this.#features) {
       current = f.name;
       const setupAt = performance.now();
       const parts = await f.setup(ctx);
+      this.#checkNotStopped();
       this.startupTimings[`setup:${f.name}`] = Math.round(performance.now() - setupAt);
       for (const [name, value] of Object.entries(parts.provides ?? {})) capabilities.provide(name as CapabilityName, value as never, f.name);
-      routes.push(...(parts.routes ?? []));
-      for (const svc of parts.services ?? []) {
-        const s = f.essential ? svc : new Supervised(svc, log);
+      const services = (parts.services ?? []).map((svc) => (f.essential ? svc : new Supervised(svc, log)));
+      for (const s of services) {
         this.#watch(s);
         this.#services.push(s);
-        const t = performance.now();
-        await s.start();
-        this.startupTimings[`service:${s.name}`] = Math.round(performance.now() - t);
+      }
+      if (f.essential) {
+        // Seats are not answered without these: they start here, in order, and fail the start.
+        for (const s of services) {
+          const t = performance.now();
+          await s.start();
+          this.#checkNotStopped();
+          this.startupTimings[`service:${s.name}`] = Math.round(performance.now() - t);
+        }
+        routes.push(...(parts.routes ?? []));
+      } else {
+        const entry = this.#background.add(f.name, services);
+        later.push(entry);
+        // A route of a feature still starting answers 503 + Retry-After rather than meet a service that is not there yet.
+        routes.push(...(parts.routes ?? []).map((r) => gatedWhileStarting(r, () => entry.starting)));
       }
       this.#done(f.name);
     }
@@ -205,13 +266,19 @@ export class Controller {
     this.#services.push(http);
     const httpAt = performance.now();
     await http.app.ready(); // plugins loaded before the hand-over, so the port is free for as short a time as can be
+    this.#checkNotStopped();
+    // Fastify compiles every route's schemas here (ajv): the largest part of the start on a busy machine.
+    this.startupTimings.httpReady = Math.round(performance.now() - httpAt);
     await early.handOver();
     this.#early = undefined;
     await http.start();
+    this.#checkNotStopped();
     this.startupTimings.http = Math.round(performance.now() - httpAt);
     this.startupTimings.total = Math.round(performance.now() - t0);
+    /** From start() to seats answered: the figure of "polls answered within 1 s of start". */
+    this.startupTimings.seatsAnswered = Math.round(performance.now() - startAt);
     this.#checking = [];
-    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir, startupMs: this.startupTimings }, 'purser controller started');
+    log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir, startupMs: this.startupTimings, starting: this.#background.starting }, 'purser controller started');
   }
 
   #done(name: string): void {
@@ -261,19 +328,36 @@ export class Controller {
     this.#timers.push(t);
   }
 
-  /** Stops services in reverse order, then flushes and closes the store. Safe after a failed or partial start. */
+  /**
+   * Stops services in reverse order, then flushes and closes the store. Safe
+   * after a failed or partial start, and during a start: the start ends at its
+   * next step (StoppedWhileStarting) and whatever it had started is stopped.
+   */
   async stop(): Promise<void> {
     this.#abort.abort();
+    await this.#starting;
+    await this.#stopOnce();
+  }
+
+  #stopOnce(): Promise<void> {
+    this.#abort.abort();
+    this.#stopped ??= this.#stopAll();
+    return this.#stopped;
+  }
+
+  async #stopAll(): Promise<void> {
     await this.#early?.handOver();
     this.#early = undefined;
     this.#clock?.stop();
     this.#clock = undefined;
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
+    // A supervised service's stop waits for its start under way, so nothing a background start opens outlives this.
     for (const s of [...this.#services].reverse()) {
       await s.stop().catch((e: Error) => this.log.warn({ service: s.name, err: e.message }, 'service stop failed'));
     }
     this.#services = [];
+    await this.#background.settled;
     try {
       this.#writeBehind?.flushAll();
       this.#entities?.flush();

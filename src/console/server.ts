@@ -10,6 +10,7 @@ import { KeyStore } from './key-store.js';
 import { ConsoleSession } from './session.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottlePolicy } from './throttle.js';
 import type { AuditEntry, AuditSink, CommandTable, ConsoleUser, Role, RoleResolver } from './types.js';
+import { bindFailure } from '../core/start-failure.js';
 
 export interface ConsoleServerOptions {
   /** 127.0.0.1 unless the owner means otherwise. */
@@ -101,9 +102,10 @@ export class ConsoleServer {
     ssh.on('error', (e: Error) => this.#o.log.warn({ err: e.message }, 'console: ssh server error'));
     const net = (this.#net = createServer((socket) => this.#onSocket(socket)));
     await new Promise<void>((resolve, reject) => {
-      net.once('error', reject);
+      // console.port in use at the first start fails the controller's start, naming the key.
+      net.once('error', (e) => reject(bindFailure(e, 'console.port', this.#o.host, this.#o.port)));
       net.listen(this.#o.port, this.#o.host, () => {
-        net.off('error', reject);
+        net.removeAllListeners('error');
         resolve();
       });
     });

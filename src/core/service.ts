@@ -1,7 +1,8 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 
 /** The health a supervised subsystem reports (GET /api/v1/health). */
-export type HealthState = 'ok' | 'degraded' | 'down';
+/** `starting`: its first start is still under way (seats are already answered meanwhile). */
+export type HealthState = 'ok' | 'degraded' | 'starting' | 'down';
 
 export interface Health {
   state: HealthState;

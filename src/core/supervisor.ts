@@ -2,6 +2,7 @@ import { BehaviorSubject, type Observable, type Subscription, switchMap } from '
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../../core/backoff.js';
 import type { Logger } from './log.js';
 import type { Health, Service } from './service.js';
+import { StartFailure } from './start-failure.js';
 
 export { backoffDelay, type BackoffPolicy };
 
@@ -13,6 +14,12 @@ const STABLE_MS = 30_000;
  * (`failed$`), is retried with backoff and full jitter in the background
  * instead of failing the controller, so one subsystem's fault never stops the
  * others. Its health reads `down` with the reason until it is up again.
+ *
+ * Its first start may run in the background while seats are answered: until
+ * that first attempt is over its health reads `starting`. A `StartFailure`
+ * (a configured port in use) at that first start is not retried: it is
+ * rethrown, so the controller's start fails naming the key. Once it has been
+ * up, every failure is retried.
  */
 export class Supervised implements Service {
   readonly name: string;
@@ -25,6 +32,10 @@ export class Supervised implements Service {
   #startedAt = 0;
   #restarts = 0;
   #failedSub: Subscription | undefined;
+  /** Whether it was ever up: a StartFailure only fails the start before that. */
+  #everStarted = false;
+  /** The start attempt under way, which stop() waits for so nothing it opens outlives the stop. */
+  #attemptRun: Promise<void> | undefined;
 
   constructor(
     private readonly inner: Service,
@@ -47,10 +58,24 @@ export class Supervised implements Service {
 
   async start(): Promise<void> {
     this.#stopped = false;
-    await this.#tryStart();
+    if (!this.#everStarted) this.#override.next({ state: 'starting', detail: 'starting', since: Date.now() });
+    await this.#run(true);
   }
 
-  async #tryStart(): Promise<void> {
+  /** A start attempt, remembered while it runs; only the first start's StartFailure escapes. */
+  #run(first: boolean): Promise<void> {
+    const run = this.#tryStart(first);
+    const settled = (this.#attemptRun = run.then(
+      () => undefined,
+      () => undefined,
+    ));
+    void settled.then(() => {
+      if (this.#attemptRun === settled) this.#attemptRun = undefined;
+    });
+    return run;
+  }
+
+  async #tryStart(first = false): Promise<void> {
     if (this.#stopped) return;
     try {
       await this.inner.start();
@@ -59,10 +84,21 @@ export class Supervised implements Service {
         return;
       }
       this.#started = true;
+      this.#everStarted = true;
       this.#startedAt = performance.now();
       this.#override.next(null);
       this.#failedSub = this.inner.failed$?.subscribe((err) => void this.#failed(err, 'failed'));
     } catch (e) {
+      if (this.#stopped) {
+        await this.inner.stop().catch(() => undefined);
+        return;
+      }
+      if (first && !this.#everStarted && e instanceof StartFailure) {
+        this.log.error({ service: this.name, key: e.key, err: e.message }, 'service failed to start');
+        this.#override.next({ state: 'down', detail: e.message, since: Date.now() });
+        await this.inner.stop().catch(() => undefined);
+        throw e;
+      }
       await this.#failed(e as Error, 'failed to start');
     }
   }
@@ -82,16 +118,19 @@ export class Supervised implements Service {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#restarts++;
-      void this.#tryStart();
+      void this.#run(false);
     }, delay);
     this.#timer.unref();
   }
 
+  /** Stops it, and waits for a start attempt under way: whatever that attempt opened is closed too. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#failedSub?.unsubscribe();
     this.#started = false;
+    const attempt = this.#attemptRun;
     await this.inner.stop();
+    await attempt;
   }
 }

@@ -4,6 +4,7 @@ import { Subject, type Subscription } from 'rxjs';
 import type { ControllerContext } from '../contract/feature.js';
 import { RateLimitedLog } from '../core/log.js';
 import { HealthCell, type Service } from '../core/service.js';
+import { bindFailure } from '../core/start-failure.js';
 import type { FirmwareService } from './firmware-service.js';
 import { TftpMetrics } from './tftp-metrics.js';
 import { TftpThread } from './tftp-thread.js';
@@ -25,6 +26,8 @@ export class TftpService implements Service {
   readonly #metrics: TftpMetrics;
   readonly #refusals: RateLimitedLog;
   #thread: TftpThread | undefined;
+  /** The thread while it starts: a stop meanwhile ends it rather than wait seconds for it to serve. */
+  #startingThread: TftpThread | undefined;
   #sub: Subscription | undefined;
   #base: string | undefined;
 
@@ -65,14 +68,23 @@ export class TftpService implements Service {
       if (e.type === 'refused') this.#refusals.warn(`tftp-refused:${e.address}`, { address: e.address, file: e.file, reason: e.reason }, 'TFTP request refused');
     });
     this.#sub.add(thread.busyPolled$.subscribe((ms) => this.#metrics.busyPolled(ms)));
-    const bound = await thread.start();
+    this.#startingThread = thread;
+    let bound: number;
+    try {
+      bound = await thread.start();
+    } catch (e) {
+      // tftp.port in use at the first start fails the controller's start, naming the key (src/core/start-failure.ts).
+      throw bindFailure(e, 'tftp.port', host, port);
+    } finally {
+      this.#startingThread = undefined;
+    }
     this.#thread = thread;
     this.#base = `tftp://${isIP(advertised) === 6 ? `[${advertised}]` : advertised}:${bound}`;
     this.#health.set('ok');
   }
 
   async stop(): Promise<void> {
-    const thread = this.#thread;
+    const thread = this.#thread ?? this.#startingThread;
     this.#thread = undefined;
     this.#base = undefined;
     await thread?.stop();

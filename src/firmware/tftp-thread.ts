@@ -11,7 +11,7 @@ export type TftpThreadOptions = Omit<TftpServerOptions, 'logger' | 'resolveFile'
 export type ToWorker = { type: 'resolved'; id: number; file: string | null } | { type: 'stop' };
 export type FromWorker =
   | { type: 'started'; port: number }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; code?: string }
   | { type: 'stopped' }
   | { type: 'resolve'; id: number; path: string }
   | { type: 'event'; event: TftpEvent }
@@ -35,6 +35,8 @@ export class TftpThread {
   readonly busyPolled$ = new Subject<number>();
   #worker: Worker | undefined;
   #stopping = false;
+  /** Its server listens: a stop then tells transfers and winds down; before, the thread is simply ended. */
+  #serving = false;
 
   constructor(
     private readonly options: TftpThreadOptions,
@@ -47,6 +49,7 @@ export class TftpThread {
   /** Starts the worker and its server; resolves with the bound port. */
   start(): Promise<number> {
     this.#stopping = false;
+    this.#serving = false;
     const worker = (this.#worker = spawnWorker(WORKER, { ...this.options }));
     let polledMs = 0;
     return new Promise((resolve, reject) => {
@@ -55,12 +58,14 @@ export class TftpThread {
         switch (m.type) {
           case 'started':
             started = true;
+            this.#serving = true;
             return resolve(m.port);
           case 'stopped':
             return void worker.terminate();
           case 'failed':
             void worker.terminate();
-            return reject(new Error(m.message));
+            // The errno code survives the thread boundary, so a port in use is told from other failures.
+            return reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
           case 'resolve':
             return worker.postMessage({ type: 'resolved', id: m.id, file: this.#resolve(m.path) } satisfies ToWorker);
           case 'event':
@@ -88,6 +93,13 @@ export class TftpThread {
     if (!worker) return;
     this.#stopping = true;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    if (!this.#serving) {
+      // Still loading (seconds on a busy machine): no transfer to wind down, so end it now rather than wait for it to listen.
+      void worker.terminate();
+      await exited;
+      return;
+    }
+    this.#serving = false;
     worker.postMessage({ type: 'stop' } satisfies ToWorker);
     // The server tells its clients and winds down in well under this; a stuck worker must not hold up the stop.
     const force = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);

@@ -57,7 +57,7 @@ port.on('message', (m: ToWorker) => {
 
 server.start().then(
   ({ port: bound }) => post({ type: 'started', port: bound }),
-  (err: Error) => post({ type: 'failed', message: err.message }),
+  (err: NodeJS.ErrnoException) => post({ type: 'failed', message: err.message, ...(err.code ? { code: err.code } : {}) }),
 );
 
 /** Log fields as plain data: an Error that failed to cross the thread boundary would take the worker down. */

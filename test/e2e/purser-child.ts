@@ -32,7 +32,8 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 export async function writeConfig(stateDir: string, extra: Record<string, unknown> = {}): Promise<string> {
   const cfgPath = join(stateDir, 'test-config.yaml');
-  await writeFile(cfgPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, tftp: { port: 0 }, ...extra }));
+  // Every bound port ephemeral: a configured port in use at the first start fails it (files run side by side).
+  await writeFile(cfgPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, tftp: { port: 0 }, console: { port: 0 }, ...extra }));
   return cfgPath;
 }
 

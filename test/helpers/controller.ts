@@ -23,6 +23,8 @@ export async function startTestController(overrides: Record<string, unknown> = {
   const { config, layout } = validateConfig(raw, { features });
   const controller = new Controller(config, layout, createLogger(), features);
   await controller.start();
+  // Tests use every service at once: wait for the ones that start after seats are answered (TFTP, console...).
+  await controller.whenStarted();
   return {
     controller,
     url: controller.url,

@@ -31,7 +31,8 @@ export async function spawnController(stateDir: string, extra: Record<string, un
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
+      // Tests use every service at once: wait for the ones that start after seats are answered too.
+      if (m && out.includes('purser: every service started')) {
         clearTimeout(timer);
         resolve(m[1]!);
       }

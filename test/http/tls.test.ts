@@ -119,7 +119,7 @@ describe('a certificate from config', () => {
 it('`purser run` prints the https URL and the certificate fingerprint', { timeout: 40_000 }, async (t) => {
   const stateDir = await mkdtemp(join(tmpdir(), 'purser-tls-run-'));
   const cfg = join(stateDir, 'c.yaml');
-  await writeFile(cfg, stringify({ stateDir, http: TLS_ON, tftp: { port: 0 } }));
+  await writeFile(cfg, stringify({ stateDir, http: TLS_ON, tftp: { port: 0 }, console: { port: 0 } }));
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'run', '--config', cfg], { cwd: ROOT, env: { ...process.env, PURSER_LOG_LEVEL: 'info', NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   t.after(async () => {
     if (proc.exitCode === null) {

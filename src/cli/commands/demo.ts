@@ -68,6 +68,7 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
     });
     try {
       await controller.start();
+      await controller.whenStarted(); // the demo prints the console and TFTP hints: wait for every service
     } catch (e) {
       console.error(`purser demo: start failed: ${(e as Error).message}`);
       process.exit(1);

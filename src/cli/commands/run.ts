@@ -9,6 +9,7 @@ import { Notifier } from '../../systemd/notify.js';
 import { StatusPublisher } from '../../systemd/status.js';
 import { Watchdog, type EssentialHealth } from '../../systemd/watchdog.js';
 import type { Health } from '../../core/service.js';
+import { StoppedWhileStarting } from '../../core/start-failure.js';
 
 const STOP_TIMEOUT_MS = 5000;
 
@@ -77,8 +78,10 @@ Runs the cabin controller in the foreground until SIGTERM or SIGINT.
                   controller serves the default 300-seat layout on 127.0.0.1:8080
                   with state in $PURSER_STATE_DIR or ~/.local/state/purser.
 
-On start it prints "purser: listening on URL". A bad config exits with code 78
-and names the key and the reason.`,
+On start it prints "purser: listening on URL" once seats are answered, then
+"purser: every service started" once TFTP, PA, VLC, the console... are up.
+A bad config exits with code 78 and names the key and the reason; a
+configured port in use exits 1 naming the key.`,
   async run(args) {
     const { values } = parseOptions(args, { config: { type: 'string', short: 'c' } });
     const { config, layout } = await loadConfigOrExit(values.config);
@@ -116,6 +119,7 @@ and names the key and the reason.`,
     try {
       await controller.start();
     } catch (e) {
+      if (e instanceof StoppedWhileStarting) return await new Promise(() => undefined); // a signal's stop: it exits
       // start() has stopped whatever had started: exit, so a supervisor sees the failure and restarts us. No READY=1.
       console.error(`purser: start failed: ${(e as Error).message}`);
       watchdog?.stop();
@@ -129,6 +133,20 @@ and names the key and the reason.`,
     const tls = controller.ctx.entities.get('http:listeners')?.attributes;
     if (controller.seatUrl !== controller.url) console.log(`purser: seats poll ${controller.seatUrl}`);
     if (typeof tls?.sha256 === 'string') console.log(`purser: TLS certificate SHA-256 ${tls.sha256}`);
+    // The other services (TFTP, PA, VLC, console...) finish starting meanwhile. One that cannot start for a
+    // reason no retry mends (a configured port in use) fails the start: the controller has stopped, exit naming the key.
+    try {
+      await controller.whenStarted();
+    } catch (e) {
+      if (e instanceof StoppedWhileStarting) return await new Promise(() => undefined); // a signal's stop: it exits
+      console.error(`purser: start failed: ${(e as Error).message}`);
+      notifier.stopping();
+      status.stop();
+      watchdog?.stop();
+      await notifier.flush();
+      process.exit(1);
+    }
+    console.log('purser: every service started');
     await new Promise(() => undefined);
     return 0;
   },

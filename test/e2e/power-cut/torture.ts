@@ -163,7 +163,14 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
           if (!up) return;
           const version = `9.${cycle}.0`;
           const bytes = randomBytes(o.imageBytes ?? 256 * 1024);
-          const res = await fetch(`${url}/api/v1/firmware/gp3/${version}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes), signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+          // Firmware routes answer 503 STARTING until the feature's services (the TFTP thread) are up, after seats are
+          // answered: try again, sooner than Retry-After says, so an import fits in the short spans between cuts.
+          let res: Response | undefined;
+          for (;;) {
+            res = await fetch(`${url}/api/v1/firmware/gp3/${version}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes), signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+            if (res?.status !== 503 || !up) break;
+            await sleep(100);
+          }
           if (res?.status === 201) acked.images.set(`gp3/${version}`, createHash('sha256').update(bytes).digest('hex'));
           if (res?.status !== 201 || !up) return;
           const ro = await fetch(`${url}/api/v1/rollouts`, {
