@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import ssh2 from 'ssh2';
 import type { ConfigProblem } from '../contract/config.js';
 import { AbsolutePath, Ipv4, Port, Section } from '../config/formats.js';
+import { DEFAULT_EVAL_TIMEOUT_MS } from './types.js';
 
 /** `console:` in the config file (docs/console.md): the SSH debug console. */
 export const consoleSection = Section({
@@ -20,7 +21,7 @@ export const consoleSection = Section({
   maxSessions: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
   idleTimeoutMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 900_000 }),
   /** The longest a console evaluation may hold the event loop (polls wait that long at worst). */
-  evalTimeoutMs: Type.Integer({ minimum: 10, maximum: 10_000, default: 2000 }),
+  evalTimeoutMs: Type.Integer({ minimum: 10, maximum: 10_000, default: DEFAULT_EVAL_TIMEOUT_MS }),
 });
 
 /** `tunnel:`: the reverse tunnel to the ground support host (off unless configured). */

@@ -49,12 +49,16 @@ export class ConsoleService implements Service {
     await server.start();
     const hostKey = server.hostPublicKey;
     this.#sub = server.state$.subscribe((s) => {
+      const skipped = s.keyFileErrors.length > 0 ? `${s.keyFileErrors.length} lines of ${this.o.authorizedKeysFile} skipped (first: line ${s.keyFileErrors[0]!.line}: ${s.keyFileErrors[0]!.message})` : null;
       this.o.entities.set({
         id: 'console:ssh',
         kind: 'console',
         name: 'SSH console',
         state: s.state,
         attributes: {
+          // Listening is the console's normal state; bad key-file lines need a technician.
+          attention: s.state !== 'listening' || skipped !== null,
+          ...(skipped ? { detail: skipped } : {}),
           host: this.o.host,
           port: s.port,
           sessions: s.sessions,
@@ -65,7 +69,7 @@ export class ConsoleService implements Service {
         },
       });
       if (s.state !== 'listening') this.#health.set('down', s.state);
-      else if (s.keyFileErrors.length > 0) this.#health.set('degraded', `${s.keyFileErrors.length} lines of ${this.o.authorizedKeysFile} skipped (first: line ${s.keyFileErrors[0]!.line}: ${s.keyFileErrors[0]!.message})`);
+      else if (skipped) this.#health.set('degraded', skipped);
       else this.#health.set('ok');
     });
     if (await exists(demo)) {
@@ -80,7 +84,7 @@ export class ConsoleService implements Service {
     this.#sub = undefined;
     this.#server = undefined;
     this.#health.set('down', 'stopped');
-    this.o.entities.set({ id: 'console:ssh', kind: 'console', name: 'SSH console', state: 'stopped', attributes: { host: this.o.host, port: null, sessions: 0 } });
+    this.o.entities.set({ id: 'console:ssh', kind: 'console', name: 'SSH console', state: 'stopped', attributes: { attention: true, host: this.o.host, port: null, sessions: 0 } });
   }
 }
 

@@ -1,5 +1,6 @@
 import { inspect, types } from 'node:util';
 import vm from 'node:vm';
+import { ScopeGuard } from './scope-guard.js';
 
 export type EvalOutcome =
   | { kind: 'value'; value: unknown }
@@ -34,6 +35,13 @@ let foreignRejection: (reason: unknown) => void = (reason) => {
  */
 export function onForeignRejection(fn: (reason: unknown) => void): void {
   foreignRejection = fn;
+}
+
+let callbackError: (where: string, err: unknown) => void = () => undefined;
+
+/** Who counts a console callback (timer, listener, subscriber) that threw; the throw itself is printed to its session. */
+export function onConsoleCallbackError(fn: (where: string, err: unknown) => void): void {
+  callbackError = fn;
 }
 
 function installRejectionHook(): void {
@@ -80,6 +88,7 @@ export class Evaluator {
   readonly #promiseProto: object;
   #disposed = false;
   #cancel: (() => void) | undefined;
+  readonly #scopeGuard = new ScopeGuard((where, fn) => this.#call(where, fn));
 
   constructor(private readonly opts: EvaluatorOptions) {
     const sandbox: Record<string, unknown> = {};
@@ -92,17 +101,17 @@ export class Evaluator {
     const print = (...args: unknown[]) => this.opts.print(args.map((a) => (typeof a === 'string' ? a : this.inspect(a))).join(' '));
     c.console = { log: print, info: print, warn: print, error: print, debug: print, dir: (v: unknown) => print(v) };
     c.inspect = (v: unknown, o?: object) => inspect(v, o);
-    c.scope = opts.scope;
+    c.scope = this.#scopeGuard.wrap(opts.scope);
     c.setTimeout = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
       const t = setTimeout(() => {
         this.#timers.delete(t);
-        this.#guarded(fn, args);
+        this.#timer(fn, args);
       }, ms);
       this.#timers.add(t);
       return t;
     };
     c.setInterval = (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-      const t = setInterval(() => this.#guarded(fn, args), ms);
+      const t = setInterval(() => this.#timer(fn, args), ms);
       this.#timers.add(t);
       return t;
     };
@@ -113,7 +122,7 @@ export class Evaluator {
     c.setImmediate = (fn: (...a: unknown[]) => void, ...args: unknown[]) => {
       const t = setImmediate(() => {
         this.#immediates.delete(t);
-        this.#guarded(fn, args);
+        this.#timer(fn, args);
       });
       this.#immediates.add(t);
       return t;
@@ -195,6 +204,7 @@ export class Evaluator {
     for (const t of this.#immediates) clearImmediate(t);
     this.#timers.clear();
     this.#immediates.clear();
+    this.#scopeGuard.close();
     live.delete(this.#promiseProto);
     removeRejectionHook();
   }
@@ -216,13 +226,28 @@ export class Evaluator {
     (this.context as Record<string, unknown>)._ = v;
   }
 
-  #guarded(fn: (...a: unknown[]) => void, args: unknown[]): void {
-    if (this.#disposed || typeof fn !== 'function') return;
-    (this.context as Record<string, unknown>).__purserCallback = () => fn(...args);
+  #timer(fn: (...a: unknown[]) => void, args: unknown[]): void {
+    if (typeof fn === 'function') this.#call('timer callback', () => fn(...args));
+  }
+
+  /**
+   * Runs a callback of the technician's (a timer, a listener, a subscriber)
+   * under the time limit; what it throws is printed to the session and
+   * counted, never thrown into whoever called it (the controller).
+   */
+  #call(where: string, fn: () => unknown): unknown {
+    if (this.#disposed) return undefined;
+    (this.context as Record<string, unknown>).__purserCallback = fn;
     try {
-      this.#runCallback.runInContext(this.context, { timeout: this.opts.timeoutMs, displayErrors: false });
+      return this.#runCallback.runInContext(this.context, { timeout: this.opts.timeoutMs, displayErrors: false });
     } catch (e) {
-      this.printError('timer callback threw', e);
+      this.printError(`${where} threw`, e);
+      try {
+        callbackError(where, e);
+      } catch {
+        /* counting must not turn into a crash */
+      }
+      return undefined;
     }
   }
 
@@ -231,7 +256,7 @@ export class Evaluator {
     const c = this.context as Record<string, unknown>;
     for (const key of Object.keys(this.opts.scope)) {
       if (Object.prototype.hasOwnProperty.call(c, key)) continue;
-      Object.defineProperty(c, key, { get: () => this.opts.scope[key], enumerable: true, configurable: true });
+      Object.defineProperty(c, key, { get: () => this.#scopeGuard.wrap(this.opts.scope[key]), enumerable: true, configurable: true });
     }
   }
 

@@ -6,6 +6,7 @@ import { auditToBus } from './audit-sink.js';
 import { cabinCommands } from './cabin-commands.js';
 import { checkTunnel, consoleSection, tunnelSection } from './config.js';
 import { ConsoleService } from './console-service.js';
+import { containErrors } from './contained-errors.js';
 import { onForeignRejection } from './evaluator.js';
 import { CONSOLE_EVENTS } from './events.js';
 import { tunnelRoutes } from './routes.js';
@@ -36,6 +37,8 @@ export function consoleFeature(): Feature {
       const log = ctx.log.child({ service: 'console' });
       // An open REPL installs an unhandledRejection hook; a rejection that is not the console's is logged, never a crash.
       onForeignRejection((reason) => ctx.log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection (outside the console)'));
+      // A subscriber's or a console callback's throw is logged and counted, not a crash (contained-errors.ts).
+      containErrors(ctx.metrics.registry, log);
       const audit = auditToBus(ctx.bus, log);
       const flag = new ManualGroundFlag();
       const gate = tunnelGate(() => ctx.find('groundGate'), flag);

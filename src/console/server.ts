@@ -9,7 +9,7 @@ import { loadOrCreateKeyPair } from './key-files.js';
 import { KeyStore } from './key-store.js';
 import { ConsoleSession } from './session.js';
 import { DEFAULT_THROTTLE, FailureThrottle, type ThrottlePolicy } from './throttle.js';
-import type { AuditEntry, AuditSink, CommandTable, ConsoleUser, Role, RoleResolver } from './types.js';
+import { DEFAULT_EVAL_TIMEOUT_MS, type AuditEntry, type AuditSink, type CommandTable, type ConsoleUser, type Role, type RoleResolver } from './types.js';
 import { bindFailure } from '../core/start-failure.js';
 
 export interface ConsoleServerOptions {
@@ -34,7 +34,7 @@ export interface ConsoleServerOptions {
   loginTimeoutMs?: number;
   /** Unauthenticated connections at once (default 8): a flood cannot starve real logins of memory. */
   maxPending?: number;
-  /** Time limit for one synchronous evaluation (default 2000 ms). */
+  /** Time limit for one synchronous evaluation (default DEFAULT_EVAL_TIMEOUT_MS, 250 ms). */
   evalTimeoutMs?: number;
   throttle?: ThrottlePolicy;
   clock?: Clock;
@@ -233,7 +233,7 @@ export class ConsoleServer {
           user: u,
           commands: this.#o.commands,
           scope: this.#o.scope,
-          evalTimeoutMs: this.#o.evalTimeoutMs ?? 2000,
+          evalTimeoutMs: this.#o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS,
           historyDir: join(this.#o.stateDir, 'history'),
           touch,
           audit: (e) => this.#audit({ ...e, address, session: id, ...who(u) }),

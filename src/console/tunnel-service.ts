@@ -118,7 +118,8 @@ export class TunnelService implements Service {
       kind: 'tunnel',
       name: 'Remote support tunnel',
       state: e.state,
-      attributes: { ...e.attributes, publicKey: this.#tunnel?.publicKey ?? null },
+      // Waiting for the ground is normal in the air; only retrying after a failure (or stopped while enabled) needs someone.
+      attributes: { ...e.attributes, attention: e.state === 'backoff' || e.state === 'disabled', publicKey: this.#tunnel?.publicKey ?? null },
     });
     if (e.state === 'up' || e.state === 'waiting-for-ground') this.#health.set('ok', e.state === 'up' ? undefined : e.attributes.lastError ?? undefined);
     else if (e.state === 'disabled') this.#health.set('down', 'stopped');

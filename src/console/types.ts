@@ -2,6 +2,13 @@ import type { Role } from './authorized-keys.js';
 
 export type { Role };
 
+/**
+ * How long one console evaluation may hold the event loop by default. Short:
+ * polls wait behind a spin that long, so a technician's runaway loop must not
+ * freeze the cabin for seconds (250 ms is a quarter of a seat's poll interval).
+ */
+export const DEFAULT_EVAL_TIMEOUT_MS = 250;
+
 /** Who is at the console, after public-key authentication. */
 export interface ConsoleUser {
   /** The key's name from authorized_keys (`purser-name`, else its comment). */

@@ -15,6 +15,12 @@ export interface Entity {
   state: string;
   /** A name to show; the id when absent. */
   name?: string;
+  /**
+   * Free-form, but two are read generically: `attention` (boolean), set by
+   * the publisher, says whether this state needs someone (the panel's Systems
+   * view trusts it over its own list of calm states); `detail`, `reason` or
+   * `lastError` (string) is shown as the why.
+   */
   attributes: Record<string, unknown>;
   /** Wall ms when `state` last changed. */
   changedAt: number;

@@ -21,7 +21,7 @@ describe('console and tunnel config sections', () => {
     const { config } = validate({});
     assert.deepEqual(
       { ...config.console },
-      { enabled: true, host: '127.0.0.1', port: 2222, demoKey: true, maxSessions: 4, idleTimeoutMs: 900_000, evalTimeoutMs: 2000 },
+      { enabled: true, host: '127.0.0.1', port: 2222, demoKey: true, maxSessions: 4, idleTimeoutMs: 900_000, evalTimeoutMs: 250 },
     );
     assert.equal(config.tunnel.enabled, false);
   });

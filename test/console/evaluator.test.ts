@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { Subject } from 'rxjs';
 import { Evaluator } from '../../src/console/evaluator.js';
 import { ConsoleSession } from '../../src/console/session.js';
 import { testCommands } from './helpers.js';
@@ -18,6 +19,45 @@ function evaluator(scope: Record<string, unknown> = {}) {
 }
 
 describe('console evaluator', () => {
+  it("guards the callbacks a technician hands to scope objects: a throw is printed, never thrown into the emitter's caller; detached when the session ends", async () => {
+    class Registry {
+      readonly #seats = new Map([['12A', { status: 'online' }]]);
+      get(id: string) {
+        return this.#seats.get(id);
+      }
+    }
+    const emitter = new EventEmitter();
+    const bus = new Subject<string>();
+    const scope: Record<string, unknown> = { emitter, bus: { events$: bus.asObservable() }, registry: new Registry(), seats: new Map([['1A', 1]]) };
+    const { ev, printed } = evaluator(scope);
+    // Methods still reach private fields and Map internals through the scope.
+    assert.deepEqual(await ev.evaluate("registry.get('12A').status + seats.get('1A')"), { kind: 'value', value: 'online1' });
+    await ev.evaluate('globalThis.heard = []; emitter.on("poll", (n) => { heard.push(n); if (n === 2) throw new Error("listener bug") })');
+    await ev.evaluate('bus.events$.subscribe((e) => { throw new Error("subscriber bug " + e) })');
+    await ev.evaluate('emitter.once("spin", () => { while (true) {} })');
+    // The controller's side: emitting and publishing must not throw, whatever the technician's callbacks do.
+    assert.doesNotThrow(() => {
+      emitter.emit('poll', 1);
+      emitter.emit('poll', 2);
+      emitter.emit('poll', 3);
+      bus.next('seat.online');
+    });
+    const t0 = performance.now();
+    assert.doesNotThrow(() => emitter.emit('spin'));
+    assert.ok(performance.now() - t0 < 2000, 'a spinning listener is interrupted at the time limit');
+    assert.deepEqual(await ev.evaluate('heard.join()'), { kind: 'value', value: '1,2,3' });
+    assert.match(printed.join('\n'), /listener for poll threw: Error: listener bug/);
+    assert.match(printed.join('\n'), /subscriber threw: Error: subscriber bug seat\.online/);
+    assert.match(printed.join('\n'), /listener for spin threw: interrupted: ran longer than 300 ms/);
+    // off() with the technician's own function finds the guarded one.
+    await ev.evaluate('const f = () => heard.push("f"); emitter.on("x", f); emitter.off("x", f)');
+    assert.equal(emitter.listenerCount('x'), 0);
+    assert.equal(emitter.listenerCount('poll'), 1);
+    ev.dispose();
+    assert.equal(emitter.listenerCount('poll'), 0, 'what the session attached is detached with it');
+    assert.equal(bus.observed, false, 'and its subscriptions are unsubscribed');
+  });
+
   it('reads the scope live, keeps declarations, and awaits at top level', async () => {
     const scope: Record<string, unknown> = { cabin: { n: 1 } };
     const { ev } = evaluator(scope);

@@ -12,6 +12,7 @@ import { commandsFeature } from '../../src/commands/feature.js';
 import { consoleFeature } from '../../src/console/feature.js';
 import { loadOrCreateKeyPair } from '../../src/console/key-files.js';
 import type { CabinEvent } from '../../src/contract/events.js';
+import { entityDetail, needsAttention } from '../../src/panel/web/entity-look.js';
 import { randomPort, TEST_TOKEN } from '../helpers/commands.js';
 import { startTestController, TEST_SECRET, type TestController } from '../helpers/controller.js';
 import { pollBody, postPoll } from '../helpers/poll.js';
@@ -190,6 +191,38 @@ describe('the console in the live controller', () => {
     }
   });
 
+  it('a subscriber that throws, from the REPL or anywhere, is printed or logged and counted; the controller keeps answering polls', async () => {
+    const s = sshInteractive(as(tech));
+    try {
+      await s.waitFor(/purser\(technician\)> $/);
+      s.send('js\r');
+      await s.waitFor(/js> $/);
+      let mark = s.screen().length;
+      s.send('bus.events$.subscribe((e) => { if (e.type === "call.pressed") throw new Error("technician bug") }); 1\r');
+      await s.waitFor(/^1\r?$/m, 10_000, mark);
+      mark = s.screen().length;
+      assert.equal((await poll('1A', true)).status, 200);
+      await s.waitFor(/subscriber threw: Error: technician bug/, 10_000, mark);
+      // A subscriber elsewhere: RxJS caught it; left alone it would rethrow it on a timer, an uncaught exception (this test would fail).
+      const sub = tc.controller.ctx.bus.events$.subscribe((e) => {
+        if (e.type === 'call.released') throw new Error('a bug elsewhere');
+      });
+      assert.equal((await poll('1A', false)).status, 200);
+      sub.unsubscribe();
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await poll('1A')).status, 200, 'still answering');
+      const counted = await tc.controller.ctx.metrics.registry.getSingleMetricAsString('purser_contained_errors_total');
+      assert.match(counted, /purser_contained_errors_total\{source="console"\} 1$/m);
+      assert.match(counted, /purser_contained_errors_total\{source="rxjs"\} 1$/m);
+      s.send('.shell\r');
+      await s.waitFor(/purser\(technician\)> $/);
+      s.send('exit\r');
+      assert.equal(await s.closed, 0);
+    } finally {
+      s.child.kill('SIGKILL');
+    }
+  });
+
   it('junk bytes and half handshakes on the SSH port: the controller stays up and answers polls', async () => {
     const junk = (bytes: Buffer, keepOpenMs: number) =>
       new Promise<void>((resolve) => {
@@ -217,6 +250,10 @@ describe('the console in the live controller', () => {
     const entity = () => tc.controller.ctx.entities.get('tunnel:ground')!;
     assert.equal(entity().state, 'waiting-for-ground');
     assert.match(String(entity().attributes.lastError), /no flight-phase source/);
+    // On the panel's Systems view: a normal state, not "needs attention", with the gate's reason as its why.
+    assert.equal(needsAttention(entity()), false);
+    assert.match(entityDetail(entity()), /^gate closed: no flight-phase source/);
+    assert.equal(needsAttention(tc.controller.ctx.entities.get('console:ssh')!), false, 'a listening console is normal');
     const refused = await fetch(`${tc.url}/api/v1/tunnel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"onGround":true}' });
     assert.equal(refused.status, 401, 'setting the flag needs a technician');
     const bad = await api('/api/v1/tunnel', { onGround: 'yes' });
@@ -227,6 +264,7 @@ describe('the console in the live controller', () => {
     const end = Date.now() + 10_000;
     while (entity().state !== 'up' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     assert.equal(entity().state, 'up', JSON.stringify(entity()));
+    assert.equal(needsAttention(entity()), false);
     assert.equal(entity().attributes.remotePort, remotePort);
     const r = await ssh([...as(tech, remotePort), 'seats', '--zone', 'J']);
     assert.equal(r.code, 0, r.stderr);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { firstValueFrom, filter, timeout } from 'rxjs';
@@ -6,6 +7,23 @@ import { ReverseTunnel, type TunnelEntity, type TunnelOptions } from '../../src/
 import { loadOrCreateKeyPair } from '../../src/console/key-files.js';
 import { ssh, startConsole, sshKeygen, tempDir, type Harness } from './helpers.js';
 import { GroundSshd } from './sshd.js';
+
+/** A TCP relay to the ground host that, while `silent`, swallows every byte both ways and keeps the connections open: a link gone dead. */
+async function silentLink(to: number): Promise<{ port: number; silent: boolean; close(): void }> {
+  const socks = new Set<Socket>();
+  const link = { port: 0, silent: false, close: () => (server.close(), socks.forEach((s) => s.destroy())) };
+  const server = createServer((c) => {
+    const u = netConnect(to, '127.0.0.1');
+    socks.add(c).add(u);
+    const end = () => (c.destroy(), u.destroy(), socks.delete(c), socks.delete(u));
+    c.on('data', (d: Buffer) => void (link.silent || u.write(d)));
+    u.on('data', (d: Buffer) => void (link.silent || c.write(d)));
+    for (const s of [c, u]) s.on('close', end).on('error', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  link.port = (server.address() as AddressInfo).port;
+  return link;
+}
 
 const until = (t: ReverseTunnel, pred: (e: TunnelEntity) => boolean, ms = 15_000) =>
   firstValueFrom(t.state$.pipe(filter(pred), timeout(ms)));
@@ -123,6 +141,30 @@ describe('reverse tunnel through a real sshd', () => {
     await new Promise((r) => setTimeout(r, 600));
     assert.equal(t.value.state, 'backoff', 'no new handshake within the backoff');
     await t.stop();
+  });
+
+  it('declares a ground host that goes silent (without closing) down within keepalive time, and comes back when it speaks again', async () => {
+    const link = await silentLink(sshd.port);
+    try {
+      const t = tunnel({ port: link.port, keepaliveIntervalMs: 300, keepaliveCountMax: 2, readyTimeoutMs: 1500, backoff: { initialMs: 100, maxMs: 300 } });
+      await t.start();
+      await until(t, (e) => e.state === 'up');
+      link.silent = true;
+      const t0 = performance.now();
+      const down = await until(t, (e) => e.state === 'backoff', 8000);
+      const took = performance.now() - t0;
+      // 300 ms x (2 missed + the one that notices), plus a loaded machine's margin; the TCP connection itself never closed.
+      assert.ok(took < 300 * 3 + 1500, `declared down after ${Math.round(took)} ms`);
+      assert.match(down.attributes.lastError ?? '', /keepalive/i);
+      await new Promise((r) => setTimeout(r, 600));
+      assert.notEqual(t.value.state, 'up', 'not up while the link stays silent');
+      link.silent = false;
+      const back = await until(t, (e) => e.state === 'up', 10_000);
+      assert.equal(back.attributes.connects, 2);
+      await t.stop();
+    } finally {
+      link.close();
+    }
   });
 
   it('refuses a ground host whose key is not the pinned one, with a clear reason', async () => {

@@ -1,22 +1,10 @@
 import { Dialog } from './dialog.js';
+import { entityDetail, needsAttention } from './entity-look.js';
 import { ago } from './time.js';
 import type { Entity } from './wire.js';
 
-/** States that need nobody's attention; anything else is shown as a problem. */
-const CALM = new Set(['ok', 'on-air', 'idle', 'on', 'up', 'ready', 'completed', 'done', 'gate', 'playing', 'standby']);
-
-export function needsAttention(e: Entity): boolean {
-  return !CALM.has(e.state);
-}
-
 /** Kind names as a person reads them; a kind not listed shows as it is called. */
-const KIND_NAMES: Record<string, string> = { service: 'Services', channel: 'Channels', pa: 'PA', rollout: 'Firmware rollouts', drive: 'Content drives', 'serial-port': 'Serial ports', monitor: 'Overhead monitors', tunnel: 'Remote support' };
-
-function details(e: Entity): string {
-  const a = e.attributes;
-  const detail = typeof a.detail === 'string' ? a.detail : typeof a.reason === 'string' ? a.reason : '';
-  return detail;
-}
+const KIND_NAMES: Record<string, string> = { service: 'Services', channel: 'Channels', pa: 'PA', rollout: 'Firmware rollouts', drive: 'Content drives', 'serial-port': 'Serial ports', monitor: 'Overhead monitors', tunnel: 'Remote support', console: 'SSH console' };
 
 /** The top bar's entry to every entity: how many need attention. */
 export function SystemsButton({ entities, onOpen }: { entities: ReadonlyMap<string, Entity>; onOpen: () => void }) {
@@ -49,7 +37,7 @@ export function SystemsDialog({ entities, now, onClose }: { entities: ReadonlyMa
               <li key={e.id} class={needsAttention(e) ? 'bad' : 'calm'} data-entity={e.id}>
                 <span class="entity-name">{e.name ?? e.id}</span>
                 <span class="entity-state">{e.state}</span>
-                <span class="entity-detail">{details(e)}</span>
+                <span class="entity-detail">{entityDetail(e)}</span>
                 <small>{ago(e.changedAt, now)}</small>
               </li>
             ))}
