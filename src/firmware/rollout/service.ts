@@ -5,6 +5,7 @@ import { DomainError } from '../../contract/errors.js';
 import type { ControllerContext } from '../../contract/feature.js';
 import type { CommandService } from '../../commands/command-service.js';
 import { HealthCell, type Service } from '../../core/service.js';
+import type { WhileRunning } from '../../core/while-running.js';
 import { control, type ControlAction } from './control.js';
 import { afterRestart, decide, type RolloutEvent } from './decide.js';
 import { IN_FLIGHT, type Decision, type Effect, type Now, type Rollout, type SeatView } from './model.js';
@@ -17,8 +18,8 @@ import { summarize } from './view.js';
 
 export interface RolloutDeps {
   commands: CommandService;
-  /** Undefined while the firmware service is not running. */
-  catalog: () => FirmwareCatalog | undefined;
+  /** The catalog while the firmware service runs (src/core/while-running.ts). */
+  firmware: Pick<WhileRunning<{ catalog: FirmwareCatalog }>, 'get' | 'peek'>;
   /** The URL seats fetch an image from; undefined while TFTP is not serving. */
   imageUrl: (model: string, version: string) => string | undefined;
   tickMs?: number;
@@ -86,8 +87,7 @@ export class RolloutService implements Service {
     }
     const onGround = groundGate ? true : req.onGround;
     const forced = groundGate ? false : req.force;
-    const catalog = this.deps.catalog();
-    if (!catalog) throw new DomainError('unavailable', 'FIRMWARE_UNAVAILABLE', 'the firmware catalog is not running; see GET /api/v1/health');
+    const { catalog } = this.deps.firmware.get();
     const image = catalog.get(req.model, req.version);
     if (!image) throw new DomainError('not-found', 'UNKNOWN_IMAGE', `no image ${req.model} ${req.version} in the catalog: import it first`, 'version');
     if (image.state !== 'ready') throw new DomainError('conflict', 'IMAGE_QUARANTINED', `${req.model} ${req.version} is quarantined (${image.reason ?? 'no reason recorded'}): re-import it`, 'version');
@@ -159,7 +159,7 @@ export class RolloutService implements Service {
 
   /** Why seats cannot be told now (hold), or why this rollout cannot go on at all (halt). */
   #conditions(r: Rollout): { hold?: string; halt?: string } {
-    const catalog = this.deps.catalog();
+    const catalog = this.deps.firmware.peek()?.catalog;
     if (!catalog) return { hold: 'the firmware catalog is not running' };
     const image = catalog.get(r.image.model, r.image.version);
     if (image?.state !== 'ready') return { halt: `${r.image.model} ${r.image.version} can no longer be served: ${image ? `quarantined (${image.reason})` : 'gone from the catalog'}` };
