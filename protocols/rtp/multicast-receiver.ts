@@ -5,9 +5,6 @@ import { Subject, type Observable } from 'rxjs';
 import { decodeAudioPacket, type AudioPacketError, type AudioPacketResult } from './audio.js';
 import { SourceStatsTable, type SourceStatsSnapshot } from './stats.js';
 
-/** A logger that already limits its own rate (the application passes its RateLimitedLog). */
-export type WarnLog = Pick<LogSink, 'warn'>;
-
 export interface RtpAudioDatagram {
   /** The configured name of what this group carries, e.g. "cabin". */
   source: string;
@@ -24,7 +21,8 @@ export interface RtpReceiverOptions {
   /** The local interface address to join the group on. */
   interfaceAddress: string;
   l16PayloadTypes: ReadonlySet<number>;
-  log: WarnLog;
+  /** Bad datagrams are warned through it: pass one that limits its own rate (the application's RateLimitedLog). */
+  log: Pick<LogSink, 'warn'>;
   now?: () => number;
 }
 

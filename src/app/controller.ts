@@ -190,8 +190,9 @@ export class Controller {
     const metrics = new Metrics();
     const capabilities = new CapabilityTable();
     let current = 'core';
+    // Features and routes see the port the starting listener holds (the real one when config says 0): a seat URL is known in setup.
     const ctx: ControllerContext = (this.#ctx = {
-      config,
+      config: { ...config, http: { ...config.http, port: this.#early.port } },
       layout,
       log,
       db,
@@ -258,10 +259,9 @@ export class Controller {
       this.#done(f.name);
     }
     current = 'http';
-    // The real server listens on the port the starting one holds (the same one when config says 0).
+    // The real server listens on the port the starting one holds (ctx.config.http.port).
     const early = this.#early!;
-    const httpCtx = { ...ctx, config: { ...config, http: { ...config.http, port: early.port } } };
-    const http = (this.#http = new HttpService(httpCtx, routes));
+    const http = (this.#http = new HttpService(ctx, routes));
     this.#watch(http);
     this.#services.push(http);
     const httpAt = performance.now();

@@ -1,16 +1,27 @@
 import { isIP } from 'node:net';
 import { isAbsolute } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * One entry of `channels:` as the config schema reads it. Plain strings: what
+ * each must be (a VLM-safe unique id, an absolute path, a free multicast group)
+ * is checked by validateChannels, which names the entry and says why.
+ */
+export const channelEntrySchema = Type.Object(
+  {
+    /** The VLM media name too: letters, digits, `-`, `_`. */
+    id: Type.String(),
+    name: Type.String(),
+    /** Absolute path of the video file. */
+    source: Type.String(),
+    /** `239.255.30.N:5000`. */
+    group: Type.String(),
+  },
+  { additionalProperties: false },
+);
 
 /** One broadcast channel (or the safety video): a file VLC streams in a loop to a multicast group. */
-export interface ChannelConfig {
-  /** The VLM media name too: letters, digits, `-`, `_`. */
-  id: string;
-  name: string;
-  /** Absolute path of the video file. */
-  source: string;
-  /** `239.255.30.N:5000`. */
-  group: string;
-}
+export type ChannelConfig = Static<typeof channelEntrySchema>;
 
 export interface ConfigError {
   /** Where, e.g. `channels[2].group`. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConfigProblem, PurserConfig } from '../contract/config.js';
 import { Ipv4, Section } from '../config/formats.js';
-import { validateChannels, type ChannelConfig } from './channel-config.js';
+import { channelEntrySchema, validateChannels, type ChannelConfig } from './channel-config.js';
 
 /** `vlc:`: the one supervised VLC that streams every channel (docs/channels.md). */
 export const vlcSection = Section({
@@ -19,19 +19,13 @@ export const vlcSection = Section({
   path: Type.String({ minLength: 1, default: 'cvlc' }),
 });
 
-const entry = {
-  id: Type.String(),
-  name: Type.String(),
-  source: Type.String(),
-  group: Type.String(),
-};
-
 /** `channels:`: the broadcast channels. Absent: the demo's two generated channels. */
-export const channelsSection = Type.Optional(Type.Array(Type.Object(entry, { additionalProperties: false }), { maxItems: 64 }));
+export const channelsSection = Type.Optional(Type.Array(channelEntrySchema, { maxItems: 64 }));
 
-/** `safety:`: the safety video, a broadcast played on demand. Absent: the demo's generated clip. */
+/** `safety:`: the safety video, a broadcast played on demand; its id and name have defaults. Absent: the demo's generated clip. */
+const entry = channelEntrySchema.properties;
 export const safetySection = Type.Optional(
-  Type.Object({ source: Type.String(), group: Type.String(), name: Type.Optional(Type.String()), id: Type.Optional(Type.String()) }, { additionalProperties: false }),
+  Type.Object({ source: entry.source, group: entry.group, name: Type.Optional(entry.name), id: Type.Optional(entry.id) }, { additionalProperties: false }),
 );
 
 export type VlcConfig = Static<typeof vlcSection>;

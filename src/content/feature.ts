@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { NEVER, throwError, type Observable } from 'rxjs';
 import type { DeviceEvent } from '../../hardware/usb/block-event.js';
 import { Mounter } from '../../hardware/usb/mounter.js';
@@ -164,14 +163,9 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       });
       const entities = new ThrottledEntities((u) => ctx.entities.set(u));
 
-      // Base URL for content.sync: the configured one, else the address the HTTP server listens on.
-      let app: FastifyInstance | undefined;
-      const baseUrl = (): string => {
-        if (config.advertiseUrl) return config.advertiseUrl.replace(/\/$/, '');
-        const addr = app?.server.address();
-        if (addr && typeof addr === 'object') return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
-        return `http://${ctx.config.http.host}:${ctx.config.http.port}`;
-      };
+      // Base URL for content.sync: the configured one, else where seats reach us (plain HTTP on http.port, TLS or not; the port the controller holds).
+      const { host, port } = ctx.config.http;
+      const base = config.advertiseUrl ? config.advertiseUrl.replace(/\/$/, '') : `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
       const resync = new ContentResync({
         policy: { graceMs: config.resyncGraceMs, seatIntervalMs: config.resyncSeatIntervalMs, maxSeatIntervalMs: 3_600_000, seatsPerPlan: config.resyncSeatsPerSecond },
@@ -179,14 +173,14 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
         registry: ctx.registry,
         bus: ctx.bus,
         log,
-        catalogUrl: () => `${baseUrl()}${CATALOG_PATH}`,
+        catalogUrl: () => `${base}${CATALOG_PATH}`,
       });
       resync.planner.setCurrent(library.currentVersion ?? null);
 
       let lastSync: ContentStatus['lastSync'] = null;
       const publishSync = (cat: ContentCatalog) => {
         const at = Date.now();
-        const url = `${baseUrl()}${CATALOG_PATH}`;
+        const url = `${base}${CATALOG_PATH}`;
         resync.planner.setCurrent(cat.catalogVersion);
         try {
           const st = commands.issue({ target: { all: true }, cmd: 'content.sync', args: { catalogVersion: cat.catalogVersion, url } }, { issuer: 'content' });
@@ -329,10 +323,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       return {
         services: [service],
         routes: [
-          async (a, c) => {
-            app = a;
-            await contentSeatRoutes(library, { windowMs: config.authWindowMs })(a, c);
-          },
+          contentSeatRoutes(library, { windowMs: config.authWindowMs }),
           async (a) => {
             a.get('/api/v1/content', async () => content.status());
           },

@@ -1,4 +1,5 @@
 import { RateLimitedWarn } from '../../core/rate-limited-warn.js';
+import type { LogSink } from '../../core/log.js';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -14,7 +15,7 @@ export function createLogger(level = process.env.PURSER_LOG_LEVEL ?? (process.en
 /** Logs at most `perWindow` times per `windowMs` for one key; counts the rest. Bad input must not flood logs. */
 export class RateLimitedLog extends RateLimitedWarn {
   /** A `{warn(obj, msg)}` for protocol code (which cannot import this), rate-limited under one key. */
-  keyed(key: string): { warn(obj: object, msg: string): void } {
+  keyed(key: string): Pick<LogSink, 'warn'> {
     return { warn: (obj, msg) => this.warn(key, obj, msg) };
   }
 }

@@ -29,7 +29,7 @@ export function firmwareFeature(): Feature {
       const tftp = ctx.config.tftp.enabled ? new TftpService(ctx, firmware) : undefined;
       const rollouts = new RolloutService(ctx, {
         commands: ctx.need('commands'),
-        catalog: () => firmware.catalog,
+        firmware: firmware.running,
         imageUrl: (model, version) => tftp?.imageUrl(model, version),
       });
       return {

@@ -6,6 +6,7 @@ import { FirmwareKeys } from '../../firmware/keys.js';
 import type { ControllerContext } from '../contract/feature.js';
 import type { PurserConfig } from '../contract/config.js';
 import { HealthCell, type Service } from '../core/service.js';
+import { WhileRunning } from '../core/while-running.js';
 import { workerExecArgv } from '../core/worker-thread.js';
 
 /** Where uploads wait while they are imported; never served. */
@@ -26,8 +27,8 @@ export class FirmwareService implements Service {
   readonly health$ = this.#health.health$;
   readonly root: string;
   readonly incomingDir: string;
-  #catalog: FirmwareCatalog | undefined;
-  #keys: FirmwareKeys | undefined;
+  /** The catalog and its keys while the service runs; FIRMWARE_UNAVAILABLE (503) otherwise. */
+  readonly running = new WhileRunning<{ catalog: FirmwareCatalog; keys: FirmwareKeys }>('the firmware catalog', 'FIRMWARE_UNAVAILABLE');
   #pool: HashPool | undefined;
   #verifying: Promise<VerifyReport> | undefined;
   #timers: NodeJS.Timeout[] = [];
@@ -35,15 +36,6 @@ export class FirmwareService implements Service {
   constructor(private readonly ctx: ControllerContext) {
     this.root = firmwareRoot(ctx.config);
     this.incomingDir = join(ctx.config.stateDir, INCOMING_DIR);
-  }
-
-  /** Undefined until started: the routes answer 503 meanwhile. */
-  get catalog(): FirmwareCatalog | undefined {
-    return this.#catalog;
-  }
-
-  get keys(): FirmwareKeys | undefined {
-    return this.#keys;
   }
 
   async start(): Promise<void> {
@@ -55,8 +47,7 @@ export class FirmwareService implements Service {
     const repaired = plan.quarantineRows.length + plan.quarantineFiles.length + plan.removeTemp.length + plan.rewriteManifests.length;
     if (repaired > 0) log.warn({ ...plan }, 'firmware startup check repaired the catalog');
     await clearDir(this.incomingDir);
-    this.#keys = keys;
-    this.#catalog = catalog;
+    this.running.up({ catalog, keys });
     this.#health.set('ok');
     log.info({ images: catalog.list().length, keyId: keys.keyId, canSign: keys.canSign, root: this.root }, 'firmware catalog ready');
     this.#later(0, () => void this.verify());
@@ -66,8 +57,8 @@ export class FirmwareService implements Service {
 
   /** Rehashes every image (one run at a time; a second caller shares the run in progress). */
   verify(): Promise<VerifyReport> {
-    const catalog = this.#catalog;
-    if (!catalog) return Promise.reject(new Error('firmware catalog not started'));
+    const catalog = this.running.peek()?.catalog;
+    if (!catalog) return Promise.reject(this.running.notRunning());
     this.#verifying ??= catalog
       .verifyAll()
       .then((report) => {
@@ -84,7 +75,7 @@ export class FirmwareService implements Service {
   async stop(): Promise<void> {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers = [];
-    this.#catalog = undefined;
+    this.running.down();
     // A verify in progress reports its images as unchecked when the pool closes: nothing is quarantined for it.
     await this.#pool?.close();
     this.#pool = undefined;

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { FirmwareError } from '../../firmware/errors.js';
 import type { ControllerContext } from '../contract/feature.js';
 import { requireRole } from '../http/auth.js';
-import { ApiError } from '../http/errors.js';
 import type { FirmwareService } from './firmware-service.js';
 import { firmwareApiError, importUpload } from './upload.js';
 import { continueIfExpected, deferContinue, lingerThenClose } from './early-refusal.js';
@@ -27,13 +26,8 @@ export const FIRMWARE_KEY_PATH = '/seat/v1/firmware-key';
  */
 export function firmwareRoutes(f: FirmwareService, tftpBase: () => string | undefined) {
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
-    const running = () => {
-      // The catalog is down while its (supervised) service is failing and being restarted.
-      const catalog = f.catalog;
-      const keys = f.keys;
-      if (!catalog || !keys) throw new ApiError(503, 'FIRMWARE_UNAVAILABLE', 'the firmware catalog is not running; see GET /api/v1/health');
-      return { f, catalog, keys };
-    };
+    // Down while its (supervised) service is failing and being restarted: 503 FIRMWARE_UNAVAILABLE meanwhile.
+    const running = () => f.running.get();
 
     // Images are streamed to disk as they arrive, never buffered (this parser is for these routes only).
     app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
@@ -68,7 +62,7 @@ export function firmwareRoutes(f: FirmwareService, tftpBase: () => string | unde
         },
       },
       async (req, reply) => {
-        const { f, catalog } = running();
+        const { catalog } = running();
         const { model, version, signature } = req.upload!;
         try {
           const image = await importUpload(req.body as Readable, f.incomingDir, catalog, { model, version, maxBytes: ctx.config.firmware.maxImageBytes, ...(signature ? { signature } : {}) });
@@ -81,7 +75,6 @@ export function firmwareRoutes(f: FirmwareService, tftpBase: () => string | unde
     );
 
     app.post('/api/v1/firmware/verify', { onRequest: requireRole(ctx, 'technician') }, async () => {
-      const { f } = running();
       return { report: await f.verify() };
     });
   };

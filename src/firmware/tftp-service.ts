@@ -58,7 +58,7 @@ export class TftpService implements Service {
     const log = this.ctx.log.child({ service: 'tftp' });
     const thread = new TftpThread(
       { root: this.firmware.root, host, port, maxTransfers, busyPollUs },
-      (path) => this.firmware.catalog?.resolveForServing(path) ?? null,
+      (path) => this.firmware.running.peek()?.catalog.resolveForServing(path) ?? null,
       log,
       (why) => this.#died(why),
     );

@@ -1,6 +1,7 @@
 import { BehaviorSubject, EMPTY, Subject, filter, map, merge, type Observable, type Subscription, asyncScheduler } from 'rxjs';
 import { DEFAULT_L16_PAYLOAD_TYPES } from '../../protocols/rtp/audio.js';
-import { RtpMulticastReceiver, type RtpAudioDatagram, type RtpReceiverCounters, type WarnLog } from '../../protocols/rtp/multicast-receiver.js';
+import { RtpMulticastReceiver, type RtpAudioDatagram, type RtpReceiverCounters } from '../../protocols/rtp/multicast-receiver.js';
+import type { LogSink } from '../../core/log.js';
 import { HealthCell, type Health, type Service } from '../core/service.js';
 import { DEFAULT_DETECTOR_CONFIG, PA_SOURCES, type DetectorConfig, type DetectorEvent, type DetectorState, type PaFaultCode, type PaSource } from './detector.js';
 import { runDetector, type Clock, type TimedStep } from './run-detector.js';
@@ -19,7 +20,7 @@ export interface PaServiceOptions {
   /** PA keyline inputs, where the hardware has them. */
   keyline$?: Observable<{ source: PaSource; on: boolean }>;
   /** Rate-limited: bad datagrams are logged through it. */
-  log: WarnLog;
+  log: Pick<LogSink, 'warn'>;
   clock?: Clock;
 }
 

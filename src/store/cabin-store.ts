@@ -17,8 +17,10 @@ export interface LruHistoryRow {
   at: number;
 }
 
-/** How many events history keeps; older ones are pruned at flush. */
+/** How many events history keeps; older ones are pruned every PRUNE_EVERY_TRANSACTIONS flushes. */
 export const EVENT_HISTORY_LIMIT = 200_000;
+/** About once a minute at one flush a second: between prunes the history may hold that many flushes' events more. */
+export const PRUNE_EVERY_TRANSACTIONS = 60;
 
 /** What the store has written since it was opened (for metrics and tests). */
 export interface StoreWriteCounts {
@@ -45,7 +47,14 @@ export class CabinStore {
   readonly #pendingSeats = new Map<string, SeatSnapshot>();
   readonly #written: StoreWriteCounts = { transactions: 0, seatRows: 0, eventRows: 0 };
 
-  constructor(private readonly db: Db) {
+  readonly #prune;
+
+  constructor(
+    private readonly db: Db,
+    /** Events history keeps (tests make it small). */
+    private readonly historyLimit = EVENT_HISTORY_LIMIT,
+  ) {
+    this.#prune = db.prepare('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?');
     this.#upsertSeat = db.prepare('INSERT INTO seats (seat, state, updated_at) VALUES (?, ?, ?) ON CONFLICT(seat) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at');
     this.#insertEvent = db.prepare('INSERT INTO events (at, seat, type, data) VALUES (?, ?, ?, ?)');
     this.#upsertLru = db.prepare(
@@ -119,7 +128,7 @@ export class CabinStore {
         this.#insertEvent.run(at, seat, type, JSON.stringify(data));
         this.#applyInventory(ev);
       }
-      if (++this.#written.transactions % 60 === 0) this.#prune();
+      if (++this.#written.transactions % PRUNE_EVERY_TRANSACTIONS === 0) this.#prune.run(this.historyLimit);
     })();
     this.#written.seatRows += seats.length;
     this.#written.eventRows += events.length;
@@ -135,10 +144,6 @@ export class CabinStore {
     } else if (ev.type === 'lru.firmware') {
       this.#lruFirmware.run(ev.to, ev.at, ev.serial);
     }
-  }
-
-  #prune(): void {
-    this.db.prepare('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?').run(EVENT_HISTORY_LIMIT);
   }
 
   loadSnapshots(): SeatSnapshot[] {

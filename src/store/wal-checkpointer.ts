@@ -82,7 +82,8 @@ export class WalCheckpointer {
     this.db.pragma('wal_autocheckpoint = 0');
     const run = () => void this.checkpoint().catch(() => undefined);
     this.#timer = setInterval(() => {
-      if (this.#changes() - this.#changesAtLast >= this.#minChanges) run();
+      // Not while one runs: a slow worker would otherwise have a queue of them, each found due before the first reset the count.
+      if (!this.#running && this.#changes() - this.#changesAtLast >= this.#minChanges) run();
     }, this.#intervalMs);
     this.#timer.unref();
     run();

@@ -24,13 +24,15 @@ describe('import directions (docs/architecture.md)', () => {
     assert.match(r.out, /no dependency violations/);
   });
 
-  it('a wrong arrow fails: a protocol importing src/, a feature importing another feature or the composition root', () => {
+  it('a wrong arrow fails: a protocol importing src/, a feature (even a new one) importing another feature or the composition root', () => {
     // Planted in scratch folders of their rooms, removed whatever happens.
     const planted = [
       [join(ROOT, 'protocols/zz-arch-test/bad.ts'), "import '../../src/core/log.js';\n"],
       [join(ROOT, 'src/pa/zz-arch-test/bad.ts'), "import { CommandService } from '../../commands/command-service.js';\nvoid CommandService;\n"],
       [join(ROOT, 'src/commands/zz-arch-test/bad.ts'), "import { Controller } from '../../app/controller.js';\nvoid Controller;\n"],
       [join(ROOT, 'hardware/zz-arch-test/bad.ts'), "import '../../protocols/arinc429/word.js';\n"],
+      // A feature folder the rules have never heard of: found by its feature.ts.
+      [join(ROOT, 'src/zz-arch-feature/feature.ts'), "import { CommandService } from '../commands/command-service.js';\nvoid CommandService;\n"],
     ] as const;
     try {
       for (const [file, text] of planted) {
@@ -42,6 +44,7 @@ describe('import directions (docs/architecture.md)', () => {
       for (const rule of ['lower-rooms-never-import-src', 'features-meet-through-capabilities', 'only-the-root-imports-app', 'hardware-and-protocols-apart']) {
         assert.match(r.out, new RegExp(`error ${rule}`), `${rule} is reported:\n${r.out}`);
       }
+      assert.match(r.out, /error features-meet-through-capabilities: src\/zz-arch-feature\/feature\.ts → src\/commands\//, `a new feature folder is a feature:\n${r.out}`);
     } finally {
       for (const [file] of planted) rmSync(join(file, '..'), { recursive: true, force: true });
     }

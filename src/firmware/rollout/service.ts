@@ -1,10 +1,11 @@
 import { targetLayoutErrors, targets } from '../../../protocols/seat-command/target.js';
 import { formatFieldErrors } from '../../../protocols/seat-command/validate.js';
 import type { FirmwareCatalog } from '../../../firmware/catalog.js';
+import { DomainError } from '../../contract/errors.js';
 import type { ControllerContext } from '../../contract/feature.js';
 import type { CommandService } from '../../commands/command-service.js';
 import { HealthCell, type Service } from '../../core/service.js';
-import { ApiError } from '../../http/errors.js';
+import type { WhileRunning } from '../../core/while-running.js';
 import { control, type ControlAction } from './control.js';
 import { afterRestart, decide, type RolloutEvent } from './decide.js';
 import { IN_FLIGHT, type Decision, type Effect, type Now, type Rollout, type SeatView } from './model.js';
@@ -17,8 +18,8 @@ import { summarize } from './view.js';
 
 export interface RolloutDeps {
   commands: CommandService;
-  /** Undefined while the firmware service is not running. */
-  catalog: () => FirmwareCatalog | undefined;
+  /** The catalog while the firmware service runs (src/core/while-running.ts). */
+  firmware: Pick<WhileRunning<{ catalog: FirmwareCatalog }>, 'get' | 'peek'>;
   /** The URL seats fetch an image from; undefined while TFTP is not serving. */
   imageUrl: (model: string, version: string) => string | undefined;
   tickMs?: number;
@@ -72,27 +73,26 @@ export class RolloutService implements Service {
     this.#health.set('down', 'stopped');
   }
 
-  /** Plans, commits and starts a rollout; ApiError for anything that stops it. */
+  /** Plans, commits and starts a rollout; a DomainError (its HTTP status from STATUS_OF) for anything that stops it. */
   create(req: RolloutRequest, by: string): Rollout {
     const { layout } = this.ctx;
     const layoutErrors = targetLayoutErrors(req.target, { isSeat: (s) => layout.byId.has(s), isZone: (z) => layout.zones.includes(z) });
-    if (layoutErrors.length > 0) throw new ApiError(400, 'INVALID_TARGET', formatFieldErrors(layoutErrors), layoutErrors[0]!.field);
+    if (layoutErrors.length > 0) throw new DomainError('invalid', 'INVALID_TARGET', formatFieldErrors(layoutErrors), layoutErrors[0]!.field);
     // With avionics, the flight phase decides and the request's onGround/force are not asked: a claim cannot beat the evidence.
     const groundGate = this.ctx.find('groundGate');
     const decision = groundGate?.check('rollout');
-    if (decision && !decision.allowed) throw new ApiError(409, 'IN_FLIGHT', `refusing to flash seats: ${decision.reason}`);
+    if (decision && !decision.allowed) throw new DomainError('conflict', 'IN_FLIGHT', `refusing to flash seats: ${decision.reason}`);
     if (!groundGate && !req.onGround && !req.force) {
-      throw new ApiError(409, 'IN_FLIGHT', 'refusing to flash seats in flight: roll out on the ground (onGround: true), or force it');
+      throw new DomainError('conflict', 'IN_FLIGHT', 'refusing to flash seats in flight: roll out on the ground (onGround: true), or force it');
     }
     const onGround = groundGate ? true : req.onGround;
     const forced = groundGate ? false : req.force;
-    const catalog = this.deps.catalog();
-    if (!catalog) throw new ApiError(503, 'FIRMWARE_UNAVAILABLE', 'the firmware catalog is not running; see GET /api/v1/health');
+    const { catalog } = this.deps.firmware.get();
     const image = catalog.get(req.model, req.version);
-    if (!image) throw new ApiError(404, 'UNKNOWN_IMAGE', `no image ${req.model} ${req.version} in the catalog: import it first`, 'version');
-    if (image.state !== 'ready') throw new ApiError(409, 'IMAGE_QUARANTINED', `${req.model} ${req.version} is quarantined (${image.reason ?? 'no reason recorded'}): re-import it`, 'version');
+    if (!image) throw new DomainError('not-found', 'UNKNOWN_IMAGE', `no image ${req.model} ${req.version} in the catalog: import it first`, 'version');
+    if (image.state !== 'ready') throw new DomainError('conflict', 'IMAGE_QUARANTINED', `${req.model} ${req.version} is quarantined (${image.reason ?? 'no reason recorded'}): re-import it`, 'version');
     const busy = [...this.#open.values()].find((r) => ACTIVE.has(r.state));
-    if (busy) throw new ApiError(409, 'ROLLOUT_ACTIVE', `rollout ${busy.id} of ${busy.image.model} ${busy.image.version} is ${busy.state}: cancel it or let it complete first`);
+    if (busy) throw new DomainError('conflict', 'ROLLOUT_ACTIVE', `rollout ${busy.id} of ${busy.image.model} ${busy.image.version} is ${busy.state}: cancel it or let it complete first`);
 
     const now = clock();
     const { model, version, size, sha256, signature } = image;
@@ -109,13 +109,13 @@ export class RolloutService implements Service {
 
   control(id: number, action: ControlAction, by: string): Rollout {
     const r = this.#open.get(id) ?? this.#table.get(id);
-    if (!r) throw new ApiError(404, 'UNKNOWN_ROLLOUT', `no rollout ${id}`, 'id');
+    if (!r) throw new DomainError('not-found', 'UNKNOWN_ROLLOUT', `no rollout ${id}`, 'id');
     if (action === 'retry' && !this.#open.has(id)) {
       const busy = [...this.#open.values()].find((o) => ACTIVE.has(o.state));
-      if (busy) throw new ApiError(409, 'ROLLOUT_ACTIVE', `rollout ${busy.id} is ${busy.state}: cancel it or let it complete first`);
+      if (busy) throw new DomainError('conflict', 'ROLLOUT_ACTIVE', `rollout ${busy.id} is ${busy.state}: cancel it or let it complete first`);
     }
     const res = control(r, action, by, clock());
-    if (!res.ok) throw new ApiError(409, 'ROLLOUT_STATE', res.message);
+    if (!res.ok) throw new DomainError('conflict', 'ROLLOUT_STATE', res.message);
     this.#open.set(id, r);
     this.#apply(id, res.decision);
     if (action === 'retry' || action === 'resume') this.#tick(id);
@@ -159,7 +159,7 @@ export class RolloutService implements Service {
 
   /** Why seats cannot be told now (hold), or why this rollout cannot go on at all (halt). */
   #conditions(r: Rollout): { hold?: string; halt?: string } {
-    const catalog = this.deps.catalog();
+    const catalog = this.deps.firmware.peek()?.catalog;
     if (!catalog) return { hold: 'the firmware catalog is not running' };
     const image = catalog.get(r.image.model, r.image.version);
     if (image?.state !== 'ready') return { halt: `${r.image.model} ${r.image.version} can no longer be served: ${image ? `quarantined (${image.reason})` : 'gone from the catalog'}` };
