@@ -13,6 +13,8 @@ export async function healthRoutes(app: FastifyInstance, ctx: ControllerContext)
     return {
       state: 'running',
       status,
+      // The head-end's wall clock as it answered: `since` ages are read against it, not the reader's clock.
+      now: Date.now(),
       services,
       seats: { total: ctx.layout.seats.length, online: ctx.registry.onlineCount() },
       ...(clock ? { clock: { state: clock.state, ...clock.attributes } } : {}),
