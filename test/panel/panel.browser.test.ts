@@ -292,11 +292,20 @@ describe('crew panel in Chromium', { timeout: 240_000 }, () => {
           assert.match(text, /What to do: Offer another seat if one is free; a technician replaces the display at the next stop\./);
           await fault.locator('.fault-code').scrollIntoViewIfNeeded();
           const code = await fault.locator('.fault-code').evaluate((el) => {
+            // Lines of text the code is drawn on, wherever the layout puts it (no named function: tsx would wrap it in __name).
+            const range = document.createRange();
+            range.selectNodeContents(el);
             const box = el.closest('.dialog')!.getBoundingClientRect();
             const r = el.getBoundingClientRect();
-            return { text: el.textContent, lines: el.getClientRects().length, inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 };
+            const seen = { text: el.textContent, lines: new Set(Array.from(range.getClientRects()).map((x) => Math.round(x.top))).size, inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5 };
+            // Squeezed to half its own width (a narrower panel, a longer title before it), it still must not break inside the word.
+            const item = el.closest('li')!;
+            item.style.width = `${Math.floor(r.width / 2)}px`;
+            const squeezed = new Set(Array.from(range.getClientRects()).map((x) => Math.round(x.top))).size;
+            item.style.width = '';
+            return { ...seen, squeezed };
           });
-          assert.deepEqual(code, { text: 'SCREEN_BACKLIGHT', lines: 1, inside: true }, 'SCREEN_BACKLIGHT on one line, inside the dialog');
+          assert.deepEqual(code, { text: 'SCREEN_BACKLIGHT', lines: 1, inside: true, squeezed: 1 }, 'SCREEN_BACKLIGHT on one line, inside the dialog, even squeezed');
           await page.screenshot({ path: `${SCREENSHOTS}${tag}-fault-detail.png` });
           await page.getByRole('dialog').getByRole('button', { name: 'Close' }).tap();
           rig.sim.seat('15C')!.clearFault('SCREEN_BACKLIGHT');
