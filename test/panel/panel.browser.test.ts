@@ -199,7 +199,6 @@ describe('crew panel in Chromium', { timeout: 240_000 }, () => {
           if (i === 0) {
             await dialog.getByRole('button', { name: 'Ack', exact: true }).tap();
             await dialog.getByText('ack by crew').waitFor(WAIT);
-            await page.screenshot({ path: `${SCREENSHOTS}${tag}-answer-oldest.png` });
           }
           await dialog.locator('[data-action="clear-call"]').tap();
           await page.locator(`[data-alert^="call-${s}-"]`).waitFor({ state: 'detached', ...WAIT });
