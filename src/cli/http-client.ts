@@ -10,7 +10,8 @@ export class ControllerClientError extends Error {
   }
 }
 
-export async function getJson<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
+/** `alsoOk`: statuses whose JSON body is an answer, not an error (health's 503 names what is not ok). */
+export async function getJson<T>(base: string, path: string, init: RequestInit = {}, alsoOk: readonly number[] = []): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
@@ -24,7 +25,7 @@ export async function getJson<T>(base: string, path: string, init: RequestInit =
   } catch {
     throw new ControllerClientError(`${base}${path} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
   }
-  if (!res.ok) {
+  if (!res.ok && !alsoOk.includes(res.status)) {
     const err = (body as { error?: { code?: string; message?: string } }).error;
     throw new ControllerClientError(`${res.status} ${err?.code ?? ''}: ${err?.message ?? text.slice(0, 200)}`, res.status, err?.code);
   }

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   content: () => import('./commands/content.js'),
   seats: () => import('./commands/seats.js'),
   seat: () => import('./commands/seat.js'),
+  health: () => import('./commands/health.js'),
   command: () => import('./commands/command.js'),
   safety: () => import('./commands/safety.js'),
   commands: () => import('./commands/commands.js'),

@@ -99,6 +99,22 @@ describe('purser CLI', () => {
     assert.match(r.stdout, /seat\.lock \(seq \d+\) delivered to all 2 seats/);
   });
 
+  it('`purser command` to one seat says it was delivered to the seat, not "all 1 seats"', async () => {
+    const run = purser(['command', 'seat.lock', '--seats', '7c', '--reason', 'medical', '--controller', tc.url, '--timeout', '30'], { PURSER_TOKEN: TEST_TOKEN });
+    let ack = 0;
+    for (let i = 1; i <= 200 && ack === 0; i++) {
+      const r = await postPoll(tc.url, pollBody('7C', { seq: i }));
+      const seqs = (r.body.commands as { seq: number }[]).map((c) => c.seq);
+      if (seqs.length) ack = Math.max(...seqs);
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+    await postPoll(tc.url, pollBody('7C', { seq: 250, ackCmd: ack }));
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /seat\.lock \(seq \d+\) delivered to the seat$/m);
+    assert.doesNotMatch(r.stdout, /all 1 seats/);
+  });
+
   it('`purser command` with a bad argument shows the controller\'s reason and exits 1', async () => {
     const r = await purser(['command', 'volume.cap', '--all', '--max', '11', '--controller', tc.url], { PURSER_TOKEN: TEST_TOKEN });
     assert.equal(r.code, 2);

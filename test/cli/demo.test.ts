@@ -7,6 +7,9 @@ import { after, before, describe, it } from 'node:test';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+/** Short cycles for both demos: a fault 3 s on and off, a seat away 5 s every 4 s. */
+const FAST_LIFE = ['--calls-every', '1', '--faults-every', '3', '--offline-every', '4'];
+const SIMULATED = 36;
 
 function purser(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -19,39 +22,74 @@ function purser(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-describe('purser demo', { timeout: 90_000 }, () => {
-  let dir: string;
-  let demo: ReturnType<typeof spawn>;
+interface Demo {
+  out: () => string;
+  url: () => string;
+  exited: Promise<number | null>;
+  kill: () => void;
+}
+
+/** `purser demo` in a state dir of its own, started until it prints its hints. */
+async function startDemo(dir: string, args: string[], config: Record<string, unknown> = {}): Promise<Demo> {
+  // A seat-command port of its own, so parallel tests never hear each other's datagrams.
+  await writeFile(join(dir, 'purser.json'), JSON.stringify({ stateDir: join(dir, 'state'), commands: { port: 20000 + Math.floor(Math.random() * 20000) }, ...config }));
+  const p = spawn(process.execPath, [...CLI, 'demo', '--config', join(dir, 'purser.json'), '--port', '0', '--seats', String(SIMULATED), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PURSER_URL: '', PURSER_TOKEN: '' },
+    detached: true,
+  });
   let out = '';
-  let exited: Promise<number | null>;
+  const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+  p.stdout.on('data', (d: Buffer) => (out += d));
+  p.stderr.on('data', (d: Buffer) => (out += d));
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('Stop with Ctrl-C')) {
+    assert.ok(Date.now() < deadline && p.exitCode === null, `the demo starts and prints its hints:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { out: () => out, url: () => /listening on (http:\/\/\S+)/.exec(out)![1]!, exited, kill: () => p.exitCode === null && process.kill(-p.pid!, 'SIGTERM') };
+}
+
+interface CabinNow {
+  call: boolean;
+  fault: boolean;
+  /** A simulated seat that polled and then fell silent. */
+  wentOffline: boolean;
+}
+
+async function lookAt(url: string): Promise<CabinNow> {
+  const { alerts } = (await (await fetch(`${url}/api/v1/alerts`)).json()) as { alerts: { kind: string }[] };
+  const faults = (await (await fetch(`${url}/api/v1/seats?fault=true`)).json()) as { matched: number };
+  const offline = (await (await fetch(`${url}/api/v1/seats?status=offline`)).json()) as { seats: { lastPollAt: number | null }[] };
+  return { call: alerts.some((a) => a.kind === 'call'), fault: faults.matched > 0, wentOffline: offline.seats.some((s) => s.lastPollAt !== null) };
+}
+
+describe('purser demo', { timeout: 120_000 }, () => {
+  let dirs: string[];
+  let living: Demo;
+  let quiet: Demo;
+  /** What each demo showed while the living one came to show everything. */
+  let seen: { living: CabinNow; quiet: CabinNow } | undefined;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'purser-demo-'));
-    // A seat-command port of its own, so parallel tests never hear each other's datagrams.
-    await writeFile(join(dir, 'purser.json'), JSON.stringify({ stateDir: join(dir, 'state'), commands: { port: 20000 + Math.floor(Math.random() * 20000) } }));
-    demo = spawn(process.execPath, [...CLI, 'demo', '--config', join(dir, 'purser.json'), '--port', '0', '--seats', '36', '--calls-every', '1'], {
-      cwd: ROOT,
-      env: { ...process.env, PURSER_URL: '', PURSER_TOKEN: '' },
-      detached: true,
-    });
-    exited = new Promise((r) => demo.on('exit', (code) => r(code)));
-    demo.stdout!.on('data', (d: Buffer) => (out += d));
-    demo.stderr!.on('data', (d: Buffer) => (out += d));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('Stop with Ctrl-C')) {
-      assert.ok(Date.now() < deadline, `the demo starts and prints its hints:\n${out}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    dirs = await Promise.all([mkdtemp(join(tmpdir(), 'purser-demo-')), mkdtemp(join(tmpdir(), 'purser-demo-quiet-'))]);
+    // The quiet one stays off the fixed ports (SSH console, TFTP) and VLC the living one uses.
+    [living, quiet] = await Promise.all([
+      startDemo(dirs[0]!, FAST_LIFE),
+      startDemo(dirs[1]!, ['--quiet-cabin', ...FAST_LIFE], { console: { port: 0 }, tftp: { port: 0 }, vlc: { enabled: false } }),
+    ]);
   });
 
   after(async () => {
-    if (demo.exitCode === null) process.kill(-demo.pid!, 'SIGTERM');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
+    living.kill();
+    quiet.kill();
+    await Promise.all([living.exited, quiet.exited]);
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
   it('prints hints for its own port and state dir, and they work as printed', async () => {
-    const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+    const out = living.out();
+    const url = living.url();
     assert.doesNotMatch(out, /:8080/, 'not the default port when it runs on another');
     const lines = out.split('\n').filter((l) => l.trim().startsWith('npx purser '));
     assert.equal(lines.length, 2, out);
@@ -63,20 +101,44 @@ describe('purser demo', { timeout: 90_000 }, () => {
     }
   });
 
-  it('is a living cabin: a passenger calls within seconds, without anyone running the simulator', async () => {
-    const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { alerts } = (await (await fetch(`${url}/api/v1/alerts`)).json()) as { alerts: { kind: string }[] };
-      if (alerts.some((a) => a.kind === 'call')) break;
-      assert.ok(Date.now() < deadline, 'a call within 20 s at --calls-every 1');
+  it('is a living cabin: a passenger calls, a seat has a fault, one goes offline, without anyone running the simulator', async () => {
+    const sum: { living: CabinNow; quiet: CabinNow } = { living: { call: false, fault: false, wentOffline: false }, quiet: { call: false, fault: false, wentOffline: false } };
+    const or = (a: CabinNow, b: CabinNow): CabinNow => ({ call: a.call || b.call, fault: a.fault || b.fault, wentOffline: a.wentOffline || b.wentOffline });
+    const deadline = Date.now() + 30_000;
+    while (!(sum.living.call && sum.living.fault && sum.living.wentOffline)) {
+      assert.ok(Date.now() < deadline, `a call, a fault and an offline seat within 30 s at ${FAST_LIFE.join(' ')}; saw ${JSON.stringify(sum.living)}`);
+      const [l, q] = await Promise.all([lookAt(living.url()), lookAt(quiet.url())]);
+      sum.living = or(sum.living, l);
+      sum.quiet = or(sum.quiet, q);
       await new Promise((r) => setTimeout(r, 300));
     }
-    assert.match(out, /A living cabin/);
+    seen = sum;
+    assert.match(living.out(), /A living cabin/);
+  });
+
+  it('--quiet-cabin: no call, fault or offline seat, in its whole history, while the living cabin showed all three', async () => {
+    assert.ok(seen, 'the living cabin was watched first');
+    assert.deepEqual(seen.quiet, { call: false, fault: false, wentOffline: false }, 'nothing while it was watched');
+    // The stored history covers its whole run, not only the moments looked at (written behind about once a second).
+    await new Promise((r) => setTimeout(r, 1500));
+    const { events } = (await (await fetch(`${quiet.url()}/api/v1/history?limit=500`)).json()) as { events: { id: number; at: number; type: string; seat: string | null }[] };
+    assert.ok(events.some((e) => e.type === 'seat.online'), 'its seats are in the history');
+    assert.deepEqual(events.filter((e) => ['call.pressed', 'fault.raised'].includes(e.type)), []);
+    // A seat the cabin sends away is offline for seconds. On a loaded machine the demo's one event loop can stall past
+    // the 3 s liveness limit, and a seat reads offline for the moment its queued polls take to arrive: not that.
+    const asc = [...events].sort((a, b) => a.id - b.id);
+    const away = asc.filter((e) => e.type === 'seat.offline').filter((off) => {
+      const back = asc.find((e) => e.id > off.id && e.type === 'seat.online' && e.seat === off.seat);
+      return (back ? back.at : Date.now()) - off.at > 1000;
+    });
+    assert.deepEqual(away, [], 'no seat offline for more than a second');
+    assert.match(quiet.out(), /A quiet cabin: no calls, faults or offline seats/);
   });
 
   it('stops on SIGTERM', async () => {
-    process.kill(-demo.pid!, 'SIGTERM');
-    assert.equal(await exited, 0);
+    living.kill();
+    quiet.kill();
+    assert.equal(await living.exited, 0);
+    assert.equal(await quiet.exited, 0);
   });
 });

@@ -30,6 +30,12 @@ function run(config: string): Promise<{ code: number | null; out: string; ms: nu
   });
 }
 
+/** It said why, then exited within EXIT_WITHIN_MS: a process that prints its error and hangs fails here. */
+function assertExitedSoon(r: { out: string; ms: number }): void {
+  assert.ok(r.out.trim().length > 0, 'it said nothing before exiting');
+  assert.ok(r.ms < EXIT_WITHIN_MS, `exited ${r.ms} ms after it spoke`);
+}
+
 describe('purser run: a start that fails exits, naming the key', { timeout: 120_000 }, () => {
   let dir: string;
   let busy: ReturnType<typeof createServer>;
@@ -56,13 +62,14 @@ describe('purser run: a start that fails exits, naming the key', { timeout: 120_
     const r = await run(await write('port.json', { ...base(), http: { host: '127.0.0.1', port: busyPort } }));
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, new RegExp(`http\\.port ${busyPort}: address .*in use`));
-    assert.ok(r.ms < EXIT_WITHIN_MS, `exited ${r.ms} ms after it spoke`);
+    assertExitedSoon(r);
   });
 
   it('a malformed crew PIN hash: exit 78 (config), naming panel.crewPinHash', async () => {
     const r = await run(await write('hash.json', { ...base(), panel: { crewPinHash: 'not-a-hash' } }));
     assert.equal(r.code, 78, r.out);
     assert.match(r.out, /panel\.crewPinHash/);
+    assertExitedSoon(r);
   });
 
   it('a multicast group that is no address: exit 78, saying what is expected in words', async () => {
@@ -70,6 +77,7 @@ describe('purser run: a start that fails exits, naming the key', { timeout: 120_
     assert.equal(r.code, 78, r.out);
     assert.match(r.out, /commands\.group/);
     assert.doesNotMatch(r.out, /must match pattern/);
+    assertExitedSoon(r);
   });
 
   it('a file without stateDir: exit 78, naming stateDir', async () => {
@@ -77,5 +85,6 @@ describe('purser run: a start that fails exits, naming the key', { timeout: 120_
     const r = await run(await write('nostate.json', rest));
     assert.equal(r.code, 78, r.out);
     assert.match(r.out, /stateDir/);
+    assertExitedSoon(r);
   });
 });

@@ -242,7 +242,10 @@ describe('the console in the live controller', () => {
     ]);
     assert.equal((await poll('12A')).status, 200);
     const r = await ssh([...as(tech), 'health']);
-    assert.match(r.stdout, /console\s+ok/);
+    assert.match(r.stdout, /^SERVICE\s+STATE\s+SINCE\s+DETAIL/m);
+    // SINCE reads as an age a technician can use, not epoch milliseconds.
+    assert.match(r.stdout, /^console\s+ok\s+\d+ (s|min) ago/m);
+    assert.doesNotMatch(r.stdout, /\b1[789]\d{11}\b/);
     assert.equal(tc.controller.ctx.entities.get('console:ssh')!.state, 'listening');
   });
 

@@ -3,7 +3,7 @@ import { Controller } from '../../app/controller.js';
 import { defaultFeatures } from '../../app/features.js';
 import { createLogger } from '../../core/log.js';
 import { demoPanelPins } from '../../auth/demo-pins.js';
-import { CabinLife, DEFAULT_CABIN_LIFE } from '../../sim/cabin-life.js';
+import { CabinLife, DEFAULT_CABIN_LIFE, type CabinLifeOptions } from '../../sim/cabin-life.js';
 import { SimFirmware } from '../../sim/firmware/sim-firmware.js';
 import { Simulator } from '../../sim/simulator.js';
 import { demoAvionics } from '../../sim/avionics/demo-avionics.js';
@@ -16,6 +16,20 @@ export function quoteArg(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The living cabin's rhythm from the flags: each one scales its own part of DEFAULT_CABIN_LIFE. */
+function cabinLifeOptions(values: { 'calls-every'?: string | undefined; 'faults-every'?: string | undefined; 'offline-every'?: string | undefined }): CabinLifeOptions {
+  const callsEvery = intOption(values['calls-every'], 'calls-every', 1, 86_400);
+  const faultsEvery = intOption(values['faults-every'], 'faults-every', 1, 86_400);
+  const offlineEvery = intOption(values['offline-every'], 'offline-every', 1, 86_400);
+  return {
+    ...DEFAULT_CABIN_LIFE,
+    ...(callsEvery ? { callEveryMs: callsEvery * 1000 } : {}),
+    ...(faultsEvery ? { faultCycleMs: faultsEvery * 1000 } : {}),
+    // Away long enough to be seen offline (3 missed 1 s polls), never longer than the default.
+    ...(offlineEvery ? { offlineEveryMs: offlineEvery * 1000, offlineForMs: Math.min(40_000, Math.max(5000, offlineEvery * 500)) } : {}),
+  };
+}
+
 export const command: CliCommand = {
   name: 'demo',
   summary: 'run the controller with a simulated cabin (what `npm start` does)',
@@ -26,12 +40,14 @@ speak the real seat protocol over real HTTP to it: a whole cabin on loopback.
 The cabin lives: passengers press the call button now and then, a seat has a
 fault that comes and goes, a seat drops off the network and comes back.
 
-  --config FILE     as for \`purser run\` (default: built-in 300-seat layout)
-  --seats N         simulated seats (default: every seat of the layout)
-  --port P          HTTP port (default 8080; 0 picks a free one)
-  --state-dir DIR   where this demo keeps its database, keys and API token
-  --calls-every S   mean seconds between passenger calls (default ${DEFAULT_CABIN_LIFE.callEveryMs / 1000})
-  --quiet-cabin     no calls, faults or offline seats: an all-quiet cabin
+  --config FILE      as for \`purser run\` (default: built-in 300-seat layout)
+  --seats N          simulated seats (default: every seat of the layout)
+  --port P           HTTP port (default 8080; 0 picks a free one)
+  --state-dir DIR    where this demo keeps its database, keys and API token
+  --calls-every S    mean seconds between passenger calls (default ${DEFAULT_CABIN_LIFE.callEveryMs / 1000})
+  --faults-every S   a fault stays S seconds on a seat, then off as long (default ${DEFAULT_CABIN_LIFE.faultCycleMs / 1000})
+  --offline-every S  a seat drops off the network every S seconds, for S/2 (5 to 40 s) (default ${DEFAULT_CABIN_LIFE.offlineEveryMs / 1000})
+  --quiet-cabin      no calls, faults or offline seats: an all-quiet cabin
 
 State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser.`,
   async run(args) {
@@ -41,9 +57,11 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
       port: { type: 'string' },
       'state-dir': { type: 'string' },
       'calls-every': { type: 'string' },
+      'faults-every': { type: 'string' },
+      'offline-every': { type: 'string' },
       'quiet-cabin': { type: 'boolean' },
     });
-    const callsEvery = intOption(values['calls-every'], 'calls-every', 1, 86_400);
+    const life = cabinLifeOptions(values);
     if (values['state-dir']) process.env.PURSER_STATE_DIR = values['state-dir'];
     const { config, layout } = await loadConfigOrExit(values.config);
     if (values['state-dir']) config.stateDir = values['state-dir'];
@@ -58,9 +76,9 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
     const controller = new Controller(config, layout, log, defaultFeatures());
     let sim: Simulator | undefined;
     let firmware: SimFirmware | undefined;
-    let life: CabinLife | undefined;
+    let cabinLife: CabinLife | undefined;
     stopOnSignals(async () => {
-      life?.stop();
+      cabinLife?.stop();
       firmware?.stop();
       await sim?.stop();
       await controller.stop();
@@ -84,8 +102,8 @@ State (database, keys, token) goes to $PURSER_STATE_DIR or ~/.local/state/purser
     sim.start();
     await sim.joined().catch((err: Error) => console.error(`purser demo: simulated seats hear commands by polls only: ${err.message}`));
     if (!values['quiet-cabin']) {
-      life = new CabinLife(sim, { ...DEFAULT_CABIN_LIFE, ...(callsEvery ? { callEveryMs: callsEvery * 1000 } : {}) });
-      life.start();
+      cabinLife = new CabinLife(sim, life);
+      cabinLife.start();
     }
     const url = controller.url;
     // The hints name this demo's own controller and state dir, so they work as printed whatever port it got.

@@ -15,6 +15,8 @@ export async function healthRoutes(app: FastifyInstance, ctx: ControllerContext)
     return {
       state: 'running',
       status,
+      // The head-end's wall clock as it answered: `since` ages are read against it, not the reader's clock.
+      now: Date.now(),
       services,
       ...(checking.length > 0 ? { checking } : {}),
       seats: { total: ctx.layout.seats.length, online: ctx.registry.onlineCount() },
