@@ -33,10 +33,14 @@ async function field(file: string, name: string, index = 2): Promise<number> {
  * HOME must be writable: VLC keeps its config and cache there.
  */
 export function commandAs(argv: readonly string[], home: string, ids: { uid: number; gid: number } | null): { cmd: string; args: string[] } {
-  if (!ids) return { cmd: 'env', args: [`HOME=${home}`, ...argv] };
+  // VLC runs in its own process group (so stop() reaches all of it), which a SIGKILL of the
+  // controller's group does not reach: the parent-death signal ends it with the controller
+  // instead of leaving it streaming (setpriv sets it after the uid change, which would clear it).
+  const deathSignal = '--pdeathsig=KILL';
+  if (!ids) return { cmd: 'setpriv', args: [deathSignal, '--', 'env', `HOME=${home}`, ...argv] };
   // Ambient capabilities survive a uid change between non-root users: drop them all (docs/systemd.md).
   return {
     cmd: 'setpriv',
-    args: [`--reuid=${ids.uid}`, `--regid=${ids.gid}`, '--clear-groups', '--inh-caps=-all', '--ambient-caps=-all', '--', 'env', `HOME=${home}`, ...argv],
+    args: [`--reuid=${ids.uid}`, `--regid=${ids.gid}`, '--clear-groups', '--inh-caps=-all', '--ambient-caps=-all', deathSignal, '--', 'env', `HOME=${home}`, ...argv],
   };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { VlcTelnetClient } from '../../protocols/vlc-telnet/client.js';
@@ -64,4 +65,38 @@ test('stop leaves no VLC behind', async () => {
   assert.equal(vlc.status.state, 'down');
   assert.equal(vlc.client, null);
   assert.equal(alive(pid!), false);
+});
+
+test('a controller killed with SIGKILL takes its VLC with it (no VLC left streaming)', async () => {
+  const t = await readableTempDir('purser-vlcorphan-');
+  // The owner in a process of its own, as the controller is; it prints VLC's pid once running.
+  const script = `
+    const { VlcProcess } = await import('./src/channels/vlc-process.ts');
+    const vlc = new VlcProcess({ homeDir: ${JSON.stringify(join(t.dir, 'home'))}, miface: 'lo', ttl: 1, log: { info() {}, warn() {}, error() {}, debug() {} } });
+    vlc.state$.subscribe((s) => { if (s.state === 'running') console.log('VLC ' + s.pid); });
+    await vlc.start();
+    setInterval(() => {}, 1000);`;
+  const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`VLC did not start: ${out}`)), 20_000);
+      owner.stdout.on('data', (d: Buffer) => {
+        out += d;
+        const m = /VLC (\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    assert.equal(alive(pid), true);
+    owner.kill('SIGKILL');
+    const end = Date.now() + 3000;
+    while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(alive(pid), false, 'VLC died with its owner');
+  } finally {
+    owner.kill('SIGKILL');
+    await t.cleanup();
+  }
 });
