@@ -78,7 +78,8 @@ export async function startController(config: Record<string, unknown> = {}, opts
   const configPath = join(stateDir, 'bench-config.yaml');
   try {
     for (;;) {
-      await writeFile(configPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, ...config, ...optional }));
+      // The bench's own sections win over the optional defaults (bench:channels turns VLC on).
+      await writeFile(configPath, stringify({ stateDir, http: { host: '127.0.0.1', port: 0 }, ...optional, ...config }));
       try {
         const ready = await spawnReady(process.execPath, [...controllerNodeArgs(), '--import', 'tsx', main, 'run', '--config', configPath], {
           ready: /listening on (http:\/\/\S+)/,
