@@ -218,7 +218,11 @@ export class ChannelManager {
   async #setupAll(client: VlcTelnetClient): Promise<void> {
     // After a telnet reconnect VLC still has its media, streaming: keep those (a re-setup would cut
     // every channel for a moment and restart the safety video); a fresh VLC shows none.
-    const shown = await client.show().catch(() => ({ media: [] as VlmShow['media'] }));
+    let unsure = false; // `show` failed: any media may be there
+    const shown = await client.show().catch(() => {
+      unsure = true;
+      return { media: [] as VlmShow['media'] };
+    });
     let safetyKept = false;
     for (const m of this.#media) {
       if (this.#client !== client) return;
@@ -231,7 +235,7 @@ export class ChannelManager {
         if (m.safety) safetyKept = kept.instances.length > 0;
         continue;
       }
-      await this.#setup(client, m).catch((err: Error) => this.#opts.log.warn({ channel: m.cfg.id, err: err.message }, 'channel set-up failed'));
+      await this.#setup(client, m, unsure || kept !== undefined).catch((err: Error) => this.#opts.log.warn({ channel: m.cfg.id, err: err.message }, 'channel set-up failed'));
     }
     // A safety video cut off by a VLC restart starts again from the beginning.
     if (this.#client === client && this.#wanted !== 'idle' && !safetyKept) {
@@ -241,7 +245,8 @@ export class ChannelManager {
     this.#publish();
   }
 
-  async #setup(client: VlcTelnetClient, m: Media): Promise<void> {
+  /** `inVlm`: whether VLM may already have a media of this name (false right after `show` said not). */
+  async #setup(client: VlcTelnetClient, m: Media, inVlm = true): Promise<void> {
     const { id, source, group } = m.cfg;
     m.sourceMissing = !(await isFile(source));
     if (m.sourceMissing) {
@@ -249,10 +254,11 @@ export class ChannelManager {
       this.#opts.log.warn({ channel: id, source }, 'channel source missing');
       return;
     }
-    await client.command(`del ${id}`).catch(ignoreVlm);
-    await client.command(`new ${id} broadcast enabled${m.safety ? '' : ' loop'}`);
-    await client.command(`setup ${id} input ${vlmQuote(source)}`);
-    await client.command(`setup ${id} output #std{access=udp,mux=ts,dst=${group}}`);
+    if (inVlm) await client.command(`del ${id}`).catch(ignoreVlm);
+    // One `new` with its properties, not new + setup input + setup output: each command costs a
+    // round trip of ~40 ms (VLC writes its reply and its prompt apart, and waits for our delayed
+    // ACK between them), and after a VLC restart every channel is off air until it has run.
+    await client.command(`new ${id} broadcast enabled${m.safety ? '' : ' loop'} input ${vlmQuote(source)} output #std{access=udp,mux=ts,dst=${group}}`);
     if (!m.safety) await client.command(`control ${id} play`);
     m.setUp = true;
     m.setupAt = this.#clock.mono();

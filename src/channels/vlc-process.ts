@@ -253,7 +253,7 @@ export class VlcProcess {
       } catch (err) {
         last = err as Error;
         if ((err as Error).name === 'VlcLoginError') throw err;
-        await sleep(100); // VLC opens its telnet port some hundred ms after it starts
+        await sleep(50); // VLC opens its telnet port 100-200 ms after it starts: every ms counts after a crash
       }
     }
     throw new Error(`VLC telnet did not come up: ${last?.message ?? 'superseded'}${this.#lastStderr()}`);
