@@ -163,7 +163,7 @@ describe('the panel plays the safety video, and a real PA pauses it', { timeout:
     await until('every seat released', 10_000, () => sim.players.every((p) => p.model.channel === null));
   });
 
-  it('a real PA voice during it: seats go to PA, VLC holds its position, the panel says why; after it, seats and VLC resume', async () => {
+  it('a real PA voice during it, then the crew PA from the panel: seats go to PA, VLC holds its position, the panel says why; after each, seats and VLC resume', async () => {
     const panel = page.getByTestId('safety-panel');
     await panel.locator('[data-action="safety-play"]').click();
     await page.locator('[data-action="safety-play-confirm"]').click();
@@ -204,6 +204,18 @@ describe('the panel plays the safety video, and a real PA pauses it', { timeout:
     await until('every seat back on the safety video', 10_000, () => seatsOn('safety', 'safety') === SEATS);
     await page.getByTestId('safety-delivery').filter({ hasText: `${SEATS}/${SEATS} seats receiving (100%)` }).waitFor(WAIT);
     await page.getByTestId('safety-paused').waitFor({ state: 'detached', ...WAIT });
+
+    // The crew's own PA from the panel (commands only, no audio the detector hears) pauses it too.
+    const paButton = page.locator('[data-action="pa"]');
+    await paButton.filter({ hasText: 'Start cabin PA' }).click();
+    await until('every seat on the crew PA', 8000, () => seatsOn('pa') === SEATS);
+    await page.getByTestId('safety-paused').waitFor(WAIT);
+    const crewHeld = (await until('VLC paused for the crew PA', 3000, async () => { const st = await safety(); return st.state === 'paused' && st.pausedFor === 'cabin' && st; })).position!;
+    await paButton.filter({ hasText: 'End cabin PA' }).click();
+    await until('resumed after the crew PA', 5000, async () => { const st = await safety(); return st.state === 'playing' && st.pausedFor === null; });
+    const after = await until('moving after the crew PA', 5000, async () => { const p = (await safety()).position!; return p > crewHeld + 0.01 && p; });
+    assert.ok(after < crewHeld + 0.2, `resumed where the crew PA stopped it (${crewHeld} -> ${after})`);
+    await until('every seat back on the safety video after the crew PA', 10_000, () => seatsOn('safety', 'safety') === SEATS);
 
     await panel.locator('[data-action="safety-stop"]').click();
     await page.locator('[data-action="safety-stop-confirm"]').click();
