@@ -102,9 +102,27 @@ export function channelsFeature(): Feature {
       } else health.set('down', unavailable ?? 'disabled');
 
       // A PA pauses the safety video (VLC; seats pause for pa.begin itself) and it resumes after.
-      bus.events$.pipe(filter((e) => e.type === 'pa.started' || e.type === 'pa.stopped')).subscribe((e) => {
-        if (e.type === 'pa.started') void video.paStarted(e.source);
-        else if (e.type === 'pa.stopped') void video.paStopped(e.source);
+      // The detector's PA comes as pa.started/pa.stopped; the crew's own PA (the panel's "Start
+      // cabin PA") only as pa.begin/pa.end commands. A source is on while either says so.
+      const heard = new Set<string>();
+      const commanded = new Set<string>();
+      const paOn = (source: string) => heard.has(source) || commanded.has(source);
+      bus.events$.subscribe((e) => {
+        let source: string;
+        let apply: () => void;
+        if (e.type === 'pa.started' || e.type === 'pa.stopped') {
+          source = e.source;
+          apply = () => (e.type === 'pa.started' ? heard.add(source) : heard.delete(source));
+        } else if (e.type === 'command.sent' && (e.cmd === 'pa.begin' || e.cmd === 'pa.end')) {
+          const s = (e.args as { source?: unknown } | null)?.source;
+          if (typeof s !== 'string') return;
+          source = s;
+          apply = () => (e.cmd === 'pa.begin' ? commanded.add(source) : commanded.delete(source));
+        } else return;
+        const was = paOn(source);
+        apply();
+        if (paOn(source) && !was) void video.paStarted(source);
+        else if (!paOn(source) && was) void video.paStopped(source);
       });
       // Live delivery: the command's acknowledgements, and seats reporting the video playing.
       const watching = (): number => {

@@ -85,7 +85,7 @@ export function App() {
           <AlertsPanel alerts={s.alerts} now={now} act={act} onSeat={openSeat} />
           <ContentDrives entities={s.entities} now={now} />
           <CabinActions paOn={paOn} paGroup={s.cabinPaGroup} act={act} open={setDialog} />
-          <SafetyPanel entities={s.entities} act={act} />
+          <SafetyPanel entities={s.entities} paSeats={paSeats} act={act} />
           <Deliveries commands={s.commands} now={now} seats={s.seats} layout={s.layout} />
         </aside>
       </main>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import { Dialog } from './dialog.js';
+import { clock } from './time.js';
 import type { Act } from './use-act.js';
 import type { Entity } from './wire.js';
 
@@ -10,6 +11,7 @@ interface SafetyAttrs {
   position?: number | null;
   onAir?: boolean;
   pausedFor?: string | null;
+  startedAt?: number | null;
   startedBy?: string | null;
   reason?: string;
   delivery?: { targeted: number; acked: number; watching: number; offline: number; pending: string[] } | null;
@@ -19,6 +21,9 @@ interface SafetyAttrs {
 const TOUCH = { minHeight: '44px', minWidth: '44px', padding: '8px 16px', fontSize: '1rem' } as const;
 const STATE_COLOUR: Record<string, string> = { 'on-air': '#1f8a3b', playing: '#1f8a3b', starting: '#b07a00', paused: '#b07a00', idle: '#666', 'source-missing': '#b3261e', down: '#b3261e' };
 const STATE_TEXT: Record<string, string> = { 'on-air': 'On air', starting: 'Starting', 'source-missing': 'File missing', down: 'Down', playing: 'Playing', paused: 'Paused', idle: 'Ready' };
+
+/** `panel:crew` / `panel:alice` are principal names; the crew read `crew` / `alice`. */
+const who = (by: string) => by.replace(/^panel:/, '');
 
 function Badge({ state }: { state: string }) {
   return (
@@ -31,9 +36,10 @@ function Badge({ state }: { state: string }) {
 /**
  * The broadcast channels with their on-air state, and the safety video: play
  * and stop (each confirmed), its progress, its live delivery seat by seat
- * (acknowledged, then really receiving its stream), and its pause for a PA.
+ * (acknowledged, then really receiving its stream), and its pause for a PA
+ * (while it lasts, the seats hear the PA, so `paSeats` says how many).
  */
-export function SafetyPanel({ entities, act }: { entities: ReadonlyMap<string, Entity>; act: Act }) {
+export function SafetyPanel({ entities, paSeats, act }: { entities: ReadonlyMap<string, Entity>; paSeats: number; act: Act }) {
   const [confirm, setConfirm] = useState<'play' | 'stop' | null>(null);
   const channels = [...entities.values()].filter((e) => e.kind === 'channel').sort((a, b) => a.id.localeCompare(b.id));
   const safety = [...entities.values()].find((e) => e.kind === 'safety');
@@ -57,7 +63,7 @@ export function SafetyPanel({ entities, act }: { entities: ReadonlyMap<string, E
             <Badge state={safety.state} />
           </div>
           {safety.state === 'paused' && a.pausedFor && (
-            <div role="status" data-testid="safety-paused" style={{ background: '#fff4d6', padding: '4px 8px', borderRadius: '4px' }}>
+            <div role="status" class="safety-paused" data-testid="safety-paused">
               Paused for the {a.pausedFor} PA: it resumes where it stopped when the PA ends.
             </div>
           )}
@@ -66,17 +72,26 @@ export function SafetyPanel({ entities, act }: { entities: ReadonlyMap<string, E
               <div data-testid="safety-progress" style={{ width: `${Math.round((a.position ?? 0) * 100)}%`, height: '100%', background: '#1f6fb3' }} />
             </div>
           )}
+          {running && a.startedAt && <small data-testid="safety-started">Started {clock(a.startedAt)}{a.startedBy ? ` by ${who(a.startedBy)}` : ''}</small>}
           {running && d && (
             <div data-testid="safety-delivery" style={{ fontSize: '0.9rem' }}>
-              <div>
-                <b>{d.watching}</b>/{d.targeted} seats receiving ({pct(d.watching, d.targeted)}%), {d.acked} acknowledged
-                {d.offline > 0 && <>, {d.offline} offline</>}
-              </div>
+              {/* During a PA the seats play the PA, not the video: "0 receiving" would read as a failure. */}
+              {a.pausedFor ? (
+                <div>
+                  <b>{paSeats}</b>/{d.targeted} seats on the PA, {d.acked} acknowledged
+                  {d.offline > 0 && <>, {d.offline} offline</>}
+                </div>
+              ) : (
+                <div>
+                  <b>{d.watching}</b>/{d.targeted} seats receiving ({pct(d.watching, d.targeted)}%), {d.acked} acknowledged
+                  {d.offline > 0 && <>, {d.offline} offline</>}
+                </div>
+              )}
               {d.pending.length > 0 && <small>waiting: {d.pending.join(' ')}{d.acked + d.pending.length < d.targeted ? ' …' : ''}</small>}
             </div>
           )}
           {(safety.state === 'down' || safety.state === 'source-missing') && <small>{a.reason ?? (safety.state === 'down' ? 'VLC is not running' : 'the safety video file is missing')}</small>}
-          {!running && a.lastEnd && <small>Last showing {a.lastEnd.reason === 'finished' ? 'played to its end' : `stopped by ${a.lastEnd.by}`}.</small>}
+          {!running && a.lastEnd && <small>Last showing {a.lastEnd.reason === 'finished' ? 'played to its end' : `stopped by ${who(a.lastEnd.by)}`} at {clock(a.lastEnd.at)}.</small>}
           <div style={{ display: 'flex', gap: '8px' }}>
             <button type="button" class="action" style={TOUCH} disabled={!can} data-action="safety-play" onClick={() => setConfirm('play')}>
               {running ? 'Restart safety video' : 'Play safety video'}
