@@ -97,6 +97,9 @@ describe('page state', () => {
     assert.equal(run([{ type: 'snapshot', snapshot: snapshot({ manualPa: ['cabin'] }) }]).manualPa.on, true, 'no command in the recent list: the controller’s word');
     const flightDeck = command({ seq: 9, cmd: 'pa.begin', args: { source: 'flightdeck', group: 'g' } });
     assert.equal(run([{ type: 'delivery', command: flightDeck }]).manualPa.on, false, 'only the cabin source is the crew’s');
+    // The detector's own PA (it heard the cabin handset) is not the crew's: "End cabin PA" would cut the announcement.
+    const detected = command({ seq: 10, cmd: 'pa.begin', args: { source: 'cabin', group: 'g' }, issuer: 'pa-detector' });
+    assert.equal(run([{ type: 'delivery', command: detected }]).manualPa.on, false);
   });
 
   it('applies alert changes and tracks PA started and stopped by the controller', () => {

@@ -77,8 +77,12 @@ export const initialState: PanelState = {
 
 export const KEEP_RECENT = 500;
 
+/** The issuer of the PA commands the audio detector sends (src/pa/feature.ts PA_DETECTOR_ISSUER). */
+const PA_DETECTOR = 'pa-detector';
+
+/** Whether the crew's own cabin PA is on: their pa.begin/pa.end, not the detector's (ending those would cut an announcement). */
 function manualPaAfter(m: PanelState['manualPa'], c: CommandStatus): PanelState['manualPa'] {
-  if ((c.cmd !== 'pa.begin' && c.cmd !== 'pa.end') || c.args.source !== 'cabin' || c.seq <= m.seq) return m;
+  if ((c.cmd !== 'pa.begin' && c.cmd !== 'pa.end') || c.args.source !== 'cabin' || c.seq <= m.seq || c.issuer === PA_DETECTOR) return m;
   return { on: c.cmd === 'pa.begin', seq: c.seq };
 }
 
