@@ -1,10 +1,8 @@
+import { etaText, sentence, sizeText, troubleText } from './drive-text.js';
 import type { Entity } from './wire.js';
 
 /** A drive removed or refused this long ago is no longer shown here (the Systems dialog still lists it). */
 const FORGET_MS = 10 * 60_000;
-
-const mb = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${Math.round(n / 1e6)} MB`);
-const etaText = (s: unknown) => (typeof s !== 'number' ? '' : s < 90 ? `about ${Math.max(1, Math.ceil(s))} s left` : `about ${Math.ceil(s / 60)} min left`);
 
 /** What the crew reads for each state: plain words, never a code. */
 const HEADLINE: Record<string, string> = {
@@ -18,6 +16,7 @@ const HEADLINE: Record<string, string> = {
 };
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
 function DriveCard({ e }: { e: Entity }) {
   const a = e.attributes;
@@ -25,36 +24,54 @@ function DriveCard({ e }: { e: Entity }) {
   const filesTotal = num(a.filesTotal);
   const bytesDone = num(a.bytesDone);
   const bytesTotal = num(a.bytesTotal);
+  const error = a.error && typeof a.error === 'object' ? (a.error as { code?: unknown }) : null;
   const safe = e.state === 'safe-to-remove';
-  const bad = e.state === 'refused' || e.state === 'failed' || (e.state === 'removed' && a.error);
+  const bad = e.state === 'refused' || e.state === 'failed' || (e.state === 'removed' && error !== null);
+  const busy = e.state === 'copying' || e.state === 'verifying';
   const pct = bytesTotal > 0 ? Math.min(100, (100 * bytesDone) / bytesTotal) : 0;
+  const eta = etaText(a.etaSeconds);
+  const message = str(a.message);
+  // A refusal's alert sentence names the thing and why ("A USB keyboard was plugged into the head-end and refused. Remove it: ...").
+  const trouble = e.state === 'refused' && str(a.alert) ? str(a.alert) : message;
+  const look = safe ? 'good' : bad ? 'bad' : 'busy';
   return (
-    <li class={`drive drive-${e.state}`} data-testid="content-drive" data-drive={e.id} data-state={e.state} style={{ listStyle: 'none', padding: '0.5em', margin: '0.4em 0', borderRadius: '6px', border: `2px solid ${safe ? '#1a7f37' : bad ? '#b42318' : '#8a8f98'}` }}>
+    <li class={`drive drive-${look}`} data-testid="content-drive" data-drive={e.id} data-state={e.state}>
       {safe ? (
-        <div role="status" data-testid="safe-to-remove" style={{ fontSize: '1.6em', fontWeight: 700, color: '#1a7f37', textAlign: 'center' }}>
+        <div role="status" class="drive-safe" data-testid="safe-to-remove">
           ✓ Safe to remove
         </div>
       ) : (
-        <b style={{ color: bad ? '#b42318' : undefined }}>{HEADLINE[e.state] ?? e.state}</b>
+        <b class="drive-headline">{e.state === 'refused' && a.usbDevice === true ? 'This device cannot be used' : (HEADLINE[e.state] ?? e.state)}</b>
       )}
-      <div>
-        <small>
-          {e.name ?? e.id}
-          {typeof a.catalogVersion === 'string' ? ` · catalog ${a.catalogVersion}` : ''}
-        </small>
+      <div class="drive-name">
+        {e.name ?? e.id}
+        {str(a.catalogVersion) ? ` · catalog ${str(a.catalogVersion)}` : ''}
       </div>
-      {(e.state === 'copying' || e.state === 'verifying') && filesTotal > 0 && (
+      {busy && filesTotal > 0 && (
         <>
           <div class="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)} aria-label="Copied">
             <span class="bar-acked" style={{ width: `${pct}%` }} />
           </div>
-          <small>
-            {filesDone} of {filesTotal} files · {mb(bytesDone)} of {mb(bytesTotal)} {etaText(a.etaSeconds) && `· ${etaText(a.etaSeconds)}`}
-          </small>
+          <div class="drive-progress" data-testid="drive-progress">
+            {filesDone} of {filesTotal} files · {sizeText(bytesDone)} of {sizeText(bytesTotal)}
+            {eta && ` · ${eta}`}
+          </div>
         </>
       )}
-      {!safe && typeof a.message === 'string' && a.message && (e.state !== 'copying' || bad) && <p style={{ margin: '0.3em 0 0' }}>{a.message}</p>}
-      {safe && <small>{filesTotal} files on board{num(a.filesReused) ? ` (${num(a.filesReused)} were already there)` : ''}.</small>}
+      {/* While copying, the bar and the line above say it all; "inserted" and "verifying" say what happens now. */}
+      {!safe && !bad && !(busy && filesTotal > 0) && message && <p class="drive-message">{sentence(message)}</p>}
+      {bad && (
+        <div class="drive-trouble" data-testid="drive-trouble">
+          {troubleText(e.state, trouble, typeof error?.code === 'string' ? error.code : undefined, a.safeToRemove === true).map((line) => (
+            <p key={line}>{line}</p>
+          ))}
+        </div>
+      )}
+      {safe && (
+        <div class="drive-progress">
+          {filesTotal} files on board{num(a.filesReused) ? ` (${num(a.filesReused)} were already there)` : ''}.
+        </div>
+      )}
     </li>
   );
 }
@@ -66,7 +83,7 @@ export function ContentDrives({ entities, now }: { entities: ReadonlyMap<string,
   return (
     <section class="content-drives" aria-labelledby="drives-title" data-testid="content-drives">
       <h2 id="drives-title">Content drives</h2>
-      <ul style={{ padding: 0, margin: 0 }}>
+      <ul class="drive-list">
         {drives.sort((x, y) => y.changedAt - x.changedAt).map((e) => (
           <DriveCard key={e.id} e={e} />
         ))}
