@@ -33,7 +33,7 @@ function DriveCard({ e }: { e: Entity }) {
   const message = str(a.message);
   // A refusal's alert sentence names the thing and why ("A USB keyboard was plugged into the head-end and refused. Remove it: ...").
   const trouble = e.state === 'refused' && str(a.alert) ? str(a.alert) : message;
-  const look = safe ? 'good' : bad ? 'bad' : 'busy';
+  const look = safe ? 'good' : bad ? 'bad' : busy ? 'busy' : 'new';
   return (
     <li class={`drive drive-${look}`} data-testid="content-drive" data-drive={e.id} data-state={e.state}>
       {safe ? (
@@ -79,15 +79,27 @@ function DriveCard({ e }: { e: Entity }) {
 /** Content drives plugged into the head-end, with progress and a big "Safe to remove" when done. */
 export function ContentDrives({ entities, now }: { entities: ReadonlyMap<string, Entity>; now: number }) {
   const drives = [...entities.values()].filter((e) => e.kind === 'drive' && !((e.state === 'removed' || e.state === 'refused') && now - e.changedAt > FORGET_MS));
-  if (drives.length === 0) return null;
+  // The newest stays whole on a short screen; the others scroll under it.
+  const [newest, ...older] = drives.sort((x, y) => y.changedAt - x.changedAt || x.id.localeCompare(y.id));
+  if (!newest) return null;
   return (
     <section class="content-drives" aria-labelledby="drives-title" data-testid="content-drives">
       <h2 id="drives-title">Content drives</h2>
       <ul class="drive-list">
-        {drives.sort((x, y) => y.changedAt - x.changedAt).map((e) => (
-          <DriveCard key={e.id} e={e} />
-        ))}
+        <DriveCard key={newest.id} e={newest} />
       </ul>
+      {older.length > 0 && (
+        <ul class="drive-list drive-older" aria-label="Earlier drives">
+          {older.map((e) => (
+            <DriveCard key={e.id} e={e} />
+          ))}
+        </ul>
+      )}
+      {older.length > 0 && (
+        <div class="drive-more" data-testid="drive-more">
+          {older.length === 1 ? '1 more drive' : `${older.length} more drives`} in Systems
+        </div>
+      )}
     </section>
   );
 }
