@@ -176,12 +176,11 @@ describe('the content-drive card follows a drive from insertion to "Safe to remo
     const page = await rig.page({ width: 1024, height: 600 });
     try {
       const stale = page.locator('[data-drive="drive:OLD-CONTENT-2026-NOV"]');
-      // A refused drive of its own, and a long label: two cards, the newest first.
+      // A refused drive with a long label, then a copy: the copy is the newest card and the only one shown.
       publish(rig, drive({ id: 'drive:OLD-CONTENT-2026-NOV', name: 'OLD-CONTENT-2026-NOV', state: 'refused', message: 'this drive (catalog 2026-11, packed 2026-11-02) is older than the content on board (catalog 2026-12, packed 2026-12-01); nothing was copied', error: { code: 'stale', message: 'older' }, safeToRemove: true, alert: null }));
-      await stale.waitFor(WAIT);
-      publish(rig, drive({ state: 'copying', catalogVersion: '2026-12', filesDone: 120, filesTotal: 480, bytesDone: 3_200_000_000, bytesTotal: 12_800_000_000, etaSeconds: 754 }));
       const text = await cardText(stale, 'refused', /This drive cannot be used/);
       assert.match(text, /This drive \(catalog 2026-11, packed 2026-11-02\) is older than the content on board .*nothing was copied\.\s+Remove it: the content on board is newer\./s);
+      publish(rig, drive({ state: 'copying', catalogVersion: '2026-12', filesDone: 120, filesTotal: 480, bytesDone: 3_200_000_000, bytesTotal: 12_800_000_000, etaSeconds: 754 }));
       await page.locator('[data-testid="content-drive"][data-state="copying"]').waitFor(WAIT);
 
       for (const s of CALLERS) rig.sim.seat(s)!.pressCall();
