@@ -57,6 +57,13 @@ async function cardText(card: Locator, state: string, expect: RegExp): Promise<s
   return card.innerText();
 }
 
+/** The cabin buttons and "Sent to seats" stay on the side (not pushed under the legend by the card). */
+async function assertSideRoom(page: Page, what: string): Promise<void> {
+  const m = await page.evaluate(() => [document.querySelector('.side')!, document.querySelector('.cabin-actions')!, document.querySelector('.deliveries h2')!].map((el) => el.getBoundingClientRect().bottom));
+  assert.ok(m[1]! <= m[0]! + 0.5, `${what}: the cabin buttons stay on screen (${m[1]} > ${m[0]})`);
+  assert.ok(m[2]! <= m[0]! + 0.5, `${what}: "Sent to seats" stays on screen (${m[2]} > ${m[0]})`);
+}
+
 /** Bytes, epoch ms or seconds would show as long runs of digits: the crew reads sizes and minutes. */
 function assertNoRawNumbers(text: string, what: string): void {
   assert.doesNotMatch(text, /\d{5,}/, `${what}: no raw byte counts or timestamps (${text})`);
@@ -139,6 +146,11 @@ describe('the content-drive card follows a drive from insertion to "Safe to remo
       text = await cardText(card, 'failed', /damaged/);
       assert.match(text, /catalog 2026-12 was not published\.\s+The drive’s content is damaged: remove it and use another copy of the content drive\./);
       await page.screenshot({ path: `${SCREENSHOTS}drive-failed.png` });
+      await assertSideRoom(page, '1280x800, a long error');
+      // The card has little room beside the calls: its headline shows, the advice is a scroll away within it.
+      const advice = card.getByText('The drive’s content is damaged', { exact: false });
+      await advice.scrollIntoViewIfNeeded();
+      assert.equal(await page.evaluate(() => document.querySelector('.cabin-actions')!.getBoundingClientRect().bottom <= document.querySelector('.side')!.getBoundingClientRect().bottom + 0.5), true, 'scrolling the card moves only the card');
 
       // Pulled mid-copy: red, with how to resume.
       const pulled = 'Drive removed before copying finished: 479 of 480 files are safely on board. Insert it again to continue where it stopped.';
@@ -193,7 +205,7 @@ describe('the content-drive card follows a drive from insertion to "Safe to remo
         const first = document.querySelector('[data-testid="content-drive"]')!;
         const cards = Array.from(document.querySelectorAll('[data-testid="content-drive"]'));
         const calls = Array.from(document.querySelectorAll('.alert.kind-call'));
-        const named = [document.querySelector('.side')!, document.querySelector('.drive-list')!, first.querySelector('.drive-headline')!, first.querySelector('[data-testid="drive-progress"]')!, document.querySelector('.alert-list')!, document.querySelector('.cabin-actions')!];
+        const named = [document.querySelector('.side')!, document.querySelector('.content-drives')!, first.querySelector('.drive-headline')!, first.querySelector('[data-testid="drive-progress"]')!, document.querySelector('.alert-list')!, document.querySelector('.cabin-actions')!];
         const [side, drives, newest, progress, alertList, cabinActions, ...rest] = [...named, ...cards, ...calls].map((el) => {
           const r = el.getBoundingClientRect();
           return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height };
@@ -222,6 +234,7 @@ describe('the content-drive card follows a drive from insertion to "Safe to remo
       assert.equal(layout.newestProgress, true, 'and its progress (files, size, time left)');
       assert.equal(layout.spillsSideways, false, 'no card spills sideways (long names wrap)');
       assert.equal(layout.cabinActions, true, 'the drive cards do not push the cabin actions off the screen');
+      await assertSideRoom(page, '1024x600');
       assert.ok(layout.calls >= 3, `at least three calls fully in view beside the drive cards (saw ${layout.calls})`);
       // The older cards are counted, not shown, on a short screen (the Systems dialog lists every drive).
       assert.equal(await stale.isVisible(), false);
