@@ -79,7 +79,7 @@ function DriveCard({ e }: { e: Entity }) {
 /** Content drives plugged into the head-end, with progress and a big "Safe to remove" when done. */
 export function ContentDrives({ entities, now }: { entities: ReadonlyMap<string, Entity>; now: number }) {
   const drives = [...entities.values()].filter((e) => e.kind === 'drive' && !((e.state === 'removed' || e.state === 'refused') && now - e.changedAt > FORGET_MS));
-  // The newest stays whole on a short screen; the others scroll under it.
+  // The newest on top; on a short screen only it shows, the others counted (styles.css).
   const [newest, ...older] = drives.sort((x, y) => y.changedAt - x.changedAt || x.id.localeCompare(y.id));
   if (!newest) return null;
   return (
