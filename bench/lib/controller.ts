@@ -87,6 +87,9 @@ export async function startController(config: Record<string, unknown> = {}, opts
           timeoutMs: opts.readyTimeoutMs ?? 60_000,
           env: { ...process.env, PURSER_LOG_LEVEL: process.env.PURSER_LOG_LEVEL ?? 'warn' },
         });
+        // Seats are answered before the peripheral services finish starting (src/app/background-starts.ts):
+        // a bench measures the whole controller, so it waits for them.
+        await everyServiceStarted(ready.match[1]!, opts.readyTimeoutMs ?? 60_000);
         return {
           url: ready.match[1]!,
           pid: ready.pid,
@@ -107,5 +110,20 @@ export async function startController(config: Record<string, unknown> = {}, opts
   } catch (err) {
     await rm(stateDir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Until GET /api/v1/health names no service `starting` (a checkout without that state passes at once). */
+async function everyServiceStarted(url: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const h = (await (await fetch(`${url}/api/v1/health`)).json()) as { services?: Record<string, { state: string }> };
+      if (!Object.values(h.services ?? {}).some((s) => s.state === 'starting')) return;
+    } catch {
+      // not answering yet
+    }
+    if (Date.now() > end) throw new Error(`the controller's services did not all start within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
