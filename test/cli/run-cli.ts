@@ -13,3 +13,26 @@ export function purser(args: string[], env: Record<string, string> = {}): Promis
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/**
+ * `purser run --config FILE` until it exits by itself (SIGKILLed after 60 s): its exit status, what
+ * it said, and how long after its first line it exited (the start-failure tests' clock).
+ */
+export function runUntilExit(config: string): Promise<{ code: number | null; out: string; ms: number }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', config], { cwd: ROOT, env: { ...process.env, PURSER_LOG_LEVEL: 'error' }, detached: true });
+    let out = '';
+    let firstAt = 0;
+    const timer = setTimeout(() => process.kill(-p.pid!, 'SIGKILL'), 60_000);
+    const seen = (d: Buffer) => {
+      firstAt ||= Date.now();
+      out += d;
+    };
+    p.stdout.on('data', seen);
+    p.stderr.on('data', seen);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, ms: firstAt ? Date.now() - firstAt : 0 });
+    });
+  });
+}

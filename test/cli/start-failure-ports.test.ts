@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runUntilExit } from './run-cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 /**
  * These services start after seats are answered, so the exit comes after the
  * start up to seats (1-4 s on this 2-core machine under the suite's load), then
@@ -16,25 +15,6 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  */
 const EXIT_WITHIN_MS = { console: 10_000, tftp: 15_000 };
 
-/** `purser run --config FILE`: its exit status, what it said, and how long after its first line it exited. */
-function run(config: string): Promise<{ code: number | null; out: string; ms: number }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', config], { cwd: ROOT, env: { ...process.env, PURSER_LOG_LEVEL: 'error' }, detached: true });
-    let out = '';
-    let firstAt = 0;
-    const timer = setTimeout(() => process.kill(-p.pid!, 'SIGKILL'), 60_000);
-    const seen = (d: Buffer) => {
-      firstAt ||= Date.now();
-      out += d;
-    };
-    p.stdout.on('data', seen);
-    p.stderr.on('data', seen);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, ms: firstAt ? Date.now() - firstAt : 0 });
-    });
-  });
-}
 
 describe('purser run: a configured port in use at the first start exits 1, naming the key', { timeout: 120_000 }, () => {
   let dir: string;
@@ -72,7 +52,7 @@ describe('purser run: a configured port in use at the first start exits 1, namin
   });
 
   it('tftp.port in use: exit 1, naming tftp.port and the port', async () => {
-    const r = await run(await write('tftp.json', { ...base('tftp'), tftp: { port: udpPort } }));
+    const r = await runUntilExit(await write('tftp.json', { ...base('tftp'), tftp: { port: udpPort } }));
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, new RegExp(`purser: start failed: tftp\\.port ${udpPort}: address 127\\.0\\.0\\.1:${udpPort} is in use`));
     assert.ok(r.ms < EXIT_WITHIN_MS.tftp, `exited ${r.ms} ms after it spoke`);
@@ -80,7 +60,7 @@ describe('purser run: a configured port in use at the first start exits 1, namin
   });
 
   it('console.port in use: exit 1, naming console.port and the port', async () => {
-    const r = await run(await write('console.json', { ...base('console'), console: { port: tcpPort } }));
+    const r = await runUntilExit(await write('console.json', { ...base('console'), console: { port: tcpPort } }));
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, new RegExp(`purser: start failed: console\\.port ${tcpPort}: address 127\\.0\\.0\\.1:${tcpPort} is in use`));
     assert.ok(r.ms < EXIT_WITHIN_MS.console, `exited ${r.ms} ms after it spoke`);

@@ -1,34 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runUntilExit } from './run-cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 /** The exit must come within 5 s of the start being refused; tsx's own start-up on a busy machine is on top. */
 const EXIT_WITHIN_MS = 5000;
 
-/** `purser run --config FILE`: its exit status, what it said, and how long after its first line it exited. */
-function run(config: string): Promise<{ code: number | null; out: string; ms: number }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', config], { cwd: ROOT, env: { ...process.env, PURSER_LOG_LEVEL: 'error' }, detached: true });
-    let out = '';
-    let firstAt = 0;
-    const timer = setTimeout(() => process.kill(-p.pid!, 'SIGKILL'), 60_000);
-    const seen = (d: Buffer) => {
-      firstAt ||= Date.now();
-      out += d;
-    };
-    p.stdout.on('data', seen);
-    p.stderr.on('data', seen);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, ms: firstAt ? Date.now() - firstAt : 0 });
-    });
-  });
-}
 
 /** It said why, then exited within EXIT_WITHIN_MS: a process that prints its error and hangs fails here. */
 function assertExitedSoon(r: { out: string; ms: number }): void {
@@ -59,21 +39,21 @@ describe('purser run: a start that fails exits, naming the key', { timeout: 120_
   });
 
   it('http.port in use: exit 1, naming http.port and the port', async () => {
-    const r = await run(await write('port.json', { ...base(), http: { host: '127.0.0.1', port: busyPort } }));
+    const r = await runUntilExit(await write('port.json', { ...base(), http: { host: '127.0.0.1', port: busyPort } }));
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, new RegExp(`http\\.port ${busyPort}: address .*in use`));
     assertExitedSoon(r);
   });
 
   it('a malformed crew PIN hash: exit 78 (config), naming panel.crewPinHash', async () => {
-    const r = await run(await write('hash.json', { ...base(), panel: { crewPinHash: 'not-a-hash' } }));
+    const r = await runUntilExit(await write('hash.json', { ...base(), panel: { crewPinHash: 'not-a-hash' } }));
     assert.equal(r.code, 78, r.out);
     assert.match(r.out, /panel\.crewPinHash/);
     assertExitedSoon(r);
   });
 
   it('a multicast group that is no address: exit 78, saying what is expected in words', async () => {
-    const r = await run(await write('group.json', { ...base(), commands: { group: '239.999.0.1' } }));
+    const r = await runUntilExit(await write('group.json', { ...base(), commands: { group: '239.999.0.1' } }));
     assert.equal(r.code, 78, r.out);
     assert.match(r.out, /commands\.group/);
     assert.doesNotMatch(r.out, /must match pattern/);
@@ -82,7 +62,7 @@ describe('purser run: a start that fails exits, naming the key', { timeout: 120_
 
   it('a file without stateDir: exit 78, naming stateDir', async () => {
     const { stateDir: _, ...rest } = base();
-    const r = await run(await write('nostate.json', rest));
+    const r = await runUntilExit(await write('nostate.json', rest));
     assert.equal(r.code, 78, r.out);
     assert.match(r.out, /stateDir/);
     assertExitedSoon(r);
