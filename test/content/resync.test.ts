@@ -18,7 +18,8 @@ import { keyPair, sha256, tempRoot, writeTree } from './fixture.js';
 /**
  * content.sync sent again to seats that lag, against a real controller and
  * simulated seats fetching over loopback. The publish's own content.sync
- * lives one second (commands.defaultTtlMs), so a seat away longer never gets
+ * lives three seconds (commands.defaultTtlMs; long enough that the resend, which lives as long, is polled
+ * in time on a loaded machine), so a seat away longer never gets
  * it from its poll answers: only the resend can bring it up to date.
  */
 const secret = Buffer.from(TEST_SECRET, 'hex');
@@ -37,7 +38,7 @@ interface Rig {
 
 async function rig(name: string, content: Record<string, unknown>, simOptions: { maxAttempts?: number } = {}): Promise<Rig> {
   const root = await tempRoot(name);
-  const tc = await startTestController({ content: { enabled: false, publicKey: rawPublic, ...content }, commands: { catchUpPollMs: 100, defaultTtlMs: 1000 } }, [commandsFeature(), contentFeature()]);
+  const tc = await startTestController({ content: { enabled: false, publicKey: rawPublic, ...content }, commands: { catchUpPollMs: 100, defaultTtlMs: 3000 } }, [commandsFeature(), contentFeature()]);
   const events: CabinEvent[] = [];
   tc.controller.ctx.bus.events$.subscribe((e) => events.push(e));
   const sim = new Simulator({ controller: tc.url, secret, seats: 3, pollIntervalMs: 200 });
