@@ -1,4 +1,4 @@
 import { it } from 'node:test';
 import { viewportSuite } from './viewport.js';
 
-it('the panel at 1024x600: calls never hidden, dialogs fit or scroll, touch targets of 32 px or more, nothing clipped', { timeout: 90_000 }, viewportSuite({ width: 1024, height: 600 }));
+it('the panel at 1024x600: calls never hidden, dialogs fit or scroll, touch targets of 32 px or more, nothing clipped', { timeout: 240_000 }, viewportSuite({ width: 1024, height: 600 }));
