@@ -15,26 +15,20 @@ export class ChannelMetrics {
       const { channels, safety } = media();
       return [...channels.map((c) => ({ id: c.id, onAir: c.state === 'on-air', a: c.attributes })), { id: safety.id, onAir: safety.attributes.onAir, a: safety.attributes }];
     };
-    new Counter({
-      name: 'purser_channel_ts_packets_total',
-      help: 'MPEG-TS packets the controller heard on each channel group (the safety video included)',
-      labelNames: ['channel'] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const m of all()) this.inc({ channel: m.id }, m.a.packets);
-      },
-    });
-    new Counter({
-      name: 'purser_channel_ts_continuity_errors_total',
-      help: 'MPEG-TS continuity-counter jumps heard on each channel group: packets lost or reordered',
-      labelNames: ['channel'] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const m of all()) this.inc({ channel: m.id }, m.a.ccErrors);
-      },
-    });
+    // Counters read whole at each scrape (the group monitor keeps the totals): reset, then set.
+    const counter = (name: string, help: string, value: (a: ChannelEntity['attributes']) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['channel'] as const,
+        registers,
+        collect() {
+          this.reset();
+          for (const m of all()) this.inc({ channel: m.id }, value(m.a));
+        },
+      });
+    counter('purser_channel_ts_packets_total', 'MPEG-TS packets the controller heard on each channel group (the safety video included)', (a) => a.packets);
+    counter('purser_channel_ts_continuity_errors_total', 'MPEG-TS continuity-counter jumps heard on each channel group: packets lost or reordered', (a) => a.ccErrors);
     new Gauge({
       name: 'purser_channel_on_air',
       help: '1 while the channel is on air (VLM plays it and its packets are heard), else 0',
