@@ -1,7 +1,10 @@
-import { constants, open as fsOpen } from 'node:fs';
+import { constants, open as fsOpen, read as fsRead } from 'node:fs';
+import { promisify } from 'node:util';
 import { realpath } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { BindingPortInterface, LinuxBindingInterface, LinuxPortBinding } from '@serialport/bindings-cpp';
+// The binding's own poller-driven read loop, reused with our fs.read (below); no exports map, so the dist path is stable API in practice.
+import { unixRead } from '@serialport/bindings-cpp/dist/unix-read.js';
 import type { SerialMode } from './types.js';
 
 /** The part of a serialport binding the supervisor uses. */
@@ -32,8 +35,36 @@ export class ReadOnlyTtyError extends Error {
 export async function openTty(path: string, mode: SerialMode, opts: TtyOptions): Promise<{ tty: TtyHandle; resolvedPath: string }> {
   const resolvedPath = await realpath(path);
   const openOptions = { path: resolvedPath, baudRate: opts.baudRate, dataBits: opts.dataBits ?? 8, stopBits: opts.stopBits ?? 1, parity: opts.parity ?? 'none' };
-  if (mode === 'read-write') return { tty: await binding.open(openOptions), resolvedPath };
-  return { tty: await openReadOnly(openOptions), resolvedPath };
+  const tty = mode === 'read-write' ? await binding.open(openOptions) : await openReadOnly(openOptions);
+  return { tty: endReadsAtHangup(tty), resolvedPath };
+}
+
+export class TtyHangupError extends Error {
+  readonly code = 'EHANGUP';
+  readonly disconnect = true;
+  constructor() {
+    super('the tty hung up (a read returned 0 bytes: the device or the far end of the pty is gone)');
+  }
+}
+
+const readAsync = promisify(fsRead);
+
+/**
+ * A raw tty whose far end is gone (a pty master closed, a USB adapter
+ * unplugged) is hung up: every read returns 0 bytes at once. The binding's
+ * unixRead retries a 0-byte read immediately, forever, so a vanished device
+ * spun a core and grew memory without bound. Raw mode with VMIN=1 and
+ * O_NONBLOCK never returns 0 otherwise (no data is EAGAIN), so 0 means lost:
+ * we fail the read and the supervisor closes and reopens with backoff.
+ */
+function endReadsAtHangup(tty: LinuxPortBinding): LinuxPortBinding {
+  const fsReadAsync = (async (fd: number, buffer: Buffer, offset: number, length: number, position: null) => {
+    const result = await readAsync(fd, buffer, offset, length, position);
+    if (result.bytesRead === 0) throw new TtyHangupError();
+    return result;
+  }) as unknown as typeof readAsync;
+  tty.read = (buffer: Buffer, offset: number, length: number) => unixRead({ binding: tty, buffer, offset, length, fsReadAsync });
+  return tty;
 }
 
 /**
@@ -46,7 +77,7 @@ export async function openTty(path: string, mode: SerialMode, opts: TtyOptions):
  * for the same reason, and lock is off because the flock would go with the
  * closed descriptor anyway.
  */
-async function openReadOnly(openOptions: Parameters<LinuxBindingInterface['open']>[0]): Promise<TtyHandle> {
+async function openReadOnly(openOptions: Parameters<LinuxBindingInterface['open']>[0]): Promise<LinuxPortBinding> {
   const rw = await binding.open({ ...openOptions, lock: false, hupcl: false });
   let fd: number;
   try {

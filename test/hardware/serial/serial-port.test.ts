@@ -95,6 +95,30 @@ describe('serial port manager over real socat ptys', () => {
     await decoy.kill();
   });
 
+  // Pulled while bytes flow, the tty is hung up between two reads, and read(2)
+  // returns 0 for ever; the binding retried that at once, so the port stayed
+  // "ok" while a core spun (8 of 10 pulls did so on this machine).
+  it('a device pulled while it is sending goes down, every time, instead of spinning on a hung-up tty', async () => {
+    for (const mode of ['read-write', 'read-only', 'read-write', 'read-only', 'read-write'] as const) {
+      const pair = track(await PtyPair.start(dir, ['busy-A', 'busy-B']));
+      const port = track(startSerialPort({ id: 'serial.busy', path: pair.a, baudRate: 9600, mode, backoff: FAST_BACKOFF }));
+      await stateIs(port, 'ok');
+      const far = track(await FarEnd.open(pair.b));
+      let sending = true;
+      const sender = (async () => {
+        while (sending) await far.write(Buffer.alloc(64, 0x41)).catch(() => (sending = false));
+      })();
+      await waitFor('bytes flowing', () => port.snapshot().attributes.bytesIn > 256);
+      await pair.kill();
+      sending = false;
+      await sender;
+      const down = await waitFor(`the ${mode} port down after the pull`, () => (port.snapshot().state === 'down' ? port.snapshot() : null), 3000);
+      assert.match(down.attributes.detail, /device lost|cannot open/);
+      await far.close();
+      await port.stop();
+    }
+  });
+
   it('marks a silent port degraded and ok again as soon as bytes come', async () => {
     const pair = track(await PtyPair.start(dir, ['quiet-A', 'quiet-B']));
     const port = track(startSerialPort({ id: 'serial.quiet', path: pair.a, baudRate: 9600, mode: 'read-only', silenceMs: 300, backoff: FAST_BACKOFF }));
