@@ -38,9 +38,18 @@ declare module '../contract/config.js' {
   }
 }
 
-/** Where the demo's clips live, and what they are (SEAT-PROTOCOL §4 groups). */
-export function demoDir(stateDir: string): string {
-  return join(stateDir, 'channels');
+/**
+ * Where the demo's clips live, and what they are (SEAT-PROTOCOL §4 groups).
+ * As root, VLC runs as vlc.user, which cannot search a state dir under a
+ * 0700 home (/root/.local/state/purser), and the state dir holds the cabin's
+ * keys, so it is not opened up: the clips then go to one directory under
+ * /var/tmp, shared by every state dir (a clip's name says what it is, and it
+ * is written whole or not at all).
+ */
+export const ROOT_DEMO_DIR = '/var/tmp/purser-demo-channels';
+
+export function demoDir(stateDir: string, uid = process.getuid?.()): string {
+  return uid === 0 ? ROOT_DEMO_DIR : join(stateDir, 'channels');
 }
 
 export const DEMO_CHANNELS = [

@@ -1,4 +1,4 @@
-import { access, chmod, stat } from 'node:fs/promises';
+import { access, chmod, lstat, mkdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { BehaviorSubject, combineLatest, filter } from 'rxjs';
@@ -228,22 +228,19 @@ async function missingBinary(path: string): Promise<string | null> {
 
 /**
  * The demo's channels and safety video, generated with ffmpeg at first start.
- * VLC runs as another user when we are root, so the clips' directory (and the
- * state dir above it, search permission only) must be reachable by it.
+ * VLC runs as another user when we are root, so the clips' directory
+ * (demoDir: under /var/tmp then) must be readable by it; and since anyone may
+ * create names in /var/tmp, one that is not our own plain directory is refused.
  */
 async function makeDemoClips(stateDir: string, demo: { channels: boolean; safety: boolean }, log: { warn(o: object, m: string): void; info(o: object, m: string): void }): Promise<void> {
   const dir = demoDir(stateDir);
   try {
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    const st = await lstat(dir);
+    if (!st.isDirectory() || st.uid !== process.getuid?.()) throw new Error(`${dir} is not a directory of ours (a symlink, or another user's): not writing clips there`);
+    await chmod(dir, 0o755);
     if (demo.channels) for (const c of DEMO_CHANNELS) await makeTestClip({ dir, name: c.file.replace(/\.ts$/, ''), seconds: 10, toneHz: c.toneHz });
     if (demo.safety) await makeTestClip({ dir, name: DEMO_SAFETY.file.replace(/\.ts$/, ''), seconds: 20, toneHz: DEMO_SAFETY.toneHz });
-    await chmod(dir, 0o755);
-    if (process.getuid?.() === 0) {
-      const mode = (await stat(stateDir)).mode & 0o777;
-      if ((mode & 0o001) === 0) {
-        await chmod(stateDir, mode | 0o001);
-        log.info({ stateDir }, 'demo: gave the state dir search permission (o+x) so VLC, running as another user, can read the generated clips');
-      }
-    }
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'demo: could not generate the channel clips (ffmpeg?): those channels stay source-missing');
   }

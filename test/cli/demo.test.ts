@@ -135,6 +135,21 @@ describe('purser demo', { timeout: 120_000 }, () => {
     assert.match(quiet.out(), /A quiet cabin: no calls, faults or offline seats/);
   });
 
+  // As root, VLC runs as vlc.user (nobody), which cannot search a 0700 state dir: the clips must live where it can read them.
+  it('puts its broadcast channels on the air, with real TS packets, and has the safety video ready', async () => {
+    type Channels = { channels: { id: string; state: string; attributes: { packets: number; sawPat: boolean; source: string } }[]; safety: { state: string } };
+    const deadline = Date.now() + 45_000;
+    let now: Channels;
+    for (;;) {
+      now = (await (await fetch(`${living.url()}/api/v1/channels`)).json()) as Channels;
+      if (now.channels.length > 0 && now.channels.every((c) => c.state === 'on-air' && c.attributes.packets > 0 && c.attributes.sawPat)) break;
+      assert.ok(Date.now() < deadline, `every demo channel on the air within 45 s: ${JSON.stringify(now)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.deepEqual(now.channels.map((c) => c.id).sort(), ['films', 'news']);
+    assert.equal(now.safety.state, 'idle', 'the safety video is ready for the crew, not missing its source');
+  });
+
   it('stops on SIGTERM', async () => {
     living.kill();
     quiet.kill();
