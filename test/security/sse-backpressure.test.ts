@@ -76,7 +76,7 @@ function held(): number {
 }
 
 describe('the live stream holds its memory whatever clients do', () => {
-  it('a client that never reads while 300 busy seats poll for a minute is dropped with a reason; RSS stays flat; a reading client is not dropped', { timeout: 120_000 }, async (t) => {
+  it('a client that never reads while 300 busy seats poll for half a minute is dropped with a reason; RSS stays flat; a reading client is not dropped', { timeout: 120_000 }, async (t) => {
     const tc = await startTestController();
     const sim = new Simulator({ controller: tc.url, secret: tc.controller.ctx.cabinSecret, seats: 300 });
     t.after(async () => {
@@ -85,7 +85,7 @@ describe('the live stream holds its memory whatever clients do', () => {
     });
     sim.start();
     // A busy cabin: every second all seats press or release call, or raise or clear a fault. On a loaded machine
-    // that is ~2 MB of stream a minute; a feature's entity churn adds ~12 MB (200 KB/s), so the stream carries more
+    // that is ~1 MB of stream in the half minute; a feature's entity churn adds ~12 MB (400 KB/s), so the stream carries more
     // than the kernel's buffers hold (tcp_wmem: up to 4 MiB, not our RSS) plus the controller's 1 MiB bound.
     let tick = 0;
     const busy = setInterval(() => {
@@ -95,50 +95,50 @@ describe('the live stream holds its memory whatever clients do', () => {
     const pad = 'x'.repeat(4000);
     let n = 0;
     const churn = setInterval(() => {
-      for (let k = 0; k < 5; k++) tc.controller.ctx.entities.set({ id: 'test:churn', kind: 'test', state: String(n++), attributes: { pad } });
+      for (let k = 0; k < 10; k++) tc.controller.ctx.entities.set({ id: 'test:churn', kind: 'test', state: String(n++), attributes: { pad } });
     }, 100);
     t.after(() => {
       clearInterval(busy);
       clearInterval(churn);
     });
-    await sleep(5000);
+    await sleep(3000);
     const tablet = sleepingTablet(portOf(tc.url));
     t.after(() => {
       if (tablet.proc.exitCode === null) process.kill(-tablet.proc.pid!, 'SIGKILL');
     });
     await once(tablet.proc.stdout!, 'data');
     const good = reads(tc);
-    await sleep(5000);
+    await sleep(3000);
     const base = rss();
     const baseHeld = held();
     const samples: number[] = [];
     const heldSamples: number[] = [];
     let maxUnread = 0;
     let droppedAt = -1;
-    for (let s = 0; s < 50; s++) {
+    for (let s = 0; s < 25; s++) {
       await sleep(1000);
       samples.push(rss());
       maxUnread = Math.max(maxUnread, await unreadBytes(tc));
       if (s % 5 === 4) heldSamples.push(held());
-      if (droppedAt < 0 && (await dropped(tc)) > 0) droppedAt = s + 10;
+      if (droppedAt < 0 && (await dropped(tc)) > 0) droppedAt = s + 6;
     }
     const polls = sim.stats();
     // Every seat kept polling (at least one in two answered even on a loaded machine).
-    assert.ok(polls.ok > 300 * 25, `seats polled: ${JSON.stringify(polls).slice(0, 300)}`);
+    assert.ok(polls.ok > 300 * 15, `seats polled: ${JSON.stringify(polls).slice(0, 300)}`);
     assert.ok(droppedAt > 0, `the never-reading client was not dropped; the good one has read ${good.bytes} bytes`);
     assert.equal(await clients(tc), 1, 'only the reading client is left on the stream');
     assert.equal(good.ended, false, 'the reading client was never dropped');
-    assert.ok(good.bytes > 6 * MiB, `the stream carried ${good.bytes} bytes in the minute: enough to overrun a client that never reads`);
+    assert.ok(good.bytes > 6 * MiB, `the stream carried ${good.bytes} bytes in the half minute: enough to overrun a client that never reads`);
     // The stream never held more than the bound (plus a frame and the reader's in-flight bytes) for its clients.
     assert.ok(maxUnread <= MiB + 256 * 1024, `the stream held ${maxUnread} unread bytes at once`);
     // Before the bound (issue 14) ten such clients grew RSS by 168 MiB in 600 polls: a never-reading client held every byte sent.
     const heldGrowth = Math.max(...heldSamples) - baseHeld;
-    assert.ok(heldGrowth < 16 * MiB, `heap + buffers grew ${Math.round(heldGrowth / MiB)} MiB over 50 s`);
+    assert.ok(heldGrowth < 16 * MiB, `heap + buffers grew ${Math.round(heldGrowth / MiB)} MiB over 25 s`);
     // RSS is noisier (allocator, SQLite cache, the in-process simulator): measured at most +18 MiB (a transient in the
     // first seconds; load average 15-20), so 64 MiB. It is a backstop for memory outside the heap: with no bound at all
-    // RSS grew only 19 MiB in the same 50 s, while heap + buffers grew 28 MiB, which the bound above catches.
+    // RSS grew only 19 MiB in 50 s at half this rate (the same bytes), while heap + buffers grew 28 MiB, which the bound above catches.
     const growth = Math.max(...samples) - base;
-    assert.ok(growth < 64 * MiB, `RSS grew ${Math.round(growth / MiB)} MiB over 50 s (from ${Math.round(base / MiB)} MiB)`);
+    assert.ok(growth < 64 * MiB, `RSS grew ${Math.round(growth / MiB)} MiB over 25 s (from ${Math.round(base / MiB)} MiB)`);
     t.diagnostic(`dropped after ~${droppedAt} s; stream ${Math.round(good.bytes / 1024)} KiB; most unread ${Math.round(maxUnread / 1024)} KiB; held +${Math.round(heldGrowth / MiB)} MiB; RSS ${Math.round(base / MiB)} → max ${Math.round(Math.max(...samples) / MiB)} MiB`);
     good.req.destroy();
   });
