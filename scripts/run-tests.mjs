@@ -24,7 +24,13 @@ if (files.length === 0) {
 // time, before the rest, so one file never stops the udevd another is listening through.
 const ONE_AT_A_TIME = ['test/hardware/usb/', 'test/content/drive-e2e.test.ts'];
 const alone = files.filter((f) => ONE_AT_A_TIME.some((p) => f.includes(p)));
-const together = files.filter((f) => !alone.includes(f));
+// The longest files (Chromium, VLC, the soaks) start first, so none of them is left running alone at the end.
+const LONG_FIRST = [/\.browser\.test\.ts$/, /sse-backpressure|e2e\/|channels\/feature|cli\/demo|cli\/moves|cli\/firmware-import|pin-hash-cli|seat-poll-fuzz|cli\/cli\.test/];
+const rank = (f) => {
+  const i = LONG_FIRST.findIndex((re) => re.test(f));
+  return i < 0 ? LONG_FIRST.length : i;
+};
+const together = files.filter((f) => !alone.includes(f)).sort((a, b) => rank(a) - rank(b));
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const run = (list, n) =>
   list.length === 0
