@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Alert, AlertChange, AlertKind } from './alert.js';
 
 /** Kinds exported (at 0) from the first scrape; a kind not listed here still shows once an alert of it opens. */
-const KINDS: readonly AlertKind[] = ['call', 'offline', 'fault', 'flapping', 'move', 'rollout', 'usb'];
+const KINDS: readonly AlertKind[] = ['call', 'offline', 'fault', 'flapping', 'move', 'rollout', 'usb', 'system'];
 
 /** The alert book on the controller's /metrics: what was raised and acknowledged, and what is open now, by kind. */
 export class AlertMetrics {

@@ -37,9 +37,11 @@ export class AlertService implements Service {
     this.#sub = this.ctx.bus.events$.subscribe((ev) => this.#apply(reduceAlerts(this.#book, ev)));
     // Systems that need a person (a halted rollout, a refused USB device) come as entities, not cabin events:
     // those set before this service started (the content feature's enumeration of USB) are read here.
-    for (const kind of ['rollout', 'drive']) for (const entity of this.ctx.entities.all(kind)) this.#apply(reduceEntityAlerts(this.#book, { type: 'set', entity }));
-    // An open USB alert whose drive entity is gone altogether: the device is not known any more.
-    for (const a of this.list()) if (a.kind === 'usb' && a.code && !this.ctx.entities.get(a.code)) this.#apply(reduceEntityAlerts(this.#book, { type: 'removed', id: a.code, kind: 'drive' }));
+    for (const entity of this.ctx.entities.all()) if (entity.kind !== 'seat') this.#apply(reduceEntityAlerts(this.#book, { type: 'set', entity }));
+    // An open USB or system alert whose entity is gone altogether: the device (or the feature) is not known any more.
+    for (const a of this.list()) {
+      if ((a.kind === 'usb' || a.kind === 'system') && a.code && !this.ctx.entities.get(a.code)) this.#apply(reduceEntityAlerts(this.#book, { type: 'removed', id: a.code, kind: a.kind === 'usb' ? 'drive' : 'system' }));
+    }
     this.#sub.add(this.ctx.entities.changes$.subscribe((c) => this.#apply(reduceEntityAlerts(this.#book, c))));
     // Claims live in memory only: a move alert kept from before a restart closes now (the unit's next poll raises it again).
     this.#checkMoves();

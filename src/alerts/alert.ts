@@ -7,9 +7,12 @@
  * confirms or rejects it (docs/protocol.md, LRU moves); `code` is the claiming
  * unit's serial. `rollout`: a firmware rollout halted; `usb`: something plugged into the
  * head-end's USB was refused (a keyboard, a network adapter, a drive that is
- * not a signed content drive). Both are cabin systems, not seats: `seat` is ''.
+ * not a signed content drive); `system`: any other entity that asks for a
+ * person (its `crewAlert` attribute: a discrete flapping, an overhead monitor
+ * not answering, the clock off from avionics UTC). These are cabin systems,
+ * not seats: `seat` is ''.
  */
-export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping' | 'move' | 'rollout' | 'usb';
+export type AlertKind = 'call' | 'offline' | 'fault' | 'flapping' | 'move' | 'rollout' | 'usb' | 'system';
 
 /** urgent: chime and flash (a passenger is waiting); high: flash; normal: counted. */
 export type AlertPriority = 'urgent' | 'high' | 'normal';

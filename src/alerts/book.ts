@@ -114,7 +114,7 @@ export function reduceEntityAlerts(book: AlertBook, change: EntityChange): Reduc
   const id = change.type === 'removed' ? change.id : change.entity.id;
   const kind = change.type === 'removed' ? change.kind : change.entity.kind;
   if (kind === 'drive') return driveAlert(book, change, id);
-  if (kind !== 'rollout') return same(book);
+  if (kind !== 'rollout') return systemAlert(book, change, id);
   const open_ = [...book.values()].find((a) => a.kind === 'rollout' && a.code === id);
   const halted = change.type === 'set' && change.entity.state === 'halted';
   if (!halted) return open_ ? resolve(book, (a) => a === open_) : same(book);
@@ -161,6 +161,33 @@ function driveAlert(book: AlertBook, change: EntityChange, id: string): Reduced 
     seat: '',
     priority: DEVICE_CODES.has(code) ? 'high' : 'normal',
     since: e.changedAt,
+    code: id,
+    text,
+    ackedAt: null,
+    ackedBy: null,
+  };
+  return { book: new Map(book).set(alert.id, alert), changes: [{ op: 'open', alert }] };
+}
+
+/**
+ * Any other entity that sets `crewAlert` (contract/entities.ts): one `system`
+ * alert per episode, however often the entity is written, resolved when the
+ * attribute goes or the entity is removed. A state restored from before a
+ * restart changes nothing until its owner sets it again.
+ */
+function systemAlert(book: AlertBook, change: EntityChange, id: string): Reduced {
+  const open_ = [...book.values()].find((a) => a.kind === 'system' && a.code === id);
+  const e = change.type === 'set' ? change.entity : undefined;
+  if (e?.attributes.restored === true) return same(book);
+  const text = typeof e?.attributes.crewAlert === 'string' && e.attributes.crewAlert !== '' ? e.attributes.crewAlert : undefined;
+  if (text === undefined || e === undefined) return open_ ? resolve(book, (a) => a === open_) : same(book);
+  if (open_) return same(book);
+  const alert: Alert = {
+    id: `system-${idPart(id)}-${e.updatedAt}`,
+    kind: 'system',
+    seat: '',
+    priority: e.attributes.crewAlertPriority === 'high' ? 'high' : 'normal',
+    since: e.updatedAt,
     code: id,
     text,
     ackedAt: null,

@@ -1,3 +1,4 @@
+import { clockCrewAlert, discreteCrewAlert } from './crew-alerts.js';
 import { Subject, distinctUntilChanged, map, type Subscription } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { LogSink } from '../../core/log.js';
@@ -185,7 +186,12 @@ export class AvionicsService implements Service {
         kind: 'discrete',
         name: d.name,
         state: d.value,
-        attributes: { fault: d.fault, source: cfg?.line !== undefined ? `line ${cfg.line}` : `label ${cfg?.label} bit ${cfg?.bit}`, activeLow: cfg?.activeLow ?? false },
+        attributes: {
+          fault: d.fault,
+          source: cfg?.line !== undefined ? `line ${cfg.line}` : `label ${cfg?.label} bit ${cfg?.bit}`,
+          activeLow: cfg?.activeLow ?? false,
+          ...discreteCrewAlert(d, this.#lastFaults.has(d.name)),
+        },
       });
       const prev = this.#lastFaults.get(d.name);
       // The start-up "stale" (nothing heard yet) is not a fault worth an event; a discrete that was heard and went stale is.
@@ -208,7 +214,7 @@ export class AvionicsService implements Service {
       kind: 'clock',
       name: 'Head-end clock vs avionics UTC',
       state: r.skewOk ? 'ok' : 'skewed',
-      attributes: { skewMs: Math.round(r.skewMs / 1000) * 1000, dated: r.dated, resolutionMs: r.resolutionMs },
+      attributes: { skewMs: Math.round(r.skewMs / 1000) * 1000, dated: r.dated, resolutionMs: r.resolutionMs, ...clockCrewAlert(r) },
     });
   }
 }

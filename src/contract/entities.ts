@@ -19,7 +19,10 @@ export interface Entity {
    * Free-form, but two are read generically: `attention` (boolean), set by
    * the publisher, says whether this state needs someone (the panel's Systems
    * view trusts it over its own list of calm states); `detail`, `reason` or
-   * `lastError` (string) is shown as the why.
+   * `lastError` (string) is shown as the why. A third makes a crew alert:
+   * while `crewAlert` (string) is set, a `system` alert with that text is
+   * open for the entity (priority `crewAlertPriority`, `high` or `normal`,
+   * default `normal`), resolved when the attribute goes or the entity does.
    */
   attributes: Record<string, unknown>;
   /** Wall ms when `state` last changed. */

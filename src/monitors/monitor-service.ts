@@ -1,3 +1,4 @@
+import { monitorCrewAlert } from './monitor-alert.js';
 import { filter, take, type Subscription } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { LogSink } from '../../core/log.js';
@@ -68,7 +69,7 @@ export class MonitorService implements Service {
       this.#subs.push(
         driver.state$.subscribe((s) => {
           this.#states.set(m.id, s);
-          entities.set({ id: s.id, kind: 'monitor', name: m.id, state: s.state, attributes: { ...s.attributes, path: m.path } });
+          entities.set({ id: s.id, kind: 'monitor', name: m.id, state: s.state, attributes: { ...s.attributes, path: m.path, ...monitorCrewAlert(m.id, s) } });
           this.#updateHealth();
         }),
       );

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import type { Alert } from '../../src/alerts/alert.js';
 import type { CabinEvent } from '../../src/contract/events.js';
 import { avionicsFeature } from '../../src/avionics/feature.js';
 import { commandsFeature } from '../../src/commands/feature.js';
 import { firmwareFeature } from '../../src/firmware/feature.js';
+import { panelFeature } from '../../src/panel/feature.js';
+import { buildTestPanel } from '../panel/harness.js';
 import { SimulatedMonitor } from '../../src/monitors/simulated-monitor.js';
 import { ArincTransmitter, atTheGate, type AirState } from '../../src/sim/avionics/arinc-transmitter.js';
 import { startTestController, type TestController } from '../helpers/controller.js';
@@ -34,6 +37,7 @@ let tx: ArincTransmitter;
 let monitor: SimulatedMonitor;
 let monitorEnd: FarEnd;
 let air: AirState = { ...GATE };
+let panel: { webRoot: string; remove(): Promise<void> } | undefined;
 const events: CabinEvent[] = [];
 
 async function openFar(): Promise<void> {
@@ -49,6 +53,7 @@ async function api<T = Record<string, unknown>>(method: string, path: string, bo
 }
 
 const entity = (id: string) => tc.controller.ctx.entities.get(id);
+const systemAlerts = async () => (await api<{ alerts: Alert[] }>('GET', '/api/v1/alerts')).body.alerts.filter((a) => a.kind === 'system');
 const gateDecision = () => tc.controller.ctx.find('groundGate')!.check('rollout');
 
 before(async () => {
@@ -71,7 +76,8 @@ before(async () => {
       },
       monitors: [{ id: 'fwd', path: mon.a, monitorId: 3, pollIntervalMs: 300, replyTimeoutMs: 1000 }],
     },
-    [commandsFeature(), avionicsFeature(), firmwareFeature()],
+    // The panel feature keeps the crew's alerts (GET /api/v1/alerts).
+    [commandsFeature(), avionicsFeature(), firmwareFeature(), panelFeature({ webRoot: (panel = await buildTestPanel()).webRoot })],
   );
   tc.controller.ctx.bus.events$.subscribe((e) => events.push(e));
   await openFar();
@@ -97,6 +103,7 @@ after(async () => {
   await adc?.kill();
   await mon?.kill();
   await rm(dir, { recursive: true, force: true });
+  await panel?.remove();
 });
 
 import { Observable } from 'rxjs';
@@ -255,8 +262,25 @@ describe('avionics feature over real ptys', () => {
     await waitFor('no reply fault', () => events.some((e) => e.type === 'monitor.fault' && e.code === 'MONITOR_NO_REPLY' && e.raised), 5000);
     // The entity follows the fault event (entities are published at their own pace).
     await waitFor('entity no-reply', () => entity('monitor:fwd')?.state === 'no-reply', 5000);
+    // The crew see it among their alerts, in words, until the monitor answers again.
+    const raised = await waitFor('a crew alert for the silent monitor', async () => (await systemAlerts()).find((a) => a.code === 'monitor:fwd'), 5000);
+    assert.match(raised.text ?? '', /Overhead monitor fwd does not answer \(MONITOR_NO_REPLY\)/);
     monitor.injectFault('none');
     await waitFor('cleared', () => events.some((e) => e.type === 'monitor.fault' && e.code === 'MONITOR_NO_REPLY' && !e.raised), 5000);
+    await waitFor('the monitor alert resolved', async () => !(await systemAlerts()).some((a) => a.code === 'monitor:fwd'), 5000);
+  });
+
+  it('a flapping discrete input is a crew alert, as a seat\'s flapping button is', async () => {
+    // overTemperature (label 270 bit 16: bit 5 of the transmitter's word) toggled every 120 ms: over 6 edges in 10 s.
+    const OVER_TEMP = 1 << 5;
+    for (let i = 0; i < 14; i++) {
+      air = { ...air, discretes270: air.discretes270 ^ OVER_TEMP };
+      await new Promise((r) => setTimeout(r, 120));
+    }
+    air = { ...air, discretes270: air.discretes270 & ~OVER_TEMP };
+    const alert = await waitFor('a crew alert for the flapping discrete', async () => (await systemAlerts()).find((a) => a.code === 'discrete:overTemperature'), 5000);
+    assert.match(alert.text ?? '', /Discrete input overTemperature is flapping/);
+    assert.equal(entity('discrete:overTemperature')?.attributes.fault, 'flapping');
   });
 
   it('never wrote a byte towards the avionics (0 bytes at every far end)', () => {

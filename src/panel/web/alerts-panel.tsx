@@ -7,7 +7,7 @@ import { clock, waited } from './time.js';
 import type { Act } from './use-act.js';
 import type { Alert } from './wire.js';
 
-const KIND_ICON: Record<Alert['kind'], IconName> = { call: 'call', offline: 'offline', fault: 'fault', flapping: 'fault', move: 'swap', rollout: 'updating', usb: 'fault' };
+const KIND_ICON: Record<Alert['kind'], IconName> = { call: 'call', offline: 'offline', fault: 'fault', flapping: 'fault', move: 'swap', rollout: 'updating', usb: 'fault', system: 'fault' };
 /** Beyond this many offline seats, one line says so: a cabin powered down is one event, not 300. */
 const GROUP_OFFLINE_OVER = 3;
 
@@ -27,13 +27,15 @@ function title(a: Alert): string {
       return 'Firmware rollout halted';
     case 'usb':
       return 'USB device refused';
+    case 'system':
+      return 'Cabin system';
   }
 }
 
 function detail(a: Alert, now: number): string {
   if (a.kind === 'rollout') return `${a.text ?? a.code ?? ''} · ${clock(a.since)} · for a technician`;
   if (a.kind === 'move') return `${a.text ?? `unit ${a.code ?? ''}`} · ${clock(a.since)}${a.ackedBy ? ` · ack by ${a.ackedBy.replace(/^panel:/, '')}` : ''}`;
-  if (a.kind === 'usb') return `${a.text ?? a.code ?? ''} · ${clock(a.since)}`;
+  if (a.kind === 'usb' || a.kind === 'system') return `${a.text ?? a.code ?? ''} · ${clock(a.since)}`;
   const what = a.kind === 'fault' ? `${faultInfo(a.code ?? '').title} (${a.code}) · ` : a.kind === 'flapping' ? `${a.code} flapping · ` : 'since ';
   const since = a.kind === 'call' ? `waiting ${waited(now - a.since)}` : `${what}${clock(a.since)}`;
   return a.ackedBy ? `${since} · ack by ${a.ackedBy.replace(/^panel:/, '')}` : since;
