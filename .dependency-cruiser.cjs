@@ -21,6 +21,9 @@ const FEATURES = `^src/(${FEATURE_FOLDERS.join('|')})/`;
 /** Rooms of one feature or of the CLI, not features themselves: the alert book (panel), overhead monitors (avionics), systemd (purser run). */
 const ROOMS = '^src/(alerts|monitors|systemd)/';
 
+/** Server modules the page runs as well (pure, import-free): the alert book's order and the fault table. */
+const PAGE_SHARED = '^src/alerts/(alert|fault-table)\\.ts$';
+
 module.exports = {
   forbidden: [
     {
@@ -70,6 +73,20 @@ module.exports = {
       severity: 'error',
       from: { path: FEATURES },
       to: { path: FEATURES, pathNot: '^src/$1/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'panel-page-bundles-no-server-code',
+      comment: 'The page (src/panel/web) takes the server\'s types, type-only, never its code: esbuild erases type imports, so the bundle stays the page\'s own.',
+      severity: 'error',
+      from: { path: '^src/panel/web/' },
+      to: { path: '^(src|protocols|hardware|firmware|core)/', pathNot: `^src/panel/web/|${PAGE_SHARED}`, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'page-shared-code-stands-alone',
+      comment: 'What the page shares with the server at run time (the alert order, the fault table) imports no code, so it pulls nothing else into the bundle.',
+      severity: 'error',
+      from: { path: PAGE_SHARED },
+      to: { dependencyTypesNot: ['type-only'] },
     },
     { name: 'no-circular', comment: 'A cycle of runtime imports (type-only edges do not count).', severity: 'error', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
   ],

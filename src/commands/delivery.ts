@@ -1,4 +1,4 @@
-import type { CommandBody } from '../../protocols/seat-command/types.js';
+import type { CommandBody, CommandName, Target } from '../../protocols/seat-command/types.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { Actor } from '../auth/principal.js';
 
@@ -7,9 +7,9 @@ export type DeliveryState = 'pending' | 'delivered' | 'incomplete' | 'expired';
 /** What the API and the panel show of one command's delivery. */
 export interface CommandStatus {
   seq: number;
-  cmd: string;
-  args: unknown;
-  target: unknown;
+  cmd: CommandName;
+  args: Record<string, unknown>;
+  target: Target;
   at: number;
   expiresAt: number;
   issuer: string;

@@ -7,7 +7,7 @@ import { PA_SOURCES, type PaSource } from './detector.js';
 import { PA_EVENTS } from './events.js';
 import { ManualPaGate } from './manual-gate.js';
 import { PaMetrics } from './pa-metrics.js';
-import { PaService, type PaEffect } from './pa-service.js';
+import { PaService, type PaCounters, type PaEffect } from './pa-service.js';
 
 export const PA_DETECTOR_ISSUER = 'pa-detector';
 
@@ -16,6 +16,15 @@ export interface PaActive {
   source: PaSource;
   group: string;
   since: number;
+}
+
+/** GET /api/v1/pa. `counters` is null when no detector listens (pa.sources empty). */
+export interface PaStatus {
+  inUse: boolean;
+  active: PaActive | null;
+  /** Sources the crew began by hand (pa.begin): the detector leaves them alone until the crew's pa.end. */
+  manual: PaSource[];
+  counters: PaCounters | null;
 }
 
 /** The PA as an entity: `idle`, or the source the cabin hears. */
@@ -94,7 +103,7 @@ export function paFeature(): Feature {
         services: pa ? [pa] : [],
         routes: [
           async (app) => {
-            app.get('/api/v1/pa', async () => ({
+            app.get('/api/v1/pa', async (): Promise<PaStatus> => ({
               inUse: current !== null || gate.manual().length > 0,
               active: current,
               manual: gate.manual(),

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commandText, failedSeats, isCrewAction, seatsOf } from '../../src/panel/web/commands-text.js';
+import type { CommandName } from '../../protocols/seat-command/types.js';
+import type { UpdateState } from '../../protocols/seat-poll/types.js';
 import type { Layout, SeatSummary } from '../../src/panel/web/wire.js';
 
 const layout: Layout = {
   zones: ['J', 'Y'],
+  zoneNames: {},
   columns: ['A', 'B'],
   rows: [
     { row: 1, zone: 'J', places: ['A', 'B'] },
@@ -13,14 +16,14 @@ const layout: Layout = {
   seats: 4,
   pollIntervalMs: 1000,
 };
-const summary = (seat: string, update: string): SeatSummary => ({ seat, zone: 'Y', status: 'online', lastPollAt: 1, serial: null, model: null, firmware: null, media: 'playing', call: false, callSince: null, faults: [], update, updateProgress: null, skewMs: 0 });
+const summary = (seat: string, update: UpdateState | null): SeatSummary => ({ seat, zone: 'Y', status: 'online', lastPollAt: 1, serial: null, model: null, firmware: null, media: 'playing', call: false, callSince: null, faults: [], faultDetails: [], update, updateProgress: null, skewMs: 0 });
 
 describe('"Sent to seats" in crew words', () => {
   it('names technician commands in words, never by their wire names', () => {
     assert.equal(commandText({ cmd: 'firmware.update', args: { version: '2.4.1' } }), 'Firmware update 2.4.1');
     assert.equal(commandText({ cmd: 'safety.play', args: { channel: 'safety' } }), 'Safety video');
     assert.equal(commandText({ cmd: 'content.sync', args: {} }), 'Content update');
-    assert.doesNotMatch(commandText({ cmd: 'future.thing', args: {} }), /\./);
+    assert.doesNotMatch(commandText({ cmd: 'future.thing' as CommandName, args: {} }), /\./);
   });
 
   it("keeps the crew's own actions apart from technician, rollout and automatic traffic", () => {

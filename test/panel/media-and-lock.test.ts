@@ -6,6 +6,7 @@ import { activeMessage, commandText } from '../../src/panel/web/commands-text.js
 import { KEEP_STANDING, withStanding } from '../../src/panel/web/standing.js';
 import { initialState, KEEP_COMMANDS, reduce, type Action } from '../../src/panel/web/state.js';
 import { lockChoice, lockText, mediaCounts, mediaText, seatLocked } from '../../src/panel/web/target-state.js';
+import type { CommandName } from '../../protocols/seat-command/types.js';
 import type { CommandStatus, Media, SeatSummary, Target } from '../../src/panel/web/wire.js';
 
 const seat = (id: string, media: Media | null, zone = 'Y'): SeatSummary => ({
@@ -20,12 +21,13 @@ const seat = (id: string, media: Media | null, zone = 'Y'): SeatSummary => ({
   call: false,
   callSince: null,
   faults: [],
+  faultDetails: [],
   update: null,
   updateProgress: null,
   skewMs: 0,
 });
 const seats = (entries: [string, Media | null][]) => new Map(entries.map(([id, m]) => [id, seat(id, m)]));
-const cmd = (seq: number, c: string, target: Target, args: Record<string, unknown> = {}): CommandStatus => ({
+const cmd = (seq: number, c: CommandName, target: Target, args: Record<string, unknown> = {}): CommandStatus => ({
   seq,
   cmd: c,
   args,
@@ -106,7 +108,7 @@ describe('the standing orders (messages and locks, however old)', () => {
   it('loads them with the snapshot, and a newer one for the same target replaces the older', () => {
     const show = cmd(5, 'message.show', { all: true }, { text: 'Landing soon', level: 'warn' });
     const older = cmd(3, 'message.show', { all: true }, { text: 'old', level: 'info' });
-    const layout = { zones: ['Y'], columns: ['A'], rows: [{ row: 1, zone: 'Y', places: ['A'] }], seats: 1, pollIntervalMs: 1000 };
+    const layout = { zones: ['Y'], zoneNames: {}, columns: ['A'], rows: [{ row: 1, zone: 'Y', places: ['A'] }], seats: 1, pollIntervalMs: 1000 };
     const snap = { layout, seats: [], alerts: [], commands: [], standing: [show, older], pa: null, manualPa: [], cabinPaGroup: null, session: { session: null, roles: { crew: true, technician: true } }, clockOffsetMs: 0, entities: [] };
     const s = reduce(initialState, { type: 'snapshot', snapshot: snap });
     assert.equal(s.standing.size, 1);

@@ -16,6 +16,7 @@ const seat = (over: Partial<SeatSummary> = {}): SeatSummary => ({
   call: false,
   callSince: null,
   faults: [],
+  faultDetails: [],
   update: 'idle',
   updateProgress: null,
   skewMs: 0,
@@ -39,7 +40,7 @@ const command = (over: Partial<CommandStatus>): CommandStatus => ({
 });
 
 const snapshot = (over: Partial<Snapshot> = {}): Snapshot => ({
-  layout: { zones: ['J'], columns: ['A', 'B'], rows: [{ row: 1, zone: 'J', places: ['A', 'B'] }], seats: 2, pollIntervalMs: 1000 },
+  layout: { zones: ['J'], zoneNames: {}, columns: ['A', 'B'], rows: [{ row: 1, zone: 'J', places: ['A', 'B'] }], seats: 2, pollIntervalMs: 1000 },
   seats: [seat()],
   alerts: [],
   commands: [],
@@ -84,7 +85,7 @@ describe('page state', () => {
       { type: 'delivery', command: command({ state: 'pending', acked: 1, pending: ['1B'] }) },
     ]);
     assert.equal(s.commands.get(1)?.state, 'delivered');
-    const viaEvent = run([{ type: 'delivery', command: command({}) }, { type: 'cabin', event: { type: 'command.delivered', seat: null, at: 5, seq: 1 } }]);
+    const viaEvent = run([{ type: 'delivery', command: command({}) }, { type: 'cabin', event: { type: 'command.delivered', seat: null, at: 5, seq: 1, cmd: 'seat.reboot', seats: 2, elapsedMs: 5 } }]);
     assert.deepEqual([viaEvent.commands.get(1)?.state, viaEvent.commands.get(1)?.acked], ['delivered', 2]);
   });
 

@@ -15,6 +15,7 @@ const seat = (over: Partial<SeatSummary> = {}): SeatSummary => ({
   call: false,
   callSince: null,
   faults: [],
+  faultDetails: [],
   update: 'idle',
   updateProgress: null,
   skewMs: 0,

@@ -1,7 +1,50 @@
 import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../../contract/feature.js';
-import type { SeatSnapshot } from '../../cabin/seat-record.js';
+import type { MediaState, UpdateState } from '../../../protocols/seat-poll/types.js';
+import type { FaultSnapshot, SeatSnapshot, SeatStatus } from '../../cabin/seat-record.js';
+import type { Layout, RowDef } from '../../config/layout.js';
+import type { LruHistoryRow, StoredEvent } from '../../store/cabin-store.js';
 import { ApiError } from '../errors.js';
+
+// The answers' types are named so the panel imports them (type-only) instead of copying them.
+
+/** One seat in GET /api/v1/seats and in the live stream's `event: seat`. */
+export interface SeatSummary {
+  seat: string;
+  zone: string;
+  status: SeatStatus;
+  lastPollAt: number | null;
+  serial: string | null;
+  model: string | null;
+  firmware: string | null;
+  media: MediaState | null;
+  call: boolean;
+  callSince: number | null;
+  faults: string[];
+  /** The same faults with their severity and since when (wall ms), for tables that show more than codes. */
+  faultDetails: Pick<FaultSnapshot, 'code' | 'severity' | 'since'>[];
+  update: UpdateState | null;
+  updateProgress: number | null;
+  skewMs: number | null;
+}
+
+/** GET /api/v1/seats/:seat. */
+export interface SeatDetail {
+  seat: SeatSnapshot;
+  events: StoredEvent[];
+  lruHistory: LruHistoryRow[];
+}
+
+/** GET /api/v1/layout: the seat map's shape, without the per-seat table. */
+export interface LayoutView {
+  zones: string[];
+  zoneNames: Layout['zoneNames'];
+  columns: string[];
+  rows: RowDef[];
+  /** How many seats the cabin has. */
+  seats: number;
+  pollIntervalMs: number;
+}
 
 interface SeatsQuery {
   zone?: string;
@@ -11,7 +54,7 @@ interface SeatsQuery {
 }
 
 /** A short answer to "what is wrong with this seat", for lists and tables. */
-export function summarize(s: SeatSnapshot): Record<string, unknown> {
+export function summarize(s: SeatSnapshot): SeatSummary {
   return {
     seat: s.seat,
     zone: s.zone,
@@ -24,7 +67,6 @@ export function summarize(s: SeatSnapshot): Record<string, unknown> {
     call: s.inputs.call?.on ?? false,
     callSince: s.inputs.call?.on ? s.inputs.call.since : null,
     faults: s.faults.map((f) => f.code),
-    /** The same faults with their severity and since when (wall ms), for tables that show more than codes. */
     faultDetails: s.faults.map((f) => ({ code: f.code, severity: f.severity, since: f.since })),
     update: s.update?.state ?? null,
     updateProgress: s.update?.progress ?? null,
@@ -72,14 +114,14 @@ export async function seatsApiRoutes(app: FastifyInstance, ctx: ControllerContex
     },
   );
 
-  app.get<{ Params: { seat: string } }>('/api/v1/seats/:seat', async (req) => {
+  app.get<{ Params: { seat: string } }>('/api/v1/seats/:seat', async (req): Promise<SeatDetail> => {
     const id = req.params.seat.toUpperCase();
     const snap = registry.get(id);
     if (!snap) throw new ApiError(404, 'UNKNOWN_SEAT', `seat ${req.params.seat} is not in the cabin layout`, 'seat');
     return { seat: snap, events: store.recentEvents({ seat: id, limit: 50 }), lruHistory: store.lruHistory({ seat: id }) };
   });
 
-  app.get('/api/v1/layout', async () => ({
+  app.get('/api/v1/layout', async (): Promise<LayoutView> => ({
     zones: layout.zones,
     zoneNames: layout.zoneNames,
     columns: layout.columns,

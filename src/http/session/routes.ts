@@ -22,6 +22,20 @@ const loginSchema = {
   },
 } as const;
 
+/** Who is logged in on this browser (the cookie's session); `name` is absent for a shared role PIN. */
+export interface SessionView {
+  role: Role;
+  /** The person whose PIN opened it (panel.people). */
+  name?: string;
+  expiresInMs: number;
+}
+
+/** GET /api/v1/session: the session, and which roles have a PIN at all. */
+export interface SessionInfo {
+  session: SessionView | null;
+  roles: Record<Role, boolean>;
+}
+
 function tooMany(reply: FastifyReply, ms: number, message: string): ApiError {
   reply.header('retry-after', String(Math.max(1, Math.ceil(ms / 1000))));
   return new ApiError(429, 'TOO_MANY_ATTEMPTS', message);
@@ -50,9 +64,9 @@ export function sessionRoutes(sessions: SessionStore, pins: readonly PinHolder[]
       const id = readCookie(req.headers.cookie, SESSION_COOKIE);
       return id ? sessions.get(id) : undefined;
     };
-    const view = (s: Session | undefined) => (s ? { role: s.role, ...(s.person !== undefined ? { name: s.person } : {}), expiresInMs: Math.round(sessions.remainingMs(s)) } : null);
+    const view = (s: Session | undefined): SessionView | null => (s ? { role: s.role, ...(s.person !== undefined ? { name: s.person } : {}), expiresInMs: Math.round(sessions.remainingMs(s)) } : null);
 
-    app.get('/api/v1/session', async (req, reply) => {
+    app.get('/api/v1/session', async (req, reply): Promise<SessionInfo> => {
       reply.header('cache-control', 'no-store');
       return { session: view(sessionOf(req)), roles: { crew: hasPin('crew'), technician: hasPin('technician') } };
     });

@@ -1,6 +1,9 @@
 import { withStanding } from './standing.js';
 import type { Alert, AlertChange, CabinEvent, CommandStatus, Entity, EntityChange, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
 
+/** The PA the cabin hears, as far as the page knows: GET /api/v1/pa's `active`, or a pa.started event (which names no group). */
+export type PaHeard = Pick<PaActive, 'source' | 'since'>;
+
 export type Conn = 'connecting' | 'live' | 'reconnecting';
 
 /** Everything the page shows, rebuilt from a snapshot on every (re)connect and kept current by live frames. */
@@ -13,7 +16,7 @@ export interface PanelState {
   /** The newest message and lock command per target, however old (standing.ts): what is on a screen outlives the recent list. */
   standing: ReadonlyMap<string, CommandStatus>;
   /** PA the controller is playing (flight deck, cabin handset, recording), when it says so. */
-  pa: PaActive | null;
+  pa: PaHeard | null;
   /** The crew's own cabin PA: the newest cabin pa.begin / pa.end decides. */
   manualPa: { on: boolean; seq: number };
   cabinPaGroup: string | null;
@@ -36,7 +39,7 @@ export interface Snapshot {
   commands: CommandStatus[];
   /** Message and lock commands loaded by name, beyond the recent ones. */
   standing?: CommandStatus[];
-  pa: PaActive | null;
+  pa: PaHeard | null;
   /** PA sources the controller says the crew turned on by hand. */
   manualPa: string[];
   cabinPaGroup: string | null;
@@ -96,17 +99,17 @@ function withCommand(commands: ReadonlyMap<number, CommandStatus>, c: CommandSta
 function cabinEvent(s: PanelState, ev: CabinEvent): PanelState {
   switch (ev.type) {
     case 'pa.started':
-      return { ...s, pa: { source: String(ev.source), since: ev.at } };
+      return { ...s, pa: { source: ev.source, since: ev.at } };
     case 'pa.stopped':
       return s.pa?.source === ev.source ? { ...s, pa: null } : s;
     case 'command.delivered':
     case 'command.incomplete': {
-      const c = typeof ev.seq === 'number' ? s.commands.get(ev.seq) : undefined;
+      const c = s.commands.get(ev.seq);
       if (!c || c.state === 'delivered') return s;
       const done: CommandStatus =
         ev.type === 'command.delivered'
           ? { ...c, state: 'delivered', acked: c.targeted, pending: [], offline: [], deliveredAt: ev.at }
-          : { ...c, state: 'incomplete', pending: (ev.pending as string[]) ?? c.pending, offline: (ev.offline as string[]) ?? c.offline };
+          : { ...c, state: 'incomplete', pending: ev.pending ?? c.pending, offline: ev.offline ?? c.offline };
       return { ...s, commands: withCommand(s.commands, done) };
     }
     default:

@@ -3,7 +3,7 @@ import { connectLive } from './live.js';
 import { STANDING_COMMANDS } from './standing.js';
 import type { Action, Snapshot } from './state.js';
 import type { Store } from './store.js';
-import type { Alert, AlertChange, CabinEvent, CommandStatus, Entity, EntityChange, Layout, PaActive, SeatSummary, SessionInfo } from './wire.js';
+import type { Alert, AlertChange, CabinEvent, CommandStatus, Entity, EntityChange, Layout, PaStatus, SeatSummary, SessionInfo } from './wire.js';
 
 /** A route another part of the controller may not have yet: its absence is not an outage. */
 async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
@@ -42,14 +42,14 @@ export async function loadSnapshot(): Promise<Snapshot> {
     gated(api.get<{ seats: SeatSummary[] }>('/api/v1/seats'), { seats: [] }, locked),
     gated(api.get<{ now: number; alerts: Alert[] }>('/api/v1/alerts'), { now: Date.now(), alerts: [] }, locked),
     gated(optional(api.get<{ commands: CommandStatus[] }>('/api/v1/commands?limit=100'), { commands: [] }), { commands: [] }, locked),
-    gated(optional(api.get<{ active: PaActive | null; manual?: string[] }>('/api/v1/pa'), { active: null }), { active: null }, locked),
+    gated(optional(api.get<Partial<PaStatus>>('/api/v1/pa'), {}), {}, locked),
     api.get<{ cabinPaGroup: string | null }>('/api/v1/panel'),
     api.get<SessionInfo>('/api/v1/session'),
     gated(api.get<{ entities: Entity[] }>('/api/v1/entities'), { entities: [] }, locked),
     standing,
   ]);
   const clockOffsetMs = alerts.now - (sent + Date.now()) / 2;
-  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, standing: byName.flatMap((b) => b.commands), pa: pa.active, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs, entities: entities.entities, locked: locked.yes };
+  return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, standing: byName.flatMap((b) => b.commands), pa: pa.active ?? null, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs, entities: entities.entities, locked: locked.yes };
 }
 
 function toAction(event: string, data: unknown): Action | undefined {

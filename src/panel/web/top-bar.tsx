@@ -2,14 +2,15 @@ import type { ComponentChildren } from 'preact';
 import { Icon } from './icons.js';
 import type { Conn } from './state.js';
 import { clock } from './time.js';
-import type { Alert, PaActive, SessionView } from './wire.js';
+import type { PaHeard } from './state.js';
+import type { Alert, SessionView } from './wire.js';
 
 interface Props {
   conn: Conn;
   online: number;
   total: number;
   alerts: ReadonlyMap<string, Alert>;
-  pa: PaActive | null;
+  pa: PaHeard | null;
   paSeats: number;
   session: SessionView | null;
   now: number;
