@@ -2,7 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../contract/feature.js';
 import { requireRole } from '../http/auth.js';
 import { ApiError } from '../http/errors.js';
+import type { Alert } from './alert.js';
 import type { AlertService } from './alert-service.js';
+
+/** GET /api/v1/alerts: `now` lets a panel whose clock differs show "waiting 3 min" right. */
+export interface AlertList {
+  now: number;
+  alerts: Alert[];
+}
 
 const idParams = {
   type: 'object',
@@ -19,9 +26,8 @@ export function alertRoutes(alerts: AlertService) {
       return a;
     };
 
-    app.get('/api/v1/alerts', async (_req, reply) => {
+    app.get('/api/v1/alerts', async (_req, reply): Promise<AlertList> => {
       reply.header('cache-control', 'no-store');
-      // `now` lets a panel whose clock differs show "waiting 3 min" right.
       return { now: Date.now(), alerts: alerts.list() };
     });
 

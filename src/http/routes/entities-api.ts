@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ControllerContext } from '../../contract/feature.js';
+import type { Entity } from '../../contract/entities.js';
 import { ApiError } from '../errors.js';
+
+/** GET /api/v1/entities: `now` is the controller's clock, for ages a page with another clock shows right. */
+export interface EntityList {
+  now: number;
+  entities: Entity[];
+}
 
 /**
  * GET /api/v1/entities (optionally ?kind=channel) and /api/v1/entities/:id:
@@ -12,7 +19,7 @@ export async function entitiesApiRoutes(app: FastifyInstance, ctx: ControllerCon
   app.get<{ Querystring: { kind?: string } }>(
     '/api/v1/entities',
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,39}$' } } } } },
-    async (req) => ({ now: Date.now(), entities: ctx.entities.all(req.query.kind) }),
+    async (req): Promise<EntityList> => ({ now: Date.now(), entities: ctx.entities.all(req.query.kind) }),
   );
   app.get<{ Params: { id: string } }>('/api/v1/entities/:id', async (req) => {
     const e = ctx.entities.get(req.params.id);

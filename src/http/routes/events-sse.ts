@@ -4,6 +4,7 @@ import { merge, map } from 'rxjs';
 import type { ControllerContext } from '../../contract/feature.js';
 import { RateLimitedWarn } from '../../../core/rate-limited-warn.js';
 import { summarize } from './seats-api.js';
+import { sseFrame } from './live-frames.js';
 
 const HEARTBEAT_MS = 15_000;
 /**
@@ -74,9 +75,9 @@ export async function eventsSseRoutes(app: FastifyInstance, ctx: ControllerConte
       if (res.writableLength > MAX_UNREAD_BYTES) end(TOO_SLOW);
     };
     const sub = merge(
-      registry.changes$.pipe(map((s) => `event: seat\ndata: ${JSON.stringify(summarize(s))}\n\n`)),
-      bus.events$.pipe(map((ev) => `event: ${bus.isStored(ev) ? 'cabin' : 'live'}\ndata: ${JSON.stringify(ev)}\n\n`)),
-      entities.changes$.pipe(map((c) => `event: entity\ndata: ${JSON.stringify(c)}\n\n`)),
+      registry.changes$.pipe(map((s) => sseFrame('seat', summarize(s)))),
+      bus.events$.pipe(map((ev) => sseFrame(bus.isStored(ev) ? 'cabin' : 'live', ev))),
+      entities.changes$.pipe(map((c) => sseFrame('entity', c))),
     ).subscribe({ next: send, complete: () => end() });
     const heartbeat = setInterval(() => send(`: keep-alive\n\n`), HEARTBEAT_MS);
     metrics.sseClients.inc();

@@ -74,6 +74,14 @@ export function summarize(s: SeatSnapshot): SeatSummary {
   };
 }
 
+/** GET /api/v1/seats: the cabin's counts and the seats the query matched. */
+export interface SeatList {
+  total: number;
+  online: number;
+  matched: number;
+  seats: SeatSummary[];
+}
+
 /** GET /api/v1/seats, /api/v1/seats/:seat, /api/v1/layout, /api/v1/inventory. */
 export async function seatsApiRoutes(app: FastifyInstance, ctx: ControllerContext): Promise<void> {
   const { registry, layout, store } = ctx;
@@ -94,7 +102,7 @@ export async function seatsApiRoutes(app: FastifyInstance, ctx: ControllerContex
         },
       },
     },
-    async (req) => {
+    async (req): Promise<SeatList> => {
       const q = req.query;
       if (q.zone && !layout.zones.includes(q.zone)) throw new ApiError(400, 'UNKNOWN_ZONE', `zone ${q.zone} is not in the layout (zones: ${layout.zones.join(', ')})`, 'zone');
       const all = registry.all();

@@ -3,7 +3,7 @@ import { connectLive } from './live.js';
 import { STANDING_COMMANDS } from './standing.js';
 import type { Action, Snapshot } from './state.js';
 import type { Store } from './store.js';
-import type { Alert, AlertChange, CabinEvent, CommandStatus, Entity, EntityChange, Layout, PaStatus, SeatSummary, SessionInfo } from './wire.js';
+import type { Alert, AlertList, CommandHistory, EntityList, Layout, LiveFrame, PanelSettings, PaStatus, SeatList, SessionInfo } from './wire.js';
 
 /** A route another part of the controller may not have yet: its absence is not an outage. */
 async function optional<T>(p: Promise<T>, fallback: T): Promise<T> {
@@ -32,41 +32,44 @@ async function gated<T>(p: Promise<T>, fallback: T, locked: { yes: boolean }): P
   }
 }
 
+/** What a missing or refused command history reads as. */
+const NO_COMMANDS: CommandHistory = { commands: [], next: null };
+
 export async function loadSnapshot(): Promise<Snapshot> {
   const sent = Date.now();
   const locked = { yes: false };
   // The standing orders by name: a message sent behind a hundred other commands is still on its screens.
-  const standing = Promise.all(STANDING_COMMANDS.map((cmd) => gated(optional(api.get<{ commands: CommandStatus[] }>(`/api/v1/commands?limit=200&cmd=${encodeURIComponent(cmd)}`), { commands: [] }), { commands: [] }, locked)));
+  const standing = Promise.all(STANDING_COMMANDS.map((cmd) => gated(optional(api.get<CommandHistory>(`/api/v1/commands?limit=200&cmd=${encodeURIComponent(cmd)}`), NO_COMMANDS), NO_COMMANDS, locked)));
   const [layout, seats, alerts, commands, pa, settings, session, entities, byName] = await Promise.all([
     api.get<Layout>('/api/v1/layout'),
-    gated(api.get<{ seats: SeatSummary[] }>('/api/v1/seats'), { seats: [] }, locked),
-    gated(api.get<{ now: number; alerts: Alert[] }>('/api/v1/alerts'), { now: Date.now(), alerts: [] }, locked),
-    gated(optional(api.get<{ commands: CommandStatus[] }>('/api/v1/commands?limit=100'), { commands: [] }), { commands: [] }, locked),
+    gated(api.get<SeatList>('/api/v1/seats'), { total: 0, online: 0, matched: 0, seats: [] }, locked),
+    gated(api.get<AlertList>('/api/v1/alerts'), { now: Date.now(), alerts: [] }, locked),
+    gated(optional(api.get<CommandHistory>('/api/v1/commands?limit=100'), NO_COMMANDS), NO_COMMANDS, locked),
     gated(optional(api.get<Partial<PaStatus>>('/api/v1/pa'), {}), {}, locked),
-    api.get<{ cabinPaGroup: string | null }>('/api/v1/panel'),
+    api.get<PanelSettings>('/api/v1/panel'),
     api.get<SessionInfo>('/api/v1/session'),
-    gated(api.get<{ entities: Entity[] }>('/api/v1/entities'), { entities: [] }, locked),
+    gated(api.get<EntityList>('/api/v1/entities'), { now: Date.now(), entities: [] }, locked),
     standing,
   ]);
   const clockOffsetMs = alerts.now - (sent + Date.now()) / 2;
   return { layout, seats: seats.seats, alerts: alerts.alerts, commands: commands.commands, standing: byName.flatMap((b) => b.commands), pa: pa.active ?? null, manualPa: pa.manual ?? [], cabinPaGroup: settings.cabinPaGroup, session, clockOffsetMs, entities: entities.entities, locked: locked.yes };
 }
 
-function toAction(event: string, data: unknown): Action | undefined {
-  switch (event) {
+function toAction(frame: LiveFrame): Action | undefined {
+  switch (frame.event) {
     case 'seat':
-      return { type: 'seat', seat: data as SeatSummary };
+      return { type: 'seat', seat: frame.data };
     case 'cabin':
-      return { type: 'cabin', event: data as CabinEvent };
+      return { type: 'cabin', event: frame.data };
     case 'live': {
       // Live-only events the page acts on; any other type is for other views.
-      const ev = data as { type: string; status?: CommandStatus; change?: AlertChange };
-      if (ev.type === 'command.progress' && ev.status) return { type: 'delivery', command: ev.status };
-      if (ev.type === 'alert.changed' && ev.change) return { type: 'alert', change: ev.change };
+      const ev = frame.data;
+      if (ev.type === 'command.progress') return { type: 'delivery', command: ev.status };
+      if (ev.type === 'alert.changed') return { type: 'alert', change: ev.change };
       return undefined;
     }
     case 'entity':
-      return { type: 'entity', change: data as EntityChange };
+      return { type: 'entity', change: frame.data };
     default:
       return undefined;
   }
@@ -105,8 +108,8 @@ export function startSync(store: Store, onAlertOpened: (a: Alert) => void): void
       held = [];
       void resync(++generation);
     },
-    frame(event, data) {
-      const a = toAction(event, data);
+    frame(frame) {
+      const a = toAction(frame);
       if (!a) return;
       if (held) held.push(a);
       else store.dispatch(a);
