@@ -15,6 +15,7 @@
 //   POLL_BENCH_CONTROLLER_ROOT=DIR  runs the controller from another checkout (e.g. a `git worktree` of an older commit)
 //   POLL_BENCH_SEAT_POLL=v1         every seat speaks poll v1, no nonce (default v1.1: a nonce when the controller offers one)
 //   POLL_BENCH_SEAT_PROCESSES=N     processes the seats are spread over (default 4)
+//   POLL_BENCH_SEAT_HTTP=agent      seats poll through node:http's agent (default raw: a lean TCP connection each)
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +46,8 @@ const FOREIGN_ROOT = CONTROLLER_ROOT !== resolve(OWN_ROOT);
 const SEAT_POLL = process.env.POLL_BENCH_SEAT_POLL ?? 'v1.1';
 if (SEAT_POLL !== 'v1' && SEAT_POLL !== 'v1.1') throw new Error(`POLL_BENCH_SEAT_POLL=${SEAT_POLL}: v1 or v1.1`);
 const SEAT_PROCESSES = Number(process.env.POLL_BENCH_SEAT_PROCESSES ?? 4);
+const SEAT_HTTP = process.env.POLL_BENCH_SEAT_HTTP ?? 'raw';
+if (SEAT_HTTP !== 'raw' && SEAT_HTTP !== 'agent') throw new Error(`POLL_BENCH_SEAT_HTTP=${SEAT_HTTP}: raw or agent`);
 const controllerVersion = checkoutVersion(CONTROLLER_ROOT);
 const RESULTS =
   process.env.POLL_BENCH_RESULTS ??
@@ -159,7 +162,7 @@ async function measure(load: SeatLoad, server: Server, hasMetrics: boolean, ms: 
 }
 
 const startLoad = (server: Server, seatIds: readonly string[]) =>
-  SeatLoad.start({ controller: server.url, secret, seatIds, shares: SEAT_PROCESSES, legacyPoll: SEAT_POLL === 'v1' });
+  SeatLoad.start({ controller: server.url, secret, seatIds, shares: SEAT_PROCESSES, legacyPoll: SEAT_POLL === 'v1', rawConnections: SEAT_HTTP === 'raw' });
 
 async function steady(server: Server, hasMetrics: boolean): Promise<Window> {
   const load = await startLoad(server, STEADY_IDS);
@@ -301,7 +304,7 @@ const worstCaseS = Math.round(
 );
 console.log(
   `controller from ${CONTROLLER_ROOT}${controllerVersion ? ` at ${controllerVersion.commit.slice(0, 7)} "${controllerVersion.subject}"${controllerVersion.dirty ? ' (with uncommitted changes)' : ''}` : ''}; ` +
-    `seats speak poll ${SEAT_POLL === 'v1' ? 'v1 (no nonce)' : 'v1.1 where the controller hands out nonces, else v1'}, in ${SEAT_PROCESSES} processes; ` +
+    `seats speak poll ${SEAT_POLL === 'v1' ? 'v1 (no nonce)' : 'v1.1 where the controller hands out nonces, else v1'}, in ${SEAT_PROCESSES} processes over ${SEAT_HTTP === 'raw' ? 'a raw TCP connection each' : "node:http's agent"}; ` +
     `about ${Math.round(worstCaseS / 60)} min if every ramp reaches its top${QUICK ? ' (QUICK: the figures only show the bench works)' : ''}`,
 );
 console.log(`(a) ${PLAN.steadySeats} seats at 1 Hz: ${PLAN.rounds} rounds of ${PLAN.steadyMs / 1000} s a server, the servers in turn`);
@@ -408,6 +411,7 @@ const path = await writeResults(
     controllerVersion,
     benchVersion: checkoutVersion(OWN_ROOT),
     seatPoll: SEAT_POLL,
+    seatHttp: SEAT_HTTP,
     seatProcesses: SEAT_PROCESSES,
     configSectionsLeftOut: leftOut,
     layouts: { steady: { ...STEADY_LAYOUT, seats: STEADY_IDS.length }, ramp: { ...RAMP_LAYOUT, seats: RAMP_IDS.length, top: RAMP_TOP, openFileLimit: FD_LIMIT } },

@@ -4,7 +4,7 @@
 // serialization, so a Float64Array of latencies crosses as it is.
 
 export type ToWorker =
-  | { type: 'init'; controller: string; secretHex: string; localAddress: string; legacyPoll: boolean; requestTimeoutMs: number }
+  | { type: 'init'; controller: string; secretHex: string; localAddress: string; legacyPoll: boolean; requestTimeoutMs: number; rawConnections: boolean }
   /** Seats to add and start: their ids and their 0-based places in the whole cabin. */
   | { type: 'add'; seats: { id: string; index: number }[] }
   /** Starts a measurement window. */

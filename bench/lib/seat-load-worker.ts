@@ -10,6 +10,7 @@ import { systemClock } from '../../src/sim/seat-model.js';
 import { SeatPlayer, type PlayerContext } from '../../src/sim/seat-player.js';
 import { PollStats } from '../../src/sim/stats.js';
 import { measureLoopLag } from './loop-lag.js';
+import { RawPollConnection } from './raw-poll-client.js';
 import { passengerPlayback, phaseOf, type ToParent, type ToWorker } from './seat-load-protocol.js';
 
 /** PollStats that also keeps every latency of the window, so the parent can take percentiles over all shares. */
@@ -49,9 +50,11 @@ async function handle(m: ToWorker): Promise<void> {
       agent = new Agent({ keepAlive: true, localAddress: m.localAddress });
       stats = new SampledStats();
       legacy = m.legacyPoll;
+      const pollUrl = new URL(POLL_PATH, m.controller);
       ctx = {
         agent,
-        pollUrl: new URL(POLL_PATH, m.controller),
+        ...(m.rawConnections ? { transport: () => new RawPollConnection(pollUrl, m.localAddress) } : {}),
+        pollUrl,
         secret: Buffer.from(m.secretHex, 'hex'),
         clock: systemClock,
         random: Math.random,

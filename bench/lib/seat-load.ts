@@ -13,6 +13,8 @@ export interface SeatLoadOptions {
   shares?: number;
   /** Poll v1 on every seat (no nonce even when the controller hands one out). Default false: v1.1 when offered. */
   legacyPoll?: boolean;
+  /** Each seat polls over a raw TCP connection of its own (bench/lib/raw-poll-client.ts) rather than node:http's agent: the lean load (answers must carry a Content-Length, as fastify's do). Default false. */
+  rawConnections?: boolean;
   requestTimeoutMs?: number;
 }
 
@@ -73,6 +75,7 @@ export class SeatLoad {
         secretHex: opts.secret.toString('hex'),
         localAddress: `127.0.0.${2 + k}`,
         legacyPoll: opts.legacyPoll ?? false,
+        rawConnections: opts.rawConnections ?? false,
         requestTimeoutMs: opts.requestTimeoutMs ?? 5000,
       }));
     } catch (err) {

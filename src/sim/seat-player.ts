@@ -20,6 +20,14 @@ export interface PlayerContext {
   readonly requestTimeoutMs: number;
   /** Until the controller's first answer says otherwise. */
   readonly pollIntervalMs: number;
+  /** A connection of the seat's own for its polls instead of the shared agent (the benches' lean load, bench/lib/raw-poll-client.ts). */
+  readonly transport?: (seat: string) => PollTransport;
+}
+
+/** Where a seat's signed polls go, when not through the shared keep-alive agent. */
+export interface PollTransport {
+  post(body: string, signature: string, timeoutMs: number): Promise<PollAnswer>;
+  close(): void;
 }
 
 /** A key no controller will accept, for the bad-signer behaviour. */
@@ -49,12 +57,14 @@ export class SeatPlayer {
   #pollTimer: NodeJS.Timeout | undefined;
   #flapTimer: NodeJS.Timeout | undefined;
   #holdTimer: NodeJS.Timeout | undefined;
+  #transport: PollTransport | undefined;
 
   constructor(seat: string, lru: LruInfo, ctx: PlayerContext) {
     this.#ctx = ctx;
     this.model = new SeatModel(seat, lru, ctx.clock);
     this.#key = this.#deriveKey();
     this.#intervalMs = ctx.pollIntervalMs;
+    this.#transport = ctx.transport?.(seat);
   }
 
   get seat(): string {
@@ -80,6 +90,7 @@ export class SeatPlayer {
     for (const t of [this.#pollTimer, this.#flapTimer, this.#holdTimer]) clearTimeout(t);
     this.#pollTimer = this.#flapTimer = this.#holdTimer = undefined;
     await this.#inFlight;
+    this.#transport?.close();
   }
 
   // Behaviours a test or an operator injects.
@@ -233,7 +244,8 @@ export class SeatPlayer {
     };
     let answer: PollAnswer;
     try {
-      answer = await postPoll(this.#ctx.agent, this.#ctx.pollUrl, body, signBody(this.#key, body), this.#ctx.requestTimeoutMs);
+      const signature = signBody(this.#key, body);
+      answer = await (this.#transport ? this.#transport.post(body, signature, this.#ctx.requestTimeoutMs) : postPoll(this.#ctx.agent, this.#ctx.pollUrl, body, signature, this.#ctx.requestTimeoutMs));
     } catch (err) {
       if (this.#running) fail((err as NodeJS.ErrnoException).code ?? 'network');
       return;
