@@ -20,6 +20,7 @@ import { freePort, GroundSshd } from '../test/console/sshd.js';
 import { startController } from './lib/controller.js';
 import { cpuPercent, sampleProc } from './lib/proc.js';
 import { writeResults } from './lib/results.js';
+import { seatsRenderCost } from './lib/seats-render-cost.js';
 
 const PLAN = { seats: 300, sessions: 20, commandEveryMs: 100, warmupMs: 8_000, windowMs: 15_000, outages: 5, outageMs: 3_000 };
 const GOALS = { pollP99Ms: 20, tunnelUsableMs: 2_000 };
@@ -53,6 +54,13 @@ async function entity(id: string): Promise<{ state: string; attributes: Record<s
   const r = (await (await fetch(`${controller.url}/api/v1/entities`)).json()) as { entities?: Array<{ id: string; state: string; attributes: Record<string, unknown> }> } | Array<{ id: string; state: string; attributes: Record<string, unknown> }>;
   const list = Array.isArray(r) ? r : (r.entities ?? []);
   return list.find((e) => e.id === id);
+}
+
+/** The console's shared `seats` render figures from /metrics (render-metrics.ts). */
+async function renderFigures(): Promise<{ renders: number; shared: number; seconds: number; maxSeconds: number }> {
+  const text = await (await fetch(`${controller.url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { renders: read('purser_console_seats_renders'), shared: read('purser_console_seats_shared'), seconds: read('purser_console_seats_render_seconds'), maxSeconds: read('purser_console_seats_render_max_seconds') };
 }
 
 /** True when the console's SSH banner comes back through the ground host's forwarded port. */
@@ -136,21 +144,34 @@ try {
   }, PLAN.commandEveryMs);
   await sleep(2_000);
   const a0 = answered;
+  const r0 = await renderFigures();
   const loaded = await window();
   const commandsPerSec = round(((answered - a0) * 1000) / PLAN.windowMs, 1);
+  const r1 = await renderFigures();
+  const rendersInWindow = r1.renders - r0.renders;
+  // How many of the window's seats commands one table served, and what one 300-row table costs on the loop.
+  const render = {
+    rendersPerSec: round((rendersInWindow * 1000) / PLAN.windowMs, 1),
+    sharedPerSec: round(((r1.shared - r0.shared) * 1000) / PLAN.windowMs, 1),
+    meanRenderUs: rendersInWindow > 0 ? round(((r1.seconds - r0.seconds) * 1e6) / rendersInWindow, 0) : null,
+    maxRenderUs: round(r1.maxSeconds * 1e6, 0),
+  };
   clearInterval(ticker);
   for (const s of sessions) s.stdin!.end();
   await sleep(2_000);
   const baseline = await window();
   console.log(`  no sessions (after them): p50/p99/max ${baseline.p50Ms}/${baseline.p99Ms}/${baseline.maxMs} ms, controller CPU ${baseline.controllerCpuPercent} %`);
   console.log(`  ${PLAN.sessions} sessions x seats every ${PLAN.commandEveryMs} ms: p50/p99/max ${loaded.p50Ms}/${loaded.p99Ms}/${loaded.maxMs} ms, ${commandsPerSec} seats commands/s answered (asked ${(PLAN.sessions * 1000) / PLAN.commandEveryMs}/s), controller CPU ${loaded.controllerCpuPercent} %`);
+  console.log(`  seats tables rendered ${render.rendersPerSec}/s, answered from a shared render ${render.sharedPerSec}/s; one render ${render.meanRenderUs} µs mean, ${render.maxRenderUs} µs worst`);
 
   const sorted = trials.map((t) => t.fromListeningMs).sort((x, y) => x - y);
   const result = {
     plan: PLAN,
     goals: GOALS,
     pass: { pollP99: loaded.p99Ms !== null && loaded.p99Ms < GOALS.pollP99Ms, tunnelUsable: sorted.at(-1)! < GOALS.tunnelUsableMs },
-    polls: { startup, withSessions: { ...loaded, seatsCommandsPerSec: commandsPerSec, sessionsAnswering: counts.filter((c) => c > 0).length, perSessionAnswered: counts, loginErrors }, baseline },
+    // One fresh render in this process (warmed up): 300 seats as in the bench, 6,000 as a large cabin.
+    renderCost: { seats300: seatsRenderCost(50), seats6000: seatsRenderCost(1000, 20) },
+    polls: { startup, withSessions: { ...loaded, seatsCommandsPerSec: commandsPerSec, render, sessionsAnswering: counts.filter((c) => c > 0).length, perSessionAnswered: counts, loginErrors }, baseline },
     tunnel: { trials, medianMs: sorted[sorted.length >> 1], maxMs: sorted.at(-1) },
   };
   console.log(`goals: poll p99 < ${GOALS.pollP99Ms} ms ${result.pass.pollP99 ? 'met' : 'MISSED'}; tunnel usable < ${GOALS.tunnelUsableMs} ms ${result.pass.tunnelUsable ? 'met' : 'MISSED'} (worst ${sorted.at(-1)} ms)`);

@@ -7,13 +7,14 @@ import type { CabinEvent } from '../contract/events.js';
 import type { Health } from '../core/service.js';
 import type { LruHistoryRow, StoredEvent } from '../store/cabin-store.js';
 import { parseOptions, type OptionSpec } from './options.js';
+import { SharedRender } from './shared-render.js';
 import type { CommandIo, CommandTable, ConsoleUser } from './types.js';
 import { ago } from '../core/text.js';
 
 /** What the cabin's shell commands read and drive: the controller's parts, narrowed. */
 export interface CabinView {
   layout: Layout;
-  registry: { get(seat: string): SeatSnapshot | undefined; all(): SeatSnapshot[] };
+  registry: { get(seat: string): SeatSnapshot | undefined; all(): SeatSnapshot[]; readonly changes$?: Observable<unknown> };
   store: { recentEvents(o: { seat?: string; limit?: number }): StoredEvent[]; lruHistory(o: { seat?: string }): LruHistoryRow[] };
   bus: { events$: Observable<CabinEvent> };
   entities: { all(kind?: string): Entity[] };
@@ -58,9 +59,42 @@ function seatRow(s: SeatSnapshot, now: number): string[] {
   return [s.seat, s.zone, s.status, s.lru?.serial ?? '-', s.lru?.firmware ?? '-', s.media?.state ?? '-', call, String(s.faults.length), ago(s.lastPollAt, now)];
 }
 
+/**
+ * How stale a shared `seats` table may be: the LAST POLL column is at most
+ * this old, and a seat's visible change (status, unit, call) shows at most
+ * SEATS_CHANGE_MS late, however many sessions ask.
+ */
+export const SEATS_MAX_AGE_MS = 250;
+export const SEATS_CHANGE_MS = 50;
+
+/** The `seats` table for one view (all of it, with its summary line): one string, so one channel write. */
+function seatsTable(all: SeatSnapshot[], zone: string | undefined, status: string | undefined, call: boolean, now: number): string {
+  const seats = all.filter((s) => (zone === undefined || s.zone === zone) && (status === undefined || s.status === status) && (!call || s.inputs.call?.on === true));
+  const table = seats.length > 0 ? pad([['SEAT', 'ZONE', 'STATUS', 'UNIT', 'FIRMWARE', 'MEDIA', 'CALL', 'FAULTS', 'LAST POLL'], ...seats.map((s) => seatRow(s, now))]) : '';
+  const online = seats.filter((s) => s.status === 'online').length;
+  return `${table}${seats.length} of ${all.length} seats, ${online} online\n`;
+}
+
+export interface CabinCommandOptions {
+  /**
+   * The shared `seats` renders (shared-render.ts); one per controller, so
+   * every session asking for the same view at about the same moment gets one
+   * render. Made here when not given.
+   */
+  seatsRender?: SharedRender;
+}
+
 /** The command shell's cabin commands (docs/console.md): the same for both roles, except `command`. */
-export function cabinCommands(v: CabinView): CommandTable {
+export function cabinCommands(v: CabinView, opts: CabinCommandOptions = {}): CommandTable {
   const seatsSpec: OptionSpec = { zone: 'value', status: 'value', call: 'flag' };
+  const seatsRender = opts.seatsRender ?? new SharedRender({ maxAgeMs: SEATS_MAX_AGE_MS, minAgeMs: SEATS_CHANGE_MS });
+  // A visible change of any seat (registry.changes$) retires the shared tables after SEATS_CHANGE_MS.
+  let watching = false;
+  const watchChanges = () => {
+    if (watching || !v.registry.changes$) return;
+    watching = true;
+    v.registry.changes$.subscribe({ next: () => seatsRender.changed(), complete: () => seatsRender.changed() });
+  };
   return {
     seats: {
       help: 'seats [--zone Z] [--status online|offline] [--call]: the seats, live from the registry\n  --call lists only seats whose call button is on.',
@@ -72,12 +106,10 @@ export function cabinCommands(v: CabinView): CommandTable {
         const status = o.values.get('status');
         if (zone !== undefined && !v.layout.zones.includes(zone)) return usage(io, `seats: no zone ${zone}; the zones are ${v.layout.zones.join(', ')}`);
         if (status !== undefined && status !== 'online' && status !== 'offline') return usage(io, 'seats: --status is online or offline');
-        const now = Date.now();
-        const all = v.registry.all();
-        const seats = all.filter((s) => (zone === undefined || s.zone === zone) && (status === undefined || s.status === status) && (!o.flags.has('call') || s.inputs.call?.on === true));
-        if (seats.length > 0) io.out(pad([['SEAT', 'ZONE', 'STATUS', 'UNIT', 'FIRMWARE', 'MEDIA', 'CALL', 'FAULTS', 'LAST POLL'], ...seats.map((s) => seatRow(s, now))]));
-        const online = seats.filter((s) => s.status === 'online').length;
-        io.out(`${seats.length} of ${all.length} seats, ${online} online\n`);
+        const call = o.flags.has('call');
+        watchChanges();
+        // The view is the filters alone: the table does not depend on the terminal's width.
+        io.out(seatsRender.get(`${zone ?? ''}\0${status ?? ''}\0${call}`, () => seatsTable(v.registry.all(), zone, status, call, Date.now())));
         return 0;
       },
     },

@@ -3,14 +3,16 @@ import type { Principal } from '../auth/principal.js';
 import type { Feature } from '../contract/feature.js';
 import type { Service } from '../core/service.js';
 import { auditToBus } from './audit-sink.js';
-import { cabinCommands } from './cabin-commands.js';
+import { cabinCommands, SEATS_CHANGE_MS, SEATS_MAX_AGE_MS } from './cabin-commands.js';
 import { checkTunnel, consoleSection, tunnelSection } from './config.js';
 import { ConsoleService } from './console-service.js';
 import { containErrors } from './contained-errors.js';
 import { onForeignRejection } from './evaluator.js';
 import { CONSOLE_EVENTS } from './events.js';
 import { tunnelRoutes } from './routes.js';
+import { seatsRenderMetrics } from './render-metrics.js';
 import { consoleScope } from './scope.js';
+import { SharedRender } from './shared-render.js';
 import { ManualGroundFlag, TunnelService, tunnelGate } from './tunnel-service.js';
 import type { ConsoleUser } from './types.js';
 
@@ -47,6 +49,9 @@ export function consoleFeature(): Feature {
       if (config.console.enabled) {
         const c = config.console;
         const commands = ctx.need('commands');
+        // One `seats` table per view for every session asking within the staleness bound (docs/console.md).
+        const seatsRender = new SharedRender({ maxAgeMs: SEATS_MAX_AGE_MS, minAgeMs: SEATS_CHANGE_MS });
+        seatsRenderMetrics(ctx.metrics.registry, seatsRender);
         consoleService = new ConsoleService({
           host: c.host,
           port: c.port,
@@ -68,7 +73,7 @@ export function consoleFeature(): Feature {
             health: () => ctx.health(),
             commands,
             principal: consolePrincipal,
-          }),
+          }, { seatsRender }),
           audit,
           log,
           entities: ctx.entities,

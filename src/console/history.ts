@@ -12,6 +12,9 @@ const KEEP = 1000;
  */
 export class HistoryFile {
   readonly path: string;
+  #dirMade = false;
+  #waiting: string[] = [];
+  #writing: Promise<void> | undefined;
 
   constructor(dir: string, user: string, mode: 'shell' | 'js') {
     this.path = join(dir, `${user.replace(/[^A-Za-z0-9._@-]/g, '_')}.${mode}`);
@@ -30,10 +33,28 @@ export class HistoryFile {
     return lines.slice(-KEEP).reverse();
   }
 
-  async append(line: string): Promise<void> {
+  /**
+   * Appends one line. The directory is made once per file, and lines typed
+   * while a write is under way go out together in the next one (a script
+   * piping `seats` ten times a second costs one write in flight, not ten).
+   */
+  append(line: string): Promise<void> {
     const l = line.replace(/[\r\n]+/g, ' ').trim();
-    if (l === '') return;
-    await mkdirDurably(join(this.path, '..'), 0o700);
-    await appendFile(this.path, `${l}\n`, { mode: 0o600 });
+    if (l === '') return Promise.resolve();
+    this.#waiting.push(`${l}\n`);
+    this.#writing ??= this.#drain().finally(() => (this.#writing = undefined));
+    return this.#writing;
+  }
+
+  async #drain(): Promise<void> {
+    if (!this.#dirMade) {
+      await mkdirDurably(join(this.path, '..'), 0o700);
+      this.#dirMade = true;
+    }
+    while (this.#waiting.length > 0) {
+      const text = this.#waiting.join('');
+      this.#waiting = [];
+      await appendFile(this.path, text, { mode: 0o600 });
+    }
   }
 }

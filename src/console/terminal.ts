@@ -32,13 +32,29 @@ export class TerminalOutput extends Writable {
 
   text(s: string): void {
     if (this.channel.destroyed) return;
-    this.channel.write(this.isTTY ? s.replace(/\r?\n/g, '\r\n') : s);
+    this.channel.write(this.isTTY ? toCrlf(s) : s);
   }
 
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     this.text(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
     cb();
   }
+}
+
+let lastLf = '';
+let lastCrlf = '';
+
+/**
+ * `\n` to `\r\n`, remembering the last large text: the shared `seats` table
+ * goes to every terminal session as the same string, converted once.
+ */
+function toCrlf(s: string): string {
+  if (s.length < 4096) return s.replace(/\r?\n/g, '\r\n');
+  if (s !== lastLf) {
+    lastLf = s;
+    lastCrlf = s.replace(/\r?\n/g, '\r\n');
+  }
+  return lastCrlf;
 }
 
 /** A fresh input stream for each readline / REPL, fed by the session's router. */
