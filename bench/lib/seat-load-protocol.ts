@@ -2,11 +2,17 @@
 // (seat-load-worker.ts) say to each other, and the seat behaviour both sides
 // must agree on. The messages go over Node's IPC channel with `advanced`
 // serialization, so a Float64Array of latencies crosses as it is.
+import type { ContentStats } from '../../src/sim/content/content-seat.js';
 
 export type ToWorker =
   | { type: 'init'; controller: string; secretHex: string; localAddress: string; legacyPoll: boolean; requestTimeoutMs: number; rawConnections: boolean }
   /** Seats to add and start: their ids and their 0-based places in the whole cabin. */
   | { type: 'add'; seats: { id: string; index: number }[] }
+  /**
+   * Gives every seat of the share a content library (src/sim/content/), so it answers content.sync by fetching
+   * over HTTP Range; each seat's next sync is cut `disconnects` times. Seats added later get none.
+   */
+  | { type: 'content'; disconnects: number }
   /** Starts a measurement window. */
   | { type: 'reset' }
   /** Ends the window and reports it. */
@@ -27,12 +33,17 @@ export interface ShareReport {
   /** This process's own event-loop lag over the window, and the share of the window its loop was busy (0..1). */
   loopLag: { p99Ms: number; maxMs: number };
   loopUtilization: number;
+  /** The share's content figures since 'content' (not reset by a window), absent before it. */
+  content?: ContentStats;
+  /** Seats of the share whose content is ready at each version. */
+  contentReady?: Record<string, number>;
 }
 
 export type ToParent =
   | { type: 'ready' }
   | { type: 'added'; seats: number }
   | { type: 'reset' }
+  | { type: 'content-on' }
   | ShareReport
   | { type: 'stopped' }
   | { type: 'error'; message: string };

@@ -5,6 +5,8 @@
 import { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { POLL_PATH } from '../../protocols/seat-poll/types.js';
+import { commandHandlers } from '../../src/sim/command-handlers.js';
+import { ContentSeat, type ContentStats } from '../../src/sim/content/content-seat.js';
 import { lruFor } from '../../src/sim/lru.js';
 import { systemClock } from '../../src/sim/seat-model.js';
 import { SeatPlayer, type PlayerContext } from '../../src/sim/seat-player.js';
@@ -41,6 +43,9 @@ let stats: SampledStats | undefined;
 let agent: Agent | undefined;
 let legacy = false;
 const players: SeatPlayer[] = [];
+let secret: Buffer | undefined;
+let localAddress: string | undefined;
+let content: { stats: ContentStats; seats: ContentSeat[]; agent: Agent; stopping: AbortController } | undefined;
 let window: { lag: ReturnType<typeof measureLoopLag>; elu: ReturnType<typeof performance.eventLoopUtilization> } | undefined;
 
 async function handle(m: ToWorker): Promise<void> {
@@ -51,6 +56,8 @@ async function handle(m: ToWorker): Promise<void> {
       stats = new SampledStats();
       legacy = m.legacyPoll;
       const pollUrl = new URL(POLL_PATH, m.controller);
+      secret = Buffer.from(m.secretHex, 'hex');
+      localAddress = m.localAddress;
       ctx = {
         agent,
         ...(m.rawConnections ? { transport: () => new RawPollConnection(pollUrl, m.localAddress) } : {}),
@@ -79,6 +86,28 @@ async function handle(m: ToWorker): Promise<void> {
       agent!.maxSockets = agent!.maxFreeSockets = Math.max(1, players.length);
       return send({ type: 'added', seats: players.length });
     }
+    case 'content': {
+      if (content) throw new Error('content is already on in this seat process');
+      const stats: ContentStats = { bytesReceived: 0, bytesVerified: 0, objectsVerified: 0, disconnects: 0, resumes: 0, restartsFromZero: 0, corrupt: 0, requests: 0, failures: 0 };
+      // Its own agent, from the share's address: content streams never queue behind a seat's poll connection.
+      const contentAgent = new Agent({ keepAlive: true, localAddress, maxSockets: Math.max(1, players.length) });
+      const stopping = new AbortController();
+      const pending = new Set(players.map((p) => p.seat));
+      const seatCtx = {
+        agent: contentAgent,
+        secret: secret!,
+        stats,
+        disconnectsFor: (seat: string) => (pending.delete(seat) ? m.disconnects : 0),
+        stopping: stopping.signal,
+        now: () => Date.now(),
+        maxAttempts: 20,
+      };
+      const libs = new Map<object, ContentSeat>();
+      for (const p of players) libs.set(p.model, new ContentSeat(p.model, seatCtx));
+      commandHandlers.set('content.sync', (seat, args) => libs.get(seat)?.sync(args) ?? 'rejected');
+      content = { stats, seats: [...libs.values()], agent: contentAgent, stopping };
+      return send({ type: 'content-on' });
+    }
     case 'reset':
       stats!.reset();
       window = { lag: measureLoopLag(), elu: performance.eventLoopUtilization() };
@@ -99,15 +128,25 @@ async function handle(m: ToWorker): Promise<void> {
         latenciesMs: stats!.samples(),
         loopLag: lag ? { p99Ms: lag.p99Ms, maxMs: lag.maxMs } : { p99Ms: 0, maxMs: 0 },
         loopUtilization: elu,
+        ...(content ? { content: { ...content.stats }, contentReady: readyByVersion(content.seats) } : {}),
       });
     }
     case 'stop':
+      content?.stopping.abort();
+      for (const c of content?.seats ?? []) c.stop();
+      content?.agent.destroy();
       await Promise.all(players.map((p) => p.stop()));
       agent?.destroy();
       send({ type: 'stopped' });
       process.disconnect();
       return;
   }
+}
+
+function readyByVersion(seats: readonly ContentSeat[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of seats) if (s.report.state === 'ready' && s.version) out[s.version] = (out[s.version] ?? 0) + 1;
+  return out;
 }
 
 process.on('message', (m: ToWorker) => {

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { percentiles } from './percentile.js';
 import { cpuPercent, sampleProc, type ProcSample } from './proc.js';
+import type { ContentStats } from '../../src/sim/content/content-seat.js';
 import type { ShareReport, ToParent, ToWorker } from './seat-load-protocol.js';
 
 export interface SeatLoadOptions {
@@ -35,6 +36,10 @@ export interface LoadWindow {
   /** The worst seat process's loop lag, and the highest share of the window any seat process's loop was busy. */
   loopLag: { p99Ms: number; maxMs: number };
   loopUtilization: number;
+  /** Content figures of all the seat processes since enableContent() (running totals, not per window). */
+  content?: ContentStats;
+  /** Seats whose content is ready, per catalog version. */
+  contentReady?: Record<string, number>;
 }
 
 interface Share {
@@ -109,12 +114,27 @@ export class SeatLoad {
 
   /** Measures every share over `ms` and merges the figures (percentiles over all the shares' polls). */
   async measure(ms: number): Promise<LoadWindow> {
+    const w = await this.startWindow();
+    await new Promise((r) => setTimeout(r, ms));
+    return w.end();
+  }
+
+  /** Starts a measurement window that lasts until its end() (for a bench that waits for a condition, not a time). */
+  async startWindow(): Promise<{ end(): Promise<LoadWindow> }> {
     await this.#all(() => ({ type: 'reset' }));
     const cpu0 = this.pids.map(sampleProc);
-    await new Promise((r) => setTimeout(r, ms));
-    const cpu1 = this.pids.map(sampleProc);
-    const reports = (await this.#all(() => ({ type: 'report' }))) as ShareReport[];
-    return mergeReports(reports, cpu0, cpu1);
+    return {
+      end: async () => {
+        const cpu1 = this.pids.map(sampleProc);
+        const reports = (await this.#all(() => ({ type: 'report' }))) as ShareReport[];
+        return mergeReports(reports, cpu0, cpu1);
+      },
+    };
+  }
+
+  /** Gives every seat so far a content library (each seat's next sync cut `disconnects` times); see LoadWindow.content. */
+  async enableContent(disconnects: number): Promise<void> {
+    await this.#all(() => ({ type: 'content', disconnects }));
   }
 
   /** Stops every seat and every seat process (killed if it does not end in 5 s). */
@@ -177,7 +197,21 @@ export function mergeReports(reports: readonly ShareReport[], cpu0: readonly Pro
   const shareCpu = cpu0.map((c, i) => cpuPercent(c, cpu1[i]!));
   const sum = (f: (r: ShareReport) => number) => reports.reduce((a, r) => a + f(r), 0);
   const max = (f: (r: ShareReport) => number) => Math.max(0, ...reports.map(f));
+  let content: ContentStats | undefined;
+  let contentReady: Record<string, number> | undefined;
+  for (const r of reports) {
+    if (r.content) {
+      content ??= { bytesReceived: 0, bytesVerified: 0, objectsVerified: 0, disconnects: 0, resumes: 0, restartsFromZero: 0, corrupt: 0, requests: 0, failures: 0 };
+      for (const k of Object.keys(content) as (keyof ContentStats)[]) content[k] += r.content[k];
+    }
+    if (r.contentReady) {
+      contentReady ??= {};
+      for (const [v, n] of Object.entries(r.contentReady)) contentReady[v] = (contentReady[v] ?? 0) + n;
+    }
+  }
   return {
+    ...(content ? { content } : {}),
+    ...(contentReady ? { contentReady } : {}),
     seats: sum((r) => r.seats),
     withNonce: sum((r) => r.withNonce),
     // Each share's own window length: their windows start a message apart.
