@@ -162,6 +162,8 @@ class PortSupervisor {
       this.#publish();
       const lost = await this.#readUntilLost(tty);
       this.#tty = null;
+      // Said before the close is awaited: a snapshot taken meanwhile is down, and must say why.
+      if (!this.#stopped) this.#downDetail = `device lost: ${message(lost)}`;
       await tty.close().catch(() => undefined);
       if (this.#stopped) break;
       this.#errors++;
