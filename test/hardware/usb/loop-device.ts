@@ -93,6 +93,22 @@ export class LoopLab {
     return p;
   }
 
+  /**
+   * Waits until udev has probed the plugged drive (its database holds the
+   * filesystem type), as it has for a drive plugged in long before the
+   * controller starts. `partx -a` returns before udevd has even queued the
+   * partition's event, so `udevadm settle` alone can return too early.
+   */
+  async probed(p: Plugged, timeoutMs = 15_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const r = spawnSync('udevadm', ['info', '--query=property', `--name=${p.node}`], { encoding: 'utf8', timeout: 5000 });
+      if (r.status === 0 && /^ID_FS_TYPE=\S/m.test(r.stdout)) return;
+      if (Date.now() > until) throw new Error(`udev never probed ${p.node}: ${(r.stderr || r.stdout).trim().slice(0, 200)}`);
+      await sleep(100);
+    }
+  }
+
   /** Pulls the drive: partitions first, then the loop device. udev may still be probing it, so retry. */
   async unplug(p: Plugged): Promise<void> {
     for (let i = 0; ; i++) {

@@ -43,6 +43,8 @@ describe('udev monitor on real block devices', { skip: skip && `skipped: ${skip}
 
   it('enumerates a drive plugged in before it started (coldplug), then hears it pulled', async () => {
     const stick = lab.plug(ext4);
+    // Plugged "before it started": udev has seen it, or the add would arrive live after start().
+    await lab.probed(stick);
     monitor = new UdevMonitor({ backoff: { initialMs: 200, maxMs: 1000 } });
     const seen: DeviceEvent[] = [];
     monitor.events$.subscribe((e) => seen.push(e));
