@@ -9,7 +9,7 @@ import { FarEnd, PtyPair, sleep, tempDir, waitFor } from './pty-pair.js';
 
 const FAST_BACKOFF = { initialMs: 50, maxMs: 200 };
 
-describe('serial port manager over real socat ptys', () => {
+describe('serial port manager over real socat ptys', { timeout: 120_000 }, () => {
   let dir: string;
   const cleanups: Array<() => Promise<void>> = [];
   const track = <T extends { stop?: () => Promise<void>; kill?: () => Promise<void>; close?: () => Promise<void> }>(x: T): T => {
@@ -105,17 +105,20 @@ describe('serial port manager over real socat ptys', () => {
       await stateIs(port, 'ok');
       const far = track(await FarEnd.open(pair.b));
       let sending = true;
+      // The far end is serialport's own stream on the other pty: a write of its that was waiting for room
+      // when socat died may never call back (seen under load), so the sender gives up on a write after 1 s.
       const sender = (async () => {
-        while (sending) await far.write(Buffer.alloc(64, 0x41)).catch(() => (sending = false));
+        while (sending) await within(1000, 'a far-end write', far.write(Buffer.alloc(64, 0x41))).catch(() => (sending = false));
       })();
       await waitFor('bytes flowing', () => port.snapshot().attributes.bytesIn > 256);
       await pair.kill();
       sending = false;
-      await sender;
+      // Each step bounded and named: a step that never settles fails here, not as a suite that hangs.
+      await within(5000, `the far end's sender stops (${mode})`, sender);
       const down = await waitFor(`the ${mode} port down after the pull`, () => (port.snapshot().state === 'down' ? port.snapshot() : null), 3000);
       assert.match(down.attributes.detail, /device lost|cannot open/);
-      await far.close();
-      await port.stop();
+      await within(2000, 'the far end closes', far.close()).catch(() => undefined); // the test's peer, not the port under test
+      await within(5000, `the ${mode} port stops`, port.stop());
     }
   });
 
@@ -191,6 +194,16 @@ describe('serial port manager over real socat ptys', () => {
     await pair.kill();
   });
 });
+
+async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not settled after ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function fdsOn(tty: string): Promise<number[]> {
   const out: number[] = [];
