@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node:test under tsx. Node 20's runner has no glob
 // support, so we find the files ourselves. Pass file or folder paths to run a subset.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,7 +14,10 @@ function collect(path, out) {
   return out;
 }
 
-const roots = process.argv.slice(2);
+// --typecheck: tsc runs beside the first phase (the udev files wait on devices more than they compute),
+// not before everything: it takes about 25 s of one core.
+const typecheck = process.argv.includes('--typecheck');
+const roots = process.argv.slice(2).filter((a) => a !== '--typecheck');
 const files = (roots.length ? roots : ['test']).flatMap((r) => collect(r, []));
 if (files.length === 0) {
   console.error('no test files found');
@@ -32,13 +35,30 @@ const rank = (f) => {
 };
 const together = files.filter((f) => !alone.includes(f)).sort((a, b) => rank(a) - rank(b));
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const run = (list, n) =>
+// TEST_FILE_TIMES=PATH also writes each file's wall time there, slowest first (two lists: the files run alone, then the rest).
+const times = process.env.TEST_FILE_TIMES;
+const timesArgs = (phase) =>
+  times ? ['--test-reporter-destination=stdout', `--test-reporter=${join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'file-times-reporter.mjs')}`, `--test-reporter-destination=${times}.${phase}`] : [];
+const run = (list, n, phase) =>
   list.length === 0
     ? 0
-    : (spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${n}`, '--test-reporter=spec', ...list], {
+    : (spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${n}`, '--test-reporter=spec', ...timesArgs(phase), ...list], {
         stdio: 'inherit',
         env: { ...process.env, NODE_ENV: 'test' },
       }).status ?? 1);
-const first = run(alone, 1);
-const second = run(together, concurrency);
-process.exit(first || second);
+let tscOut = '';
+const tsc = typecheck
+  ? new Promise((resolve) => {
+      const child = spawn(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.on('data', (b) => (tscOut += b));
+      child.stderr.on('data', (b) => (tscOut += b));
+      child.on('error', (e) => ((tscOut += String(e)), resolve(1)));
+      child.on('exit', (code) => resolve(code ?? 1));
+    })
+  : Promise.resolve(0);
+const first = run(alone, 1, 'alone');
+const typed = await tsc;
+if (typecheck) console.log(typed === 0 ? 'typecheck: no errors' : `typecheck FAILED:\n${tscOut}`);
+const second = run(together, concurrency, 'together');
+if (typed !== 0) console.log(`typecheck FAILED (above, after the first phase):\n${tscOut}`);
+process.exit(first || second || typed);
