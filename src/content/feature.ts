@@ -56,6 +56,8 @@ export interface ContentFeatureOptions {
   /** Ingest tuning (tests). */
   progressIntervalMs?: number;
   gcIntervalMs?: number;
+  /** How long a seat's request for a not yet re-hashed file waits before a 503 (default VERIFY_WAIT_MS). */
+  verifyWaitMs?: number;
 }
 
 /** Entities are written on a state change at once, and at most once a second otherwise (progress). */
@@ -323,7 +325,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       return {
         services: [service],
         routes: [
-          contentSeatRoutes(library, { windowMs: config.authWindowMs }),
+          contentSeatRoutes(library, { windowMs: config.authWindowMs, ...(options.verifyWaitMs !== undefined ? { verifyWaitMs: options.verifyWaitMs } : {}) }),
           async (a) => {
             a.get('/api/v1/content', async () => content.status());
           },

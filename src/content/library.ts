@@ -121,6 +121,10 @@ export class ContentLibrary {
   /** Present objects: sha256 -> true once hashed in this process (or written verified by it), false until then. */
   readonly #objects = new Map<string, boolean>();
   readonly #verifying = new Map<string, Promise<boolean>>();
+  /** Objects removed as damaged while the start-up re-hash runs, by it or by a seat's request ahead of it. */
+  #removedAtStart: RehashReport['removed'] | undefined = [];
+  /** Objects hashed (whole or damaged) while the start-up re-hash runs, by whichever path. */
+  #checkedAtStart: Set<string> | undefined = new Set();
   readonly #current: BehaviorSubject<ContentCatalog | undefined>;
   #currentVersion: string | undefined;
   #busy: 'ingest' | 'gc' | undefined;
@@ -376,6 +380,7 @@ export class ContentLibrary {
       }
       reason = `it could not be read (${(err as Error).message})`;
     }
+    this.#checkedAtStart?.add(sha256);
     if (reason === undefined) {
       if (this.#objects.has(sha256)) this.#objects.set(sha256, true);
       return undefined;
@@ -383,6 +388,7 @@ export class ContentLibrary {
     await removeIfPresent(this.objectPath(sha256));
     await fsyncDir(this.objectsDir);
     this.#objects.delete(sha256);
+    this.#removedAtStart?.push({ sha256, reason });
     this.#log.warn({ sha256, reason }, 'content object failed its check and was removed');
     if (this.#currentVersion !== undefined && this.#versions.get(this.#currentVersion)?.objects.has(sha256)) {
       this.#current.next(this.#buildCatalog(this.#currentVersion));
@@ -392,8 +398,6 @@ export class ContentLibrary {
 
   async #rehash(concurrency: number): Promise<RehashReport> {
     const todo = [...this.#objects.keys()].filter((sha) => this.#objects.get(sha) === false);
-    const removed: RehashReport['removed'] = [];
-    let checked = 0;
     let next = 0;
     const runner = async (): Promise<void> => {
       while (next < todo.length) {
@@ -401,17 +405,20 @@ export class ContentLibrary {
         if (this.objectState(sha) !== 'unchecked') continue;
         const inFlight = this.#verifying.get(sha);
         if (inFlight) {
-          await inFlight;
+          await inFlight; // a seat asked for it first
           continue;
         }
         const p = this.#verifyObject(sha);
         this.#verifying.set(sha, p.then((r) => r === undefined));
-        const reason = await p.finally(() => this.#verifying.delete(sha));
-        checked++;
-        if (reason !== undefined && reason !== 'it is gone') removed.push({ sha256: sha, reason });
+        await p.finally(() => this.#verifying.delete(sha));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, concurrency) }, runner));
+    // Counted by what was hashed, whether the re-hash or a seat's request got there first.
+    const checked = todo.filter((sha) => this.#checkedAtStart?.has(sha)).length;
+    const removed = this.#removedAtStart ?? [];
+    this.#checkedAtStart = undefined;
+    this.#removedAtStart = undefined;
     const lost = new Set(removed.map((r) => r.sha256));
     const incompleteVersions = [...this.#versions.values()].filter((v) => [...v.objects.keys()].some((s) => lost.has(s))).map((v) => v.manifest.catalogVersion);
     const report = { checked, removed, incompleteVersions };

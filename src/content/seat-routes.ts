@@ -47,7 +47,11 @@ class InstalledUnits {
  * the library (never read whole); the poll shares the event loop with them,
  * which only ever hands chunks from the thread pool to the socket.
  */
-export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: number }) {
+/** How long a request for a file found at start-up, not yet re-hashed, waits for its hash before a 503. */
+export const VERIFY_WAIT_MS = 2000;
+
+export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: number; verifyWaitMs?: number }) {
+  const verifyWaitMs = opts.verifyWaitMs ?? VERIFY_WAIT_MS;
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
     const keys = new Map<string, Buffer>();
     const keyFor = (serial: string) => {
@@ -105,6 +109,16 @@ export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: num
       const path = (req.params as Record<string, string>)['*'] ?? '';
       const f = path.length > 0 && path.length <= 4096 ? library.open(path, v) : undefined;
       if (!f) return fail(reply, 404, 'NO_SUCH_FILE', v ? `no file ${JSON.stringify(path)} in catalog ${v}` : `no file ${JSON.stringify(path)} in the current catalog`, 'path');
+      // After a restart the background re-hash has not reached every object yet: only verified bytes
+      // leave. An unchecked object asked for is hashed now (once, however many seats ask), ahead of the rest.
+      if (library.objectState(f.sha256) === 'unchecked') {
+        const verified = await waitAtMost(library.ensureVerified(f.sha256, f.size), verifyWaitMs);
+        if (verified === undefined) {
+          reply.header('retry-after', '2');
+          return fail(reply, 503, 'VERIFYING', `${JSON.stringify(path)} is being checked after the controller's start; try again shortly`, 'path');
+        }
+        if (!verified) return fail(reply, 404, 'NO_SUCH_FILE', `${JSON.stringify(path)} failed its check after the controller's start and was removed; the next content drive brings it back`, 'path');
+      }
       reply.header('etag', f.etag).header('accept-ranges', 'bytes').header('cache-control', 'no-cache');
       if (etagMatches(req.headers['if-none-match'], f.etag, { weakOk: true })) return reply.code(304).send();
       // If-Range: the range only holds for the bytes the seat already has part of; else the whole file.
@@ -124,4 +138,11 @@ export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: num
       return reply.send(stream);
     });
   };
+}
+
+/** The promise's value, or undefined if it has not settled within `ms` (it goes on; a later call finds it). */
+function waitAtMost<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
