@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { TOKEN_PRINCIPAL } from '../../src/auth/principal.js';
@@ -72,6 +73,15 @@ async function makeApp(path: string, clock?: { mono(): number; wall(): number })
       throw new ApiError(404, 'UNKNOWN_ALERT', 'no open alert');
     });
     a.post('/plain', async () => ({ n: act('plain') }));
+    // What another connection (another process, the next start) sees of the key while the route acts.
+    a.post('/peek', { config: { idempotent: true } }, async (req) => {
+      const other = new Database(path, { readonly: true });
+      try {
+        return other.prepare('SELECT state FROM http_idempotency WHERE key = ?').get(req.headers['idempotency-key']) ?? null;
+      } finally {
+        other.close();
+      }
+    });
   });
   await app.ready();
   return { app, acted, outcomes, release: () => gate(), db };
@@ -166,6 +176,18 @@ describe('Idempotency-Key on acting routes', () => {
     const g2 = await post(a.app, '/gone', 'k-6');
     assert.deepEqual([g1.statusCode, g2.statusCode, codeOf(g2), g2.headers['idempotent-replayed']], [404, 404, 'UNKNOWN_ALERT', 'true']);
     assert.equal(a.acted.gone, 1);
+    await a.app.close();
+    a.db.close();
+  });
+
+  it('the key is committed before the route acts, and its answer before the client has it', async () => {
+    const path = await dbFile();
+    const a = await makeApp(path);
+    const r = await post(a.app, '/peek', 'k-11');
+    assert.deepEqual(r.json(), { state: 'pending' }, 'committed, seen by another connection, while acting');
+    const other = new Database(path, { readonly: true });
+    assert.deepEqual(other.prepare('SELECT state, status, body FROM http_idempotency WHERE key = ?').get('k-11'), { state: 'done', status: 200, body: r.body });
+    other.close();
     await a.app.close();
     a.db.close();
   });
