@@ -33,7 +33,7 @@ export function alertRoutes(alerts: AlertService) {
 
     app.post<{ Params: { id: string } }>(
       '/api/v1/alerts/:id/ack',
-      { onRequest: requireRole(ctx, 'crew'), schema: { params: idParams } },
+      { onRequest: requireRole(ctx, 'crew'), schema: { params: idParams }, config: { idempotent: true } },
       async (req) => {
         open(req.params.id);
         return { alert: alerts.ack(req.params.id, req.principal!.name) ?? null };
@@ -42,7 +42,7 @@ export function alertRoutes(alerts: AlertService) {
 
     app.post<{ Params: { id: string } }>(
       '/api/v1/alerts/:id/clear',
-      { onRequest: requireRole(ctx, 'crew'), schema: { params: idParams } },
+      { onRequest: requireRole(ctx, 'crew'), schema: { params: idParams }, config: { idempotent: true } },
       async (req) => {
         const a = open(req.params.id);
         if (a.kind === 'move') throw new ApiError(409, 'DECISION_NEEDED', `seat ${a.seat}: a held unit move ends when a technician confirms or rejects it (POST /api/v1/moves/${a.seat}/confirm or /reject), not by clearing its alert`, 'id');

@@ -44,7 +44,7 @@ const POWER = new Set(['on', 'off']);
 export function monitorRoutes(monitors: MonitorService) {
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
     app.get('/api/v1/monitors', async () => ({ monitors: monitors.list() }));
-    app.post<{ Params: { id: string }; Body: unknown }>('/api/v1/monitors/:id', { onRequest: requireRole(ctx, 'crew') }, async (req) => {
+    app.post<{ Params: { id: string }; Body: unknown }>('/api/v1/monitors/:id', { onRequest: requireRole(ctx, 'crew'), config: { idempotent: true } }, async (req) => {
       const driver = monitors.driver(req.params.id);
       if (!driver) throw new ApiError(404, 'UNKNOWN_MONITOR', `no monitor ${req.params.id.slice(0, 40)}`, 'id');
       const body = req.body;

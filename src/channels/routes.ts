@@ -38,12 +38,12 @@ export function channelRoutes(d: ChannelRouteDeps) {
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
     app.get('/api/v1/safety', async () => ({ safety: d.video.status }));
 
-    app.post('/api/v1/safety/play', { onRequest: requireRole(ctx, 'crew'), schema: { body: EMPTY_BODY } }, async (req) => {
+    app.post('/api/v1/safety/play', { onRequest: requireRole(ctx, 'crew'), schema: { body: EMPTY_BODY }, config: { idempotent: true } }, async (req) => {
       const status = await d.video.play(req.principal!.name);
       return { safety: status };
     });
 
-    app.post('/api/v1/safety/stop', { onRequest: requireRole(ctx, 'crew'), schema: { body: EMPTY_BODY } }, async (req) => {
+    app.post('/api/v1/safety/stop', { onRequest: requireRole(ctx, 'crew'), schema: { body: EMPTY_BODY }, config: { idempotent: true } }, async (req) => {
       const status = await d.video.stop(req.principal!.name);
       return { safety: status };
     });
@@ -59,7 +59,7 @@ export function channelRoutes(d: ChannelRouteDeps) {
 
     app.post<{ Params: { id: string }; Body: { target: unknown; ttlMs?: number } }>(
       '/api/v1/channels/:id/impose',
-      { onRequest: requireRole(ctx, 'crew'), schema: { body: TARGET_BODY } },
+      { onRequest: requireRole(ctx, 'crew'), schema: { body: TARGET_BODY }, config: { idempotent: true } },
       async (req, reply) => {
         const c = channelOf(req.params.id);
         const cmd = d.commands.issue({ target: req.body.target, cmd: 'channel.tune', args: { channel: c.id, group: c.group } }, { issuer: req.principal!.name, ttlMs: req.body.ttlMs ?? IMPOSE_TTL_MS });
@@ -71,7 +71,7 @@ export function channelRoutes(d: ChannelRouteDeps) {
 
     app.post<{ Params: { id: string }; Body: { target: unknown } }>(
       '/api/v1/channels/:id/release',
-      { onRequest: requireRole(ctx, 'crew'), schema: { body: { ...TARGET_BODY, properties: { target: TARGET_BODY.properties.target } } } },
+      { onRequest: requireRole(ctx, 'crew'), schema: { body: { ...TARGET_BODY, properties: { target: TARGET_BODY.properties.target } } }, config: { idempotent: true } },
       async (req, reply) => {
         const c = channelOf(req.params.id);
         const cmd = d.commands.issue({ target: req.body.target, cmd: 'channel.release', args: { channel: c.id } }, { issuer: req.principal!.name });

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** Small JSON client for CLI commands talking to a running controller. */
 export class ControllerClientError extends Error {
   constructor(
@@ -30,4 +33,35 @@ export async function getJson<T>(base: string, path: string, init: RequestInit =
     throw new ControllerClientError(`${res.status} ${err?.code ?? ''}: ${err?.message ?? text.slice(0, 200)}`, res.status, err?.code);
   }
   return body as T;
+}
+
+/** Tries of an acting POST while the controller cannot be reached, is starting, or is still answering the first try. */
+const POST_TRIES = 4;
+
+/** Worth trying again with the same key: nothing answered, the controller is starting, or it is still answering the first try. */
+function retriable(e: unknown): boolean {
+  if (!(e instanceof ControllerClientError)) return false;
+  if (e.status === undefined) return true;
+  return e.status === 502 || (e.status === 503 && e.code === 'STARTING') || (e.status === 409 && e.code === 'IN_FLIGHT');
+}
+
+/**
+ * A POST that acts, with one Idempotency-Key for this invocation, the same on
+ * each of its own retries: if an answer is lost (a power cut after the action,
+ * a timeout), the retry gets the first result back instead of acting twice.
+ * A 503 that is the action's own failure (VLC down) is not retried: it says why.
+ */
+export async function postAction<T>(base: string, path: string, token: string, body: unknown = {}, key: string = randomUUID()): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getJson<T>(base, path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+    } catch (e) {
+      if (!retriable(e) || attempt >= POST_TRIES) throw e;
+      await sleep(250 * 2 ** attempt);
+    }
+  }
 }

@@ -12,7 +12,7 @@ import type { CommandKeys } from './command-key.js';
 import { CommandLog, type LoggedCommand } from './command-log.js';
 import { DeliveryTracker, seatOrder, type CommandStatus, type DeliveryChange, type DeliveryState } from './delivery.js';
 import { DesiredLedger, SnapshotError } from './desired-ledger.js';
-import { isIdempotencyKey, requestFingerprint } from './idempotency.js';
+import { isIdempotencyKey, requestFingerprint } from '../../core/idempotency-key.js';
 import type { CommandSenderService } from './sender-service.js';
 
 /** One-shot commands are pointless once stale; state-setting ones live in `desired` anyway. */

@@ -8,7 +8,7 @@ import { requireRole } from '../http/auth.js';
 import { ApiError } from '../http/errors.js';
 import type { CommandKeys } from './command-key.js';
 import type { CommandService } from './command-service.js';
-import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from './idempotency.js';
+import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from '../../core/idempotency-key.js';
 import { DomainError } from '../contract/errors.js';
 import type { DeliveryState } from './delivery.js';
 

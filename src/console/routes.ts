@@ -23,6 +23,7 @@ export function tunnelRoutes(flag: ManualGroundFlag, service: () => TunnelServic
       '/api/v1/tunnel',
       {
         onRequest: requireRole(ctx, 'technician'),
+        config: { idempotent: true },
         schema: { body: { type: 'object', additionalProperties: false, required: ['onGround'], properties: { onGround: { type: 'boolean' } } } },
       },
       async (req) => {

@@ -17,6 +17,12 @@ export class Metrics {
     registers: [this.registry],
     collect: (): void => this.pollMeter.drain(),
   });
+  readonly idempotency = new Counter({
+    name: 'purser_idempotency_total',
+    help: 'Idempotency-Keys on acting routes by outcome (stored, released, replayed, reused, in_flight, in_doubt)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly errors = new Counter({ name: 'purser_http_errors_total', help: 'HTTP error answers by error code', labelNames: ['code'] as const, registers: [this.registry] });
   readonly seatsOnline = new Gauge({ name: 'purser_seats_online', help: 'Seats that polled within 3 intervals', registers: [this.registry] });
   readonly seatsTotal = new Gauge({ name: 'purser_seats_total', help: 'Seats in the layout', registers: [this.registry] });

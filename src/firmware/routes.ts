@@ -74,7 +74,7 @@ export function firmwareRoutes(f: FirmwareService, tftpBase: () => string | unde
       },
     );
 
-    app.post('/api/v1/firmware/verify', { onRequest: requireRole(ctx, 'technician') }, async () => {
+    app.post('/api/v1/firmware/verify', { onRequest: requireRole(ctx, 'technician'), config: { idempotent: true } }, async () => {
       return { report: await f.verify() };
     });
   };

@@ -5,6 +5,8 @@ import type { ControllerContext, RoutePlugin } from '../contract/feature.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { installAccessPolicy } from './access.js';
 import { installErrorHandlers, sendError } from './errors.js';
+import { installIdempotency } from './idempotency.js';
+import { IdempotencyStore } from '../store/idempotency-store.js';
 import { entitiesApiRoutes } from './routes/entities-api.js';
 import { eventsSseRoutes } from './routes/events-sse.js';
 import { movesApiRoutes } from './routes/moves-api.js';
@@ -87,6 +89,8 @@ export class HttpService implements Service {
       },
     });
     installErrorHandlers(this.app, onError);
+    // Before any plugin, so its onRoute hook sees every route that opts in with config.idempotent.
+    installIdempotency(this.app, new IdempotencyStore(ctx.db), { log: ctx.log.child({ service: 'idempotency' }), count: (outcome) => ctx.metrics.idempotency.inc({ outcome }) });
     const readAccess = http.readAccess ?? (isLoopbackHost(http.host) ? 'open' : 'session');
     installAccessPolicy(this.app, ctx, { tls: this.#tls, httpsPort: () => portOf(this.app.server, http.tls.port), readAccess, closing: () => this.#closing || ctx.stopping.aborted }, onError);
     for (const plugin of [seatPollRoutes, seatsApiRoutes, movesApiRoutes, entitiesApiRoutes, eventsSseRoutes, healthRoutes, ...extra]) {

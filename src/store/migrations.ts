@@ -97,4 +97,26 @@ export const CORE_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'idempotency keys of acting routes',
+    sql: `
+      -- An acting route's Idempotency-Key (src/http/idempotency.ts): claimed (pending) and
+      -- fsync'd before the route acts, then its answer (done), fsync'd before it is sent.
+      -- POST /api/v1/commands keeps its own, committed with the command (command_idempotency).
+      CREATE TABLE http_idempotency (
+        principal TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,    -- sha256 of method, route, params, query and body
+        route TEXT NOT NULL,          -- 'POST /api/v1/alerts/:id/ack', for the operator
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+        status INTEGER,               -- the answer's, once done
+        content_type TEXT,
+        body TEXT,
+        created_at INTEGER NOT NULL,  -- wall ms; pruned after 24 h
+        PRIMARY KEY (principal, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX http_idempotency_created ON http_idempotency (created_at);
+    `,
+  },
 ];

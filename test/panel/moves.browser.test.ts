@@ -78,9 +78,18 @@ describe('the panel shows a held LRU move and a technician decides it', { timeou
     await confirm.filter({ hasText: 'Tap again: fit GP3-40B here' }).waitFor(WAIT);
     await page.screenshot({ path: `${SCREENSHOTS}move-confirm.png` });
     assert.equal(reg.pendingMoves()[0]?.decision, null, 'nothing decided on the first tap');
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/moves/40A/confirm'), WAIT);
     await confirm.click();
     await claim.filter({ hasText: 'Confirmed by technician' }).waitFor(WAIT);
     assert.equal(reg.pendingMoves()[0]?.decision?.kind, 'confirmed');
+    // The decision carried an Idempotency-Key: the same POST again (an answer lost, a retry) is the first answer replayed.
+    const key = (await sent).headers()['idempotency-key'];
+    assert.match(key ?? '', /^[0-9a-f]{32}$/);
+    const retry = await page.evaluate(async (k) => {
+      const r = await fetch('/api/v1/moves/40A/confirm', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': k }, body: JSON.stringify({ serial: 'GP3-40B' }) });
+      return { status: r.status, replayed: r.headers.get('idempotent-replayed') };
+    }, key!);
+    assert.deepEqual(retry, { status: 200, replayed: 'true' });
     await alert.waitFor({ state: 'detached', ...WAIT });
 
     // The unit's next poll from 40A installs it; the seat's detail follows.

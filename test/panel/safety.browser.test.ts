@@ -136,7 +136,9 @@ describe('the panel plays the safety video, and a real PA pauses it', { timeout:
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await safety()).state, 'idle', 'cancel plays nothing');
     await panel.locator('[data-action="safety-play"]').click();
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/safety/play'), WAIT);
     await page.locator('[data-action="safety-play-confirm"]').click();
+    assert.match((await sent).headers()['idempotency-key'] ?? '', /^[0-9a-f]{32}$/, 'the play carries an Idempotency-Key');
 
     await panel.locator('[data-entity="safety:safety"] [data-state="playing"]').waitFor(WAIT);
     assert.equal(await badge('safety:safety').innerText(), 'Playing');

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
-import { ControllerClientError, getJson } from '../http-client.js';
+import { ControllerClientError, getJson, postAction } from '../http-client.js';
 import { controllerUrl, intOption, parseOptions } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveToken } from '../token.js';
@@ -17,31 +16,6 @@ interface Status {
   acked: number;
   pending: string[];
   offline: string[];
-}
-
-/** Tries of the POST when the controller cannot be reached or is starting (503); the same Idempotency-Key each time. */
-const POST_TRIES = 4;
-
-/**
- * POSTs the command with one Idempotency-Key for this invocation: if the
- * answer is lost (a power cut after the commit), a retry gets the first
- * result back instead of sending the command twice.
- */
-async function postOnce<T>(base: string, path: string, token: string, body: unknown): Promise<T> {
-  const key = randomUUID();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await getJson<T>(base, path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key },
-        body: JSON.stringify(body),
-      });
-    } catch (e) {
-      const retriable = e instanceof ControllerClientError && (/^cannot reach/.test(e.message) || /^50[23] /.test(e.message));
-      if (!retriable || attempt >= POST_TRIES) throw e;
-      await sleep(250 * 2 ** attempt);
-    }
-  }
 }
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) : undefined);
@@ -173,7 +147,7 @@ Exit status: 0 delivered to every targeted seat, 3 not delivered within --timeou
     const token = await resolveToken(values.token, values['state-dir']);
     if (!token) throw new UsageError(`no API token: pass --token, set PURSER_TOKEN, or point --state-dir at the controller's state dir (it keeps api.token there)`, false);
 
-    const res = await postOnce<{ command: Status }>(base, `/api/v1/commands${ttl ? `?ttlMs=${ttl}` : ''}`, token, { target, cmd, args: cmdArgs });
+    const res = await postAction<{ command: Status }>(base, `/api/v1/commands${ttl ? `?ttlMs=${ttl}` : ''}`, token, { target, cmd, args: cmdArgs });
     let status = res.command;
     if (values['no-wait']) {
       console.log(values.json ? JSON.stringify(status) : `sent ${cmd} as seq ${status.seq} to ${seatsText(status.targeted)}`);

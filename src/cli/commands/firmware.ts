@@ -10,7 +10,7 @@ import type { FirmwareRecord } from '../../../firmware/catalog.js';
 import type { RolloutDetail, RolloutSummary } from '../../firmware/rollout/view.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
-import { ControllerClientError, getJson } from '../http-client.js';
+import { ControllerClientError, getJson, postAction } from '../http-client.js';
 import { controllerUrl, parseOptions, wholeNumber } from '../options.js';
 import { Progress } from '../progress.js';
 import { ago, renderTable } from '../table.js';
@@ -106,7 +106,7 @@ export const command: CliCommand = {
           return 0;
         }
         case 'verify': {
-          const { report } = await send<{ report: { checked: number; quarantined: { model: string; version: string; reason: string }[]; unchecked: { model: string; version: string; error: string }[] } }>(base, await token(), 'POST', '/api/v1/firmware/verify');
+          const { report } = await postAction<{ report: { checked: number; quarantined: { model: string; version: string; reason: string }[]; unchecked: { model: string; version: string; error: string }[] } }>(base, '/api/v1/firmware/verify', await token());
           if (values.json) json(report);
           else {
             console.log(`${report.checked} images checked, ${report.quarantined.length} quarantined, ${report.unchecked.length} could not be read`);
@@ -119,7 +119,7 @@ export const command: CliCommand = {
           const [model, version] = rest;
           if (rest.length !== 2) throw new UsageError('rollout takes MODEL and VERSION, e.g. `purser firmware rollout gp3 2.5.0 --seats all --on-ground`');
           const body = rolloutBody(model!, version!, values);
-          const { rollout } = await send<{ rollout: RolloutDetail }>(base, await token(), 'POST', '/api/v1/rollouts', body);
+          const { rollout } = await postAction<{ rollout: RolloutDetail }>(base, '/api/v1/rollouts', await token(), body);
           if (values['no-wait']) {
             if (values.json) json(rollout);
             else console.log(`rollout ${rollout.id} of ${model} ${version} started: ${eligible(rollout)} seats in ${rollout.groups.length} groups`);
@@ -154,7 +154,7 @@ export const command: CliCommand = {
           if (rest.length !== 1) throw new UsageError(`${sub} takes the rollout ID (see \`purser firmware status\`)`);
           const id = wholeNumber(rest[0], 'the rollout ID', ' (see `purser firmware status`)');
           const t = await token();
-          const { rollout } = await send<{ rollout: RolloutDetail }>(base, t, 'POST', `/api/v1/rollouts/${id}/${sub}`);
+          const { rollout } = await postAction<{ rollout: RolloutDetail }>(base, `/api/v1/rollouts/${id}/${sub}`, t);
           if (values.json) json(rollout);
           else console.log(describe(rollout) + (await haltAlert(base, rollout, t)));
           return 0;
@@ -270,14 +270,6 @@ alert on the panel since ${ago(a.since)}: ${a.text ?? 'rollout halted'} (${a.ack
   } catch {
     return '';
   }
-}
-
-async function send<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
-  return getJson<T>(base, path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 }
 
 interface CatalogListing {

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command.js';
-import { ControllerClientError, getJson } from '../http-client.js';
+import { ControllerClientError, getJson, postAction } from '../http-client.js';
 import { controllerUrl, parseOptions } from '../options.js';
 import { closeSeats, normalSeatId, orList } from '../seat-suggest.js';
 import { didYouMean } from '../suggest.js';
@@ -97,11 +97,7 @@ Exit status: 0 done, 1 refused or unreachable (no such claim), 2 bad usage
       }
       const claim = pick(claims, values.serial, verb, seat);
       if (typeof claim === 'string') return fail(values.serial === undefined ? 2 : 1, claim);
-      const res = await getJson<{ move: Move; decision: string }>(base, `/api/v1/moves/${encodeURIComponent(seat)}/${verb}`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ serial: claim.serial }),
-      });
+      const res = await postAction<{ move: Move; decision: string }>(base, `/api/v1/moves/${encodeURIComponent(seat)}/${verb}`, token, { serial: claim.serial });
       console.log(values.json ? JSON.stringify(res, null, 2) : decided(res.move, verb as 'confirm' | 'reject', Date.now()));
       return 0;
     } catch (e) {

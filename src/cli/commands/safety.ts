@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SafetyStatus } from '../../channels/safety-video.js';
 import type { CliCommand } from '../command.js';
 import { UsageError } from '../command.js';
-import { getJson } from '../http-client.js';
+import { getJson, postAction } from '../http-client.js';
 import { controllerUrl, intOption, parseOptions } from '../options.js';
 import { Progress } from '../progress.js';
 import { resolveToken } from '../token.js';
@@ -54,11 +54,7 @@ seat within --timeout, 2 bad usage, 1 refused or unreachable (VLC down: 1).`,
     }
     const token = await resolveToken(values.token, values['state-dir']);
     if (!token) throw new UsageError('no API token: pass --token, set PURSER_TOKEN, or point --state-dir at the controller state');
-    let { safety } = await getJson<{ safety: SafetyStatus }>(base, `/api/v1/safety/${verb}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: '{}',
-    });
+    let { safety } = await postAction<{ safety: SafetyStatus }>(base, `/api/v1/safety/${verb}`, token);
     if (verb === 'stop' || values['no-wait']) {
       console.log(values.json ? JSON.stringify(safety, null, 2) : describe(safety));
       return 0;

@@ -21,7 +21,7 @@ export function rolloutRoutes(rollouts: RolloutService) {
     };
 
     // The body is checked by parseRolloutRequest, strictly: a schema here would strip unknown fields instead of refusing them.
-    app.post('/api/v1/rollouts', { onRequest: requireRole(ctx, 'technician') }, async (req, reply) => {
+    app.post('/api/v1/rollouts', { onRequest: requireRole(ctx, 'technician'), config: { idempotent: true } }, async (req, reply) => {
       const parsed = parseRolloutRequest(req.body, ctx.config.rollout);
       if (!parsed.ok) throw new ApiError(400, 'INVALID_ROLLOUT', formatFieldErrors(parsed.errors), parsed.errors[0]?.field);
       const r = service().create(parsed.value, req.principal!.name);
@@ -41,7 +41,7 @@ export function rolloutRoutes(rollouts: RolloutService) {
       return { rollout: detail(r) };
     });
 
-    app.post<{ Params: { id: string; action: string } }>('/api/v1/rollouts/:id/:action', { onRequest: requireRole(ctx, 'technician') }, async (req) => {
+    app.post<{ Params: { id: string; action: string } }>('/api/v1/rollouts/:id/:action', { onRequest: requireRole(ctx, 'technician'), config: { idempotent: true } }, async (req) => {
       const action = req.params.action as ControlAction;
       if (!ACTIONS.includes(action)) throw new ApiError(404, 'NOT_FOUND', `no action ${req.params.action.slice(0, 40)}: use one of ${ACTIONS.join(', ')}`);
       return { rollout: detail(service().control(idOf(req.params.id), action, req.principal!.name)) };

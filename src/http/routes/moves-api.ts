@@ -18,7 +18,7 @@ export async function movesApiRoutes(app: FastifyInstance, ctx: ControllerContex
   app.get('/api/v1/moves', async () => ({ moves: registry.pendingMoves() }));
   app.post<{ Params: { seat: string; decision: 'confirm' | 'reject' }; Body: { serial: string } }>(
     '/api/v1/moves/:seat/:decision',
-    { onRequest: requireRole(ctx, 'technician'), schema: decisionSchema },
+    { onRequest: requireRole(ctx, 'technician'), schema: decisionSchema, config: { idempotent: true } },
     async (req) => {
       const { seat, decision } = req.params;
       const by = req.principal!.name;

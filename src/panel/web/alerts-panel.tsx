@@ -1,9 +1,9 @@
 import { useMemo } from 'preact/hooks';
 import { alertOrder } from '../../alerts/alert.js';
 import { faultInfo } from '../../alerts/fault-table.js';
-import { api } from './api.js';
 import { Icon, type IconName } from './icons.js';
 import { clock, waited } from './time.js';
+import { api, newIdempotencyKey } from './api.js';
 import type { Act } from './use-act.js';
 import type { Alert } from './wire.js';
 
@@ -41,8 +41,15 @@ function detail(a: Alert, now: number): string {
   return a.ackedBy ? `${since} · ack by ${a.ackedBy.replace(/^panel:/, '')}` : since;
 }
 
-const ack = (a: Alert) => api.post(`/api/v1/alerts/${encodeURIComponent(a.id)}/ack`);
-const clear = (a: Alert) => api.post(`/api/v1/alerts/${encodeURIComponent(a.id)}/clear`);
+const alertPath = (a: Alert, op: 'ack' | 'clear') => `/api/v1/alerts/${encodeURIComponent(a.id)}/${op}`;
+const ack = (act: Act, a: Alert) => act.post(alertPath(a, 'ack'));
+const clear = (act: Act, a: Alert) => act.post(alertPath(a, 'clear'));
+
+/** Several alerts in one action: one PIN prompt, one Idempotency-Key per alert, the same keys on the run after the prompt. */
+function onAll(act: Act, list: Alert[], op: 'ack' | 'clear'): void {
+  const keyed = list.map((a) => [alertPath(a, op), newIdempotencyKey()] as const);
+  act.run(() => Promise.all(keyed.map(([path, key]) => api.act(path, {}, key))));
+}
 
 function AlertRow({ a, now, act, onSeat }: { a: Alert; now: number; act: Act; onSeat: (seat: string) => void }) {
   return (
@@ -57,13 +64,13 @@ function AlertRow({ a, now, act, onSeat }: { a: Alert; now: number; act: Act; on
         </span>
       </button>
       {!a.ackedAt && (
-        <button type="button" class="small-button" onClick={() => act.run(() => ack(a))}>
+        <button type="button" class="small-button" onClick={() => ack(act, a)}>
           Ack
         </button>
       )}
       {/* A held move ends by a technician's decision in the seat's detail, not by clearing it here. */}
       {a.kind !== 'move' && (
-        <button type="button" class="small-button" onClick={() => act.run(() => clear(a))}>
+        <button type="button" class="small-button" onClick={() => clear(act, a)}>
           Clear
         </button>
       )}
@@ -86,11 +93,11 @@ function OfflineGroup({ list, act, onSeat }: { list: Alert[]; act: Act; onSeat: 
         </span>
       </button>
       {unseen.length > 0 && (
-        <button type="button" class="small-button" onClick={() => act.run(() => Promise.all(unseen.map(ack)))}>
+        <button type="button" class="small-button" onClick={() => onAll(act, unseen, 'ack')}>
           Ack
         </button>
       )}
-      <button type="button" class="small-button" onClick={() => act.run(() => Promise.all(list.map(clear)))}>
+      <button type="button" class="small-button" onClick={() => onAll(act, list, 'clear')}>
         Clear
       </button>
     </li>

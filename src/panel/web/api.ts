@@ -46,6 +46,7 @@ async function call<T>(method: string, path: string, body?: unknown, extra?: Rec
 
 export const api = {
   get: <T>(path: string) => call<T>('GET', path),
+  /** A POST that does not act on the cabin (the login); actions go through `act` (use-act.ts: Act.post, Act.command). */
   post: <T>(path: string, body: unknown = {}) => call<T>('POST', path, body),
   /** A POST that acts, with the action's Idempotency-Key: the same key on every retry of that action. */
   act: <T>(path: string, body: unknown, idempotencyKey: string) => call<T>('POST', path, body, { 'idempotency-key': idempotencyKey }),

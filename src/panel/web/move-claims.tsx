@@ -32,10 +32,7 @@ function Claim({ m, role, now, act, done }: { m: PendingMove; role: Role | null;
   const decide = (d: 'confirm' | 'reject') => {
     if (arming !== d) return setArming(d);
     setArming(null);
-    act.run(async () => {
-      await api.post(`/api/v1/moves/${encodeURIComponent(m.seat)}/${d}`, { serial: m.serial });
-      done();
-    }, 'technician');
+    act.post(`/api/v1/moves/${encodeURIComponent(m.seat)}/${d}`, { serial: m.serial }, 'technician', done);
   };
   return (
     <div class="move-claim" role="group" aria-label={`Unit ${m.serial} claims seat ${m.seat}`} data-testid="move-claim" data-serial={m.serial} data-decision={m.decision?.kind ?? 'waiting'}>

@@ -1,5 +1,4 @@
 import { useState } from 'preact/hooks';
-import { api } from './api.js';
 import { Dialog } from './dialog.js';
 import { clock } from './time.js';
 import type { Act } from './use-act.js';
@@ -51,7 +50,7 @@ export function SafetyPanel({ entities, paSeats, act }: { entities: ReadonlyMap<
   const pct = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 100) : 0);
   const go = (what: 'play' | 'stop') => {
     setConfirm(null);
-    act.run(() => api.post(`/api/v1/safety/${what}`, {}));
+    act.post(`/api/v1/safety/${what}`);
   };
 
   return (

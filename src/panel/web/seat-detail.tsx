@@ -96,7 +96,7 @@ export function SeatDetail({ id, summary, alerts, commands, allCommands, layout,
   const seat = detail?.seat;
   const target = { seats: [id] };
   const cmd = (c: string, args: Record<string, unknown> = {}, r: Role = 'crew') => act.command(target, c, args, r);
-  const alertAction = (a: Alert, op: 'ack' | 'clear') => act.run(() => api.post(`/api/v1/alerts/${encodeURIComponent(a.id)}/${op}`));
+  const alertAction = (a: Alert, op: 'ack' | 'clear') => act.post(`/api/v1/alerts/${encodeURIComponent(a.id)}/${op}`);
 
   return (
     <Dialog

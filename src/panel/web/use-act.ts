@@ -14,6 +14,8 @@ export interface Act {
   /** Runs fn with a session of at least `role`, asking for a PIN first if there is none. */
   run(fn: () => Promise<unknown>, role?: Role): void;
   command(target: Target, cmd: string, args?: Record<string, unknown>, role?: Role): void;
+  /** A POST that acts (safety, alerts, moves...), with its Idempotency-Key; `then` gets the answer. */
+  post<T = unknown>(path: string, body?: unknown, role?: Role, then?: (answer: T) => void): void;
   askLogin(req?: LoginRequest): void;
   loggedIn(session: SessionView): void;
   logout(): void;
@@ -85,6 +87,19 @@ export function useAct(): Act {
     [run],
   );
 
+  const post = useCallback(
+    <T,>(path: string, body: unknown = {}, role: Role = 'crew', then?: (answer: T) => void) => {
+      // As for a command: one key per click, the same on the run after a PIN prompt or a retry.
+      const key = newIdempotencyKey();
+      run(async () => {
+        // Not `then?.(await ...)`: an optional call skips its arguments, and the POST with them.
+        const answer = await api.act<T>(path, body, key);
+        then?.(answer);
+      }, role);
+    },
+    [run],
+  );
+
   const loggedIn = useCallback(
     (session: SessionView) => {
       setSession(session);
@@ -102,5 +117,5 @@ export function useAct(): Act {
     api.delete('/api/v1/session').catch(() => undefined);
   }, []);
 
-  return { run, command, askLogin: (req = {}) => setLogin(req), loggedIn, logout, login, closeLogin: () => setLogin(null), toast };
+  return { run, command, post, askLogin: (req = {}) => setLogin(req), loggedIn, logout, login, closeLogin: () => setLogin(null), toast };
 }

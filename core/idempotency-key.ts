@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
 
+/*
+ * The Idempotency-Key vocabulary every acting route shares (POST /api/v1/commands
+ * in its own transaction, the others through src/http/idempotency.ts): one
+ * definition of a well-formed key and of "the same request".
+ */
+
 /** The header a client sends to make a POST safe to retry (draft-ietf-httpapi-idempotency-key-header). */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** Set on an answer that repeats the first result of a key instead of acting again. */
