@@ -165,6 +165,21 @@ describe('a Modbus RTU discrete I/O module over a real pty', () => {
     await waitFor('door open from a good reply', () => entity('discrete:doorOpen')?.state === 'on', 3000);
     mod.set(2, false);
   });
+
+  it('a module whose serial line is pulled is port-down with a crew alert, and polled again once it is back', async () => {
+    await waitFor('module ok', () => entity('iomodule:fwd-io')?.state === 'ok', 3000);
+    mod.stop();
+    await ioEnd.close();
+    await io.kill();
+    await waitFor('port-down', () => entity('iomodule:fwd-io')?.state === 'port-down', 5000);
+    assert.match(String(entity('iomodule:fwd-io')!.attributes.crewAlert), /fwd-io cannot be reached: its serial line is down/);
+    await io.restart();
+    ioEnd = await FarEnd.open(io.b);
+    mod = new SimulatedIoModule({ unit: 5, port: { data$: fromPort(ioEnd), write: (b) => ioEnd.write(b) } });
+    mod.start();
+    await waitFor('ok after the reopen', () => entity('iomodule:fwd-io')?.state === 'ok', 15_000);
+    assert.equal(entity('iomodule:fwd-io')!.attributes.crewAlert, undefined);
+  });
 });
 
 describe('I/O module config', () => {
