@@ -33,6 +33,7 @@ export type IoModuleState = 'unknown' | 'ok' | 'no-reply' | 'port-down' | 'excep
 export interface IoModuleSnapshot {
   state: IoModuleState;
   detail: string;
+  /** Requests sent (not counting the turns skipped while the port is down). */
   polls: number;
   replies: number;
   /** Consecutive polls without a good reply (reset by one). */
@@ -178,8 +179,8 @@ export class IoModulePoller {
   async #pollOnce(): Promise<void> {
     const outcome = await this.#exchange();
     if (outcome.kind === 'stopped') return;
-    this.#s = { ...this.#s, polls: this.#s.polls + 1 };
     if (outcome.kind === 'port-down') return this.#portIsDown(outcome.detail);
+    this.#s = { ...this.#s, polls: this.#s.polls + 1 };
     if (outcome.kind === 'timeout') {
       const why = outcome.crc > 0 ? `${outcome.crc} reply frame(s) with a bad CRC, nothing applied` : `no reply within ${this.#cfg.replyTimeoutMs} ms`;
       this.#s = { ...this.#s, timeouts: this.#s.timeouts + (outcome.crc > 0 ? 0 : 1) };
