@@ -223,27 +223,31 @@ describe('IoModulePoller.stop()', () => {
       for (const fd of await readdir('/proc/self/fd')) if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) === tty) n++;
       return n;
     };
-    const baseTimers = timers();
-    const baseFds = await fdsOnTty();
-    const serial = new SerialPortManager();
-    const port = serial.open({ id: 'serial:iomodule-t', path: pair.a, baudRate: 9600, mode: 'read-write' });
-    const poller = new IoModulePoller({ id: 't', port: pair.a, unit: 1, start: 0, count: 4, pollMs: 30, replyTimeoutMs: 20, maxMisses: 3 }, port, () => undefined);
-    poller.start();
     try {
-      await waitFor('answered', () => poller.snapshot().state === 'ok', 3000);
-      assert.equal(await fdsOnTty(), baseFds + 1);
+      const baseTimers = timers();
+      const baseFds = await fdsOnTty();
+      const serial = new SerialPortManager();
+      const port = serial.open({ id: 'serial:iomodule-t', path: pair.a, baudRate: 9600, mode: 'read-write' });
+      const poller = new IoModulePoller({ id: 't', port: pair.a, unit: 1, start: 0, count: 4, pollMs: 30, replyTimeoutMs: 20, maxMisses: 3 }, port, () => undefined);
+      poller.start();
+      try {
+        await waitFor('answered', () => poller.snapshot().state === 'ok', 3000);
+        assert.equal(await fdsOnTty(), baseFds + 1);
+      } finally {
+        await poller.stop();
+        await serial.stop();
+      }
+      const heard = sim.requests;
+      await sleep(150);
+      assert.equal(sim.requests, heard, 'no poll after stop');
+      assert.equal(timers(), baseTimers, `no timer left: ${process.getActiveResourcesInfo()}`);
+      assert.equal(await fdsOnTty(), baseFds, 'the tty is closed');
     } finally {
-      await poller.stop();
-      await serial.stop();
+      // A failed assertion must not leave socat running.
+      sim.stop();
+      await far.close();
+      await pair.kill();
+      await rm(d, { recursive: true, force: true });
     }
-    const heard = sim.requests;
-    await sleep(150);
-    assert.equal(sim.requests, heard, 'no poll after stop');
-    assert.equal(timers(), baseTimers, `no timer left: ${process.getActiveResourcesInfo()}`);
-    assert.equal(await fdsOnTty(), baseFds, 'the tty is closed');
-    sim.stop();
-    await far.close();
-    await pair.kill();
-    await rm(d, { recursive: true, force: true });
   });
 });
