@@ -23,6 +23,31 @@ const avionicsPort = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A Modbus RTU discrete-input module (src/avionics/io-module.ts), polled with
+ * Read Discrete Inputs on a read-write port. Its inputs are the lines
+ * `<id>.DI<address>`, address = start .. start + count - 1.
+ */
+const ioModule = Type.Object(
+  {
+    id: Id(),
+    /** The module's RS-485/RS-232 adapter, usually a /dev/serial/by-id/ link; opened read-write. */
+    port: AbsolutePath(),
+    baudRate: BaudRate(9600),
+    /** The module's Modbus unit (slave) address. */
+    unit: Type.Integer({ minimum: 1, maximum: 247, default: 1 }),
+    /** First discrete-input address read, and how many (the config allows 64 discretes in all). */
+    start: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+    count: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
+    pollMs: Type.Integer({ minimum: 20, maximum: 60_000, default: 200 }),
+    /** Modules answer within a few character times; a 9600 baud reply of 6 bytes takes about 6 ms. */
+    replyTimeoutMs: Type.Integer({ minimum: 10, maximum: 10_000, default: 100 }),
+    /** Consecutive polls without a good reply (no reply, a CRC error, an exception) before the module is no-reply. */
+    maxMisses: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
+  },
+  { additionalProperties: false },
+);
+
 const discrete = Type.Object(
   {
     /** The name the phase machine and the entity use: weightOnWheels, doorOpen, paKeyline, dcPowerFail, ... */
@@ -31,7 +56,7 @@ const discrete = Type.Object(
     label: Type.Optional(Type.String({ pattern: '^27[0-6]$', description: 'an octal discrete label, 270 to 276' })),
     bit: Type.Optional(Type.Integer({ minimum: 11, maximum: 29 })),
     sdi: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
-    line: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'an I/O line name such as DI3 or DCD' })),
+    line: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$', description: 'an I/O module input such as fwd-io.DI3' })),
     activeLow: Type.Boolean({ default: false }),
     debounceMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 50 }),
     staleMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 3000 }),
@@ -85,6 +110,7 @@ const DEFAULT_DISCRETES = [
 export const avionicsSection = Section({
   enabled: Type.Boolean({ default: false }),
   ports: Type.Array(avionicsPort, { maxItems: 8, default: [] }),
+  ioModules: Type.Array(ioModule, { maxItems: 16, default: [] }),
   discretes: Type.Array(discrete, { maxItems: 64, default: DEFAULT_DISCRETES }),
   /** The discretes the phase machine and the PA read, by name. */
   weightOnWheels: Type.String({ default: 'weightOnWheels' }),
@@ -159,6 +185,20 @@ export function checkAvionics(value: unknown): ConfigProblem[] {
     if (ids.has(p.id)) out.push({ keyPath: `avionics.ports.${i}.id`, reason: `port ${p.id} is configured twice` });
     ids.add(p.id);
   });
+  const modules = new Map<string, AvionicsConfig['ioModules'][number]>();
+  const paths = new Map<string, string>([...c.ports.map((p) => [p.path, `avionics port ${p.id}`] as const)]);
+  c.ioModules.forEach((m, i) => {
+    const at = `avionics.ioModules.${i}`;
+    if (modules.has(m.id)) out.push({ keyPath: `${at}.id`, reason: `I/O module ${m.id} is configured twice` });
+    modules.set(m.id, m);
+    // One module per port for now (docs/avionics.md, "Not done"): two pollers on one line would take each other's replies.
+    const had = paths.get(m.port);
+    if (had) out.push({ keyPath: `${at}.port`, reason: `${m.port} is already ${had}: one I/O module per port` });
+    paths.set(m.port, `I/O module ${m.id}`);
+    if (m.start + m.count > 0x10000) out.push({ keyPath: `${at}.count`, reason: `start ${m.start} + count ${m.count} is beyond input address 65535` });
+    if (m.replyTimeoutMs > m.pollMs) out.push({ keyPath: `${at}.replyTimeoutMs`, reason: `${m.replyTimeoutMs} ms is longer than pollMs ${m.pollMs}: a poll would wait out the next one` });
+  });
+  if (c.ioModules.length > 0 && !c.enabled) out.push({ keyPath: 'avionics.ioModules', reason: 'I/O modules are configured but avionics is not enabled: nothing would poll them' });
   const names = new Set<string>();
   const bits = new Map<string, string>();
   c.discretes.forEach((d, i) => {
@@ -168,6 +208,10 @@ export function checkAvionics(value: unknown): ConfigProblem[] {
     const byLabel = d.label !== undefined || d.bit !== undefined || d.sdi !== undefined;
     if (byLabel && d.line !== undefined) out.push({ keyPath: at, reason: 'give label and bit (a discrete word) or line (an I/O module), not both' });
     else if (!byLabel && d.line === undefined) out.push({ keyPath: at, reason: 'needs label and bit (a discrete word) or line (an I/O module)' });
+    else if (!byLabel) {
+      const problem = lineProblem(d.line!, modules, d.staleMs);
+      if (problem) out.push({ keyPath: `${at}.line`, reason: problem });
+    }
     else if (byLabel && (d.label === undefined || d.bit === undefined)) out.push({ keyPath: `${at}.${d.label === undefined ? 'label' : 'bit'}`, reason: 'is required with a discrete word source' });
     else if (byLabel) {
       const key = `${d.label}/${d.sdi ?? '*'}/${d.bit}`;
@@ -179,6 +223,18 @@ export function checkAvionics(value: unknown): ConfigProblem[] {
   if (c.enabled && c.ports.length === 0) out.push({ keyPath: 'avionics.ports', reason: 'avionics is enabled but no port is configured' });
   if (c.enabled && !names.has(c.weightOnWheels)) out.push({ keyPath: 'avionics.weightOnWheels', reason: `no discrete is named ${c.weightOnWheels}: the flight phase needs weight on wheels` });
   return out;
+}
+
+/** Why a discrete's `line` cannot be read: it must be `<module>.DI<address>` of a configured module, polled faster than it goes stale. */
+function lineProblem(line: string, modules: ReadonlyMap<string, AvionicsConfig['ioModules'][number]>, staleMs: number): string | null {
+  const m = /^(.+)\.DI(\d{1,5})$/.exec(line);
+  if (!m) return `${line} is not an I/O module input: write <module id>.DI<input address>, such as fwd-io.DI3`;
+  const mod = modules.get(m[1]!);
+  if (!mod) return `${line} names I/O module ${m[1]}, which is not configured in avionics.ioModules${modules.size ? ` (configured: ${[...modules.keys()].join(', ')})` : ''}`;
+  const n = Number(m[2]);
+  if (n < mod.start || n >= mod.start + mod.count) return `${line}: module ${mod.id} reads inputs DI${mod.start} to DI${mod.start + mod.count - 1}`;
+  if (staleMs <= mod.pollMs + mod.replyTimeoutMs) return `staleMs ${staleMs} is not longer than module ${mod.id}'s pollMs + replyTimeoutMs (${mod.pollMs + mod.replyTimeoutMs} ms): the input would go stale between polls`;
+  return null;
 }
 
 export function checkMonitors(value: unknown): ConfigProblem[] {

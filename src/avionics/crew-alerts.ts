@@ -19,3 +19,16 @@ export function clockCrewAlert(r: ClockReport): { crewAlert?: string } {
   const s = Math.round(Math.abs(r.skewMs) / 1000);
   return { crewAlert: `Head-end clock is ${s} s ${r.skewMs > 0 ? 'ahead of' : 'behind'} avionics UTC: for a technician` };
 }
+
+/** What each not-ok I/O module state tells the crew: its discretes are not known while it lasts. */
+const MODULE_WORDS = {
+  'no-reply': 'does not answer',
+  'port-down': 'cannot be reached: its serial line is down',
+  exception: 'refuses the poll',
+} as const;
+
+/** An I/O module that is not read: the discretes on its lines (door, PA keyline, ...) go unknown. Start-up ('unknown') is no alert. */
+export function ioModuleCrewAlert(id: string, state: string, detail: string): { crewAlert?: string } {
+  const words = MODULE_WORDS[state as keyof typeof MODULE_WORDS];
+  return words ? { crewAlert: `Discrete I/O module ${id} ${words} (${detail}): its inputs are not known; for a technician` } : {};
+}

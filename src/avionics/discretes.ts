@@ -18,7 +18,7 @@ import type { DecodedParameter } from '../../protocols/arinc429/index.js';
 export type DiscreteSource =
   /** `bit` is the ARINC bit number 11..29 of the discrete word; `sdi` filters one source when given. */
   | { kind: 'label'; label: number; bit: number; sdi?: number }
-  /** A named input line of a serial discrete I/O module (or a modem-status line: CTS, DSR, DCD, RI). */
+  /** An input of a Modbus discrete I/O module, `<module id>.DI<input address>` (io-module.ts ioLineName). */
   | { kind: 'line'; line: string };
 
 export interface DiscreteConfig {

@@ -1,4 +1,4 @@
-import { clockCrewAlert, discreteCrewAlert } from './crew-alerts.js';
+import { clockCrewAlert, discreteCrewAlert, ioModuleCrewAlert } from './crew-alerts.js';
 import { Subject, distinctUntilChanged, map, type Subscription } from 'rxjs';
 import { systemClock, type Clock } from '../../core/clock.js';
 import type { LogSink } from '../../core/log.js';
@@ -13,6 +13,7 @@ import { FlightFeed } from './flight-feed.js';
 import type { FlightInfo } from './flight-info.js';
 import type { PhaseState } from './flight-phase.js';
 import { PhaseGroundGate } from './ground-gate.js';
+import { IoModulePoller, type IoModuleSnapshot } from './io-module.js';
 import { AvionicsPipeline } from './pipeline.js';
 
 export interface AvionicsServiceDeps {
@@ -61,6 +62,8 @@ export class AvionicsService implements Service {
   #serial: SerialPortManager | null = null;
   readonly #ports = new Map<string, ReadOnlySerialPort>();
   readonly #portStates = new Map<string, SerialPortEntity>();
+  readonly #modules = new Map<string, IoModulePoller>();
+  readonly #moduleStates = new Map<string, IoModuleSnapshot>();
   readonly #subs: Subscription[] = [];
   #timer: NodeJS.Timeout | undefined;
   #running = false;
@@ -106,6 +109,7 @@ export class AvionicsService implements Service {
       );
       this.#subs.push(this.pipeline.attach(port.data$, p.framing, port));
     }
+    for (const m of this.config.ioModules) this.#startModule(m);
     this.#subs.push(this.pipeline.phase$.subscribe((s) => this.#onPhase(s)));
     this.#subs.push(this.pipeline.discretes$.subscribe((list) => this.#onDiscretes(list)));
     this.#subs.push(this.pipeline.clockReports$.subscribe((r) => this.#onClock(r)));
@@ -129,6 +133,9 @@ export class AvionicsService implements Service {
     this.#running = false;
     clearInterval(this.#timer);
     this.pipeline.stop();
+    await Promise.all([...this.#modules.values()].map((m) => m.stop()));
+    this.#modules.clear();
+    this.#moduleStates.clear();
     for (const s of this.#subs.splice(0)) s.unsubscribe();
     await this.#serial?.stop();
     this.#serial = null;
@@ -141,10 +148,59 @@ export class AvionicsService implements Service {
     return this.#ports.get(id)?.snapshot();
   }
 
+  /** A module's snapshot by its configured id (tests, the console). */
+  ioModule(id: string): IoModuleSnapshot | undefined {
+    return this.#modules.get(id)?.snapshot();
+  }
+
+  /**
+   * One I/O module: its port READ-WRITE through the same manager as the
+   * avionics ports (`serial:iomodule-<id>`, no silence watchdog: the poller's
+   * misses say more), its poller feeding the pipeline's lines, `iomodule:<id>`.
+   */
+  #startModule(m: AvionicsConfig['ioModules'][number]): void {
+    const port = this.#serial!.open({ id: `serial:iomodule-${m.id}`, path: m.port, baudRate: m.baudRate, mode: 'read-write', silenceMs: 0 });
+    this.#subs.push(port.state$.subscribe((e) => this.deps.entities.set(serialEntity(e))));
+    const poller = new IoModulePoller(m, port, (line, level) => this.pipeline.applyLine(line, level), { clock: this.#clock, log: this.deps.log });
+    this.#modules.set(m.id, poller);
+    this.#subs.push(
+      poller.state$.subscribe((s) => {
+        this.#moduleStates.set(m.id, s);
+        this.deps.entities.set({
+          id: `iomodule:${m.id}`,
+          kind: 'io-module',
+          name: m.id,
+          state: s.state,
+          attributes: {
+            port: m.port,
+            unit: m.unit,
+            inputs: `${poller.lines()[0]} .. ${poller.lines().at(-1)}`,
+            detail: s.detail,
+            polls: s.polls,
+            replies: s.replies,
+            misses: s.misses,
+            missesTotal: s.missesTotal,
+            timeouts: s.timeouts,
+            crcErrors: s.crcErrors,
+            exceptions: s.exceptions,
+            lastReplyAt: s.lastReplyAt,
+            lastExceptionCode: s.lastExceptionCode,
+            lastException: s.lastException,
+            attention: s.state !== 'ok' && s.state !== 'unknown',
+            ...ioModuleCrewAlert(m.id, s.state, s.detail),
+          },
+        });
+        this.#updateHealth();
+      }),
+    );
+    poller.start();
+  }
+
   #updateHealth(): void {
-    const bad = [...this.#portStates.values()].filter((e) => e.state !== 'ok');
+    const bad = [...this.#portStates.values()].filter((e) => e.state !== 'ok').map((e) => `${e.id} ${e.state}: ${e.attributes.detail}`);
+    for (const [id, s] of this.#moduleStates) if (s.state !== 'ok') bad.push(`iomodule:${id} ${s.state}: ${s.detail}`);
     const phase = this.pipeline.phase();
-    if (bad.length > 0) this.#health.set('degraded', bad.map((e) => `${e.id} ${e.state}: ${e.attributes.detail}`).join('; '));
+    if (bad.length > 0) this.#health.set('degraded', bad.join('; '));
     else if (phase.phase === 'unknown') this.#health.set('degraded', `flight phase unknown: ${phase.reason}`);
     else this.#health.set('ok');
   }

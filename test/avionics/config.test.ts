@@ -9,11 +9,15 @@ const hostile = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toStri
 const anyValue = fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const nearPort = fc.record({ id: fc.oneof(fc.constant('adc'), fc.string()), path: fc.oneof(fc.constant('/dev/ttyUSB0'), fc.string()), baudRate: fc.oneof(fc.constant(115200), anyValue), framing: fc.oneof(fc.constantFrom('binary-sync', 'ascii-lines'), anyValue) }, { requiredKeys: [] });
 const nearDiscrete = fc.record(
-  { name: fc.oneof(fc.constant('weightOnWheels'), fc.string()), label: fc.oneof(fc.constantFrom('270', '276', '277', '203'), anyValue), bit: fc.oneof(fc.integer({ min: 0, max: 40 }), anyValue), line: fc.oneof(fc.constant('DI1'), anyValue), debounceMs: anyValue },
+  { name: fc.oneof(fc.constant('weightOnWheels'), fc.string()), label: fc.oneof(fc.constantFrom('270', '276', '277', '203'), anyValue), bit: fc.oneof(fc.integer({ min: 0, max: 40 }), anyValue), line: fc.oneof(fc.constantFrom('DI1', 'fwd-io.DI1', 'fwd-io.DI9', 'aft-io.DI0'), anyValue), debounceMs: anyValue },
+  { requiredKeys: [] },
+);
+const nearModule = fc.record(
+  { id: fc.oneof(fc.constant('fwd-io'), fc.string()), port: fc.oneof(fc.constantFrom('/dev/m', '/dev/ttyUSB0'), fc.string()), unit: fc.oneof(fc.integer({ min: -1, max: 248 }), anyValue), start: fc.oneof(fc.integer({ min: 0, max: 70_000 }), anyValue), count: fc.oneof(fc.integer({ min: 0, max: 70 }), anyValue), pollMs: anyValue, replyTimeoutMs: anyValue },
   { requiredKeys: [] },
 );
 const avionics = fc.oneof(
-  fc.record({ enabled: fc.oneof(fc.boolean(), anyValue), ports: fc.oneof(fc.array(nearPort, { maxLength: 3 }), anyValue), discretes: fc.oneof(fc.array(nearDiscrete, { maxLength: 4 }), anyValue), tickMs: anyValue, phase: fc.oneof(fc.dictionary(fc.oneof(hostile, fc.constantFrom('levelDwellMs', 'taxiStartKt')), anyValue), anyValue) }, { requiredKeys: [] }),
+  fc.record({ enabled: fc.oneof(fc.boolean(), anyValue), ports: fc.oneof(fc.array(nearPort, { maxLength: 3 }), anyValue), ioModules: fc.oneof(fc.array(nearModule, { maxLength: 2 }), anyValue), discretes: fc.oneof(fc.array(nearDiscrete, { maxLength: 4 }), anyValue), tickMs: anyValue, phase: fc.oneof(fc.dictionary(fc.oneof(hostile, fc.constantFrom('levelDwellMs', 'taxiStartKt')), anyValue), anyValue) }, { requiredKeys: [] }),
   fc.dictionary(hostile, anyValue),
   anyValue,
 );
@@ -30,6 +34,13 @@ describe('avionics and monitors config sections', () => {
           for (const x of d) assert.ok(x.source.kind === 'line' ? x.source.line.length > 0 : x.source.bit >= 11 && x.source.bit <= 29);
           if (config.avionics.enabled) assert.ok(config.avionics.ports.length > 0);
           for (const p of config.avionics.ports) assert.ok(p.path.startsWith('/'));
+          // A line source names an input a configured module reads.
+          for (const x of d) {
+            if (x.source.kind !== 'line') continue;
+            const [id, di] = x.source.line.split('.DI');
+            const m = config.avionics.ioModules.find((mod) => mod.id === id);
+            assert.ok(m && Number(di) >= m.start && Number(di) < m.start + m.count, x.source.line);
+          }
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
           assert.match(err.keyPath, /^(avionics|monitors)(\.|$)/, err.message);
