@@ -199,7 +199,9 @@ export class Mounter {
         // noload: never replay the journal, which would write to the drive.
         return { type: 'ext4', options: `${flags},noload`, remountFlags: false };
       case 'exfat':
-        if (kernel.has('exfat')) return { type: 'exfat', options: flags, remountFlags: false };
+        // umask=0022: the kernel's exfat takes the mounting process's umask, and the helper's unit has 0077,
+        // which would leave every file readable by root alone (exfat-fuse's default is 0 already).
+        if (kernel.has('exfat')) return { type: 'exfat', options: `${flags},umask=0022`, remountFlags: false };
         if (await exists('/sbin/mount.exfat-fuse')) return { type: 'exfat-fuse', options: flags, remountFlags: true };
         throw new MountError('this machine cannot mount exFAT (no kernel exfat, no exfat-fuse)');
       default:
