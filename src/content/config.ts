@@ -53,7 +53,7 @@ export const contentSection = Section({
    * itself (it must then be root: tests, the demo). docs/usb.md, "The mount helper".
    */
   mountHelperSocket: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
-  /** Prefix for mount/umount, e.g. ['sudo', '-n'] (docs/usb.md, what mounting needs). */
+  /** Prefix for mount/umount when mounting in-process (a wrapper; not sudo, which NoNewPrivileges forbids). */
   mountCommandPrefix: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
 });
 
