@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { MountHelperClient } from '../../../hardware/usb/mount-helper/client.js';
 import { LineSplitter, MAX_REQUEST_BYTES, parseRequest } from '../../../hardware/usb/mount-helper/protocol.js';
 import { MountHelperServer } from '../../../hardware/usb/mount-helper/server.js';
 import { Mounter } from '../../../hardware/usb/mounter.js';
-import { readMountinfo } from '../../../hardware/usb/mountinfo.js';
+import { parseMountinfo, readMountinfo } from '../../../hardware/usb/mountinfo.js';
 import { LoopLab, loopSkipReason } from './loop-device.js';
 
 const NOBODY = 65534;
@@ -188,6 +190,35 @@ describe('mount helper on real block devices', { skip: skip && `skipped: ${skip}
     assert.notEqual(direct.code, 0);
     assert.match(direct.stderr, /must be superuser|permission denied/i);
     assert.equal((await readMountinfo()).filter((m) => m.mountPoint === target).length, 0);
+  });
+
+  it('its mounts and unmounts reach a mount namespace that is a slave of its own, as purser.service (PrivateMounts=yes) is of the host', async () => {
+    const sh = promisify(execFile);
+    // On a host systemd makes / shared; here the mount root is made a shared mount of its own, the same thing in small.
+    await sh('mount', ['--bind', root, root]);
+    await sh('mount', ['--make-shared', root]);
+    const self = await readlink('/proc/self/ns/mnt');
+    const namespace = async (propagation: 'slave' | 'private') => {
+      const child = spawn('unshare', ['--mount', `--propagation=${propagation}`, 'sleep', '60'], { stdio: 'ignore' });
+      for (let i = 0; i < 100 && (await readlink(`/proc/${child.pid}/ns/mnt`).catch(() => self)) === self; i++) await sleep(20);
+      return child;
+    };
+    const controller = await namespace('slave');
+    const isolated = await namespace('private');
+    try {
+      const seen = async (pid: number | undefined, mp: string) => parseMountinfo(await readFile(`/proc/${pid}/mountinfo`, 'utf8')).mounts.some((m) => m.mountPoint === mp);
+      const client = new MountHelperClient({ socketPath: sock });
+      const drive = await client.mount({ devname, fsType: 'ext4', name: 'PROPAGATED' });
+      assert.ok(await seen(controller.pid, drive.mountPoint), 'the slave namespace sees the drive');
+      assert.equal(await readFile(`/proc/${controller.pid}/root${drive.mountPoint}/movie.txt`, 'utf8'), 'feature film');
+      assert.equal(await seen(isolated.pid, drive.mountPoint), false, 'a private namespace (a helper unit with a sandbox of its own, seen from the other side) does not');
+      await client.unmount(drive.mountPoint);
+      assert.equal(await seen(controller.pid, drive.mountPoint), false, 'the unmount propagates too');
+    } finally {
+      controller.kill('SIGKILL');
+      isolated.kill('SIGKILL');
+      await sh('umount', [root]);
+    }
   });
 
   it('a uid outside the socket group is turned away by the socket file', async () => {
