@@ -12,7 +12,7 @@ import type { MountHelperRequest, MountHelperResponse } from './protocol.js';
 
 export interface MountHelperClientOptions {
   socketPath: string;
-  /** Whole request deadline; the helper's own mount(8) deadline is 20 s. */
+  /** Whole request deadline (default 65 s): above the helper's own (60 s), so the helper's answer comes first. */
   timeoutMs?: number;
   /** How long connecting may take (a helper that is down refuses at once; a full backlog does not). */
   connectTimeoutMs?: number;
@@ -43,7 +43,7 @@ export class MountHelperClient {
   }
 
   #call(req: MountHelperRequest, verb: string): Promise<Exclude<MountHelperResponse, { ok: false }>> {
-    const timeoutMs = this.#o.timeoutMs ?? 30_000;
+    const timeoutMs = this.#o.timeoutMs ?? 65_000;
     const connectMs = this.#o.connectTimeoutMs ?? 2_000;
     return new Promise((resolve, reject) => {
       const sock = connect(this.#o.socketPath);

@@ -19,7 +19,11 @@ export interface MountHelperServerOptions {
   /** Filesystems it mounts, as udev names them. */
   allowedFilesystems: readonly string[];
   log?: LogSink;
-  /** Answer within this, whatever the mount does (a dying drive can hang mount(8)). */
+  /**
+   * Answer within this, whatever the mount does (a dying drive can hang mount(8)); default 60 s,
+   * above the Mounter's worst case (mount then a flag remount, 20 s each). A mount that finishes
+   * after it is unmounted again: the client was told it failed.
+   */
   requestTimeoutMs?: number;
   /** Lines queued on one connection beyond this close it: a client waits for each answer. */
   maxQueued?: number;
@@ -169,15 +173,22 @@ export class MountHelperServer {
   }
 
   #withDeadline(req: MountHelperRequest): Promise<MountHelperResponse> {
-    const ms = this.#o.requestTimeoutMs ?? 30_000;
+    const ms = this.#o.requestTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const work = this.handle(req);
     const late = new Promise<MountHelperResponse>((res) => {
       timer = setTimeout(() => {
+        timedOut = true;
         this.stats.timeouts++;
         this.#log.warn({ req, ms }, 'mount helper request timed out');
         res({ ok: false, error: `${req.op} did not finish within ${ms} ms` });
       }, ms);
     });
-    return Promise.race([this.handle(req), late]).finally(() => clearTimeout(timer));
+    // The client was told this mount failed: if it succeeds after all, nobody would ever unmount it.
+    void work.then((r) => {
+      if (timedOut && 'drive' in r) void this.#o.mounter.unmount(r.drive.mountPoint).catch(() => undefined);
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 }

@@ -33,7 +33,7 @@ Runs as root; the client chooses only the device and the filesystem.
   --socket PATH   listen here (mode 0660); without it, the socket systemd passes
   --group NAME    group of the socket file (the controller's), default: root's
   --fs LIST       filesystems allowed, default ext4,exfat
-  --timeout MS    answer each request within this, default 30000`,
+  --timeout MS    answer each request within this, default 60000`,
   async run(args) {
     const { values } = parseOptions(args, {
       root: { type: 'string' },
@@ -52,7 +52,7 @@ Runs as root; the client chooses only the device and the filesystem.
       mounter: new Mounter({ mountRoot: values.root, log }),
       allowedFilesystems: allowed,
       log,
-      requestTimeoutMs: intOption(values.timeout, 'timeout', 1000, 600_000) ?? 30_000,
+      requestTimeoutMs: intOption(values.timeout, 'timeout', 1000, 600_000) ?? 60_000,
     });
     const gid = values.group !== undefined ? await groupId(values.group) : undefined;
     await server.listen(values.socket ? { path: values.socket, ...(gid !== undefined ? { gid } : {}) } : { fd: fd! });

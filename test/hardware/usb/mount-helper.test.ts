@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -125,6 +126,42 @@ describe('mount helper client without a helper', () => {
       assert.ok(performance.now() - t0 < 1500);
     } finally {
       silent.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('mount helper deadlines', () => {
+  it('answers a mount that hangs within its deadline, on the same connection, and undoes it if it finishes later', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'purser-mh-'));
+    const unmounted: string[] = [];
+    let finish: () => void = () => undefined;
+    const slow = {
+      mountRoot: join(dir, 'media'),
+      mount: () => new Promise<never>((res) => (finish = () => res({ devname: '/dev/null', fsType: 'ext4', mountPoint: join(dir, 'media', 'LATE'), kernelFsType: 'ext4', mountOptions: [], superOptions: [] } as never))),
+      unmount: async (mp: string) => (unmounted.push(mp), { lazy: false }),
+      unmountStale: async () => [],
+    };
+    const server = new MountHelperServer({ mounter: slow, allowedFilesystems: ['ext4'], requestTimeoutMs: 200 });
+    // The helper checks the device before the (stub) mounter sees it: name one this machine has.
+    const block = ['/dev/loop0', '/dev/vda', '/dev/sda', '/dev/nvme0n1'].find((p) => statSync(p, { throwIfNoEntry: false })?.isBlockDevice());
+    if (!block) {
+      await rm(dir, { recursive: true, force: true });
+      return t.skip('no block device on this machine to name');
+    }
+    await server.listen({ path: join(dir, 'mount.sock') });
+    try {
+      const t0 = performance.now();
+      const answers = await exchange(join(dir, 'mount.sock'), `${JSON.stringify({ op: 'mount', devname: block, fsType: 'ext4' })}\n{"op":"unmountStale"}\n`, 2);
+      assert.match(String(answers[0]!.error), /mount did not finish within 200 ms/);
+      assert.deepEqual(answers[1], { ok: true, unmounted: [] }, 'the next request on the connection is answered');
+      assert.ok(performance.now() - t0 < 2000);
+      assert.equal(server.stats.timeouts, 1);
+      finish();
+      await sleep(50);
+      assert.deepEqual(unmounted, [join(dir, 'media', 'LATE')], 'a mount nobody waits for any more is undone');
+    } finally {
+      await server.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
