@@ -9,9 +9,10 @@ import { runChecked, runCommand } from './run-command.js';
  * root, checks in mountinfo that the kernel really applied those flags, and
  * unmounts it (lazily when the drive was pulled and a plain umount fails).
  *
- * The controller mounts with mount(8) itself rather than through udisks2:
- * udisks2 needs a system D-Bus and polkit running, and the controller's unit
- * already grants what mounting needs (see docs/usb.md).
+ * Mounts with mount(8) rather than through udisks2, which needs a system
+ * D-Bus and polkit running. mount(8) wants uid 0: on the aircraft this runs in
+ * the root mount helper (mount-helper/), tests and the demo run it as root
+ * (see docs/usb.md).
  */
 
 /** The per-mount flags every content mount must carry. */
@@ -23,11 +24,7 @@ export interface MounterOptions {
   log?: LogSink;
   mountBin?: string;
   umountBin?: string;
-  /**
-   * Put before every mount/umount, e.g. ['sudo', '-n']: mount(8) refuses a
-   * non-root uid even with CAP_SYS_ADMIN, so a controller running as its own
-   * user needs a privileged door (see docs/usb.md).
-   */
+  /** Put before every mount/umount (a wrapper, e.g. ['env', 'LC_ALL=C']); an unprivileged controller uses the mount helper instead. */
   commandPrefix?: readonly string[];
   /** Where the kernel lists the filesystems it has (exfat there means a native driver). */
   procFilesystems?: string;
@@ -199,7 +196,9 @@ export class Mounter {
         // noload: never replay the journal, which would write to the drive.
         return { type: 'ext4', options: `${flags},noload`, remountFlags: false };
       case 'exfat':
-        if (kernel.has('exfat')) return { type: 'exfat', options: flags, remountFlags: false };
+        // umask=0022: the kernel's exfat takes the mounting process's umask, and the helper's unit has 0077,
+        // which would leave every file readable by root alone (exfat-fuse's default is 0 already).
+        if (kernel.has('exfat')) return { type: 'exfat', options: `${flags},umask=0022`, remountFlags: false };
         if (await exists('/sbin/mount.exfat-fuse')) return { type: 'exfat-fuse', options: flags, remountFlags: true };
         throw new MountError('this machine cannot mount exFAT (no kernel exfat, no exfat-fuse)');
       default:

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<{ command: CliCommand }>> = {
   commands: () => import('./commands/commands.js'),
   moves: () => import('./commands/moves.js'),
   'pin-hash': () => import('./commands/pin-hash.js'),
+  'mount-helper': () => import('./commands/mount-helper.js'),
 };
 
 async function usage(): Promise<string> {

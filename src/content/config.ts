@@ -47,7 +47,13 @@ export const contentSection = Section({
   watchUsbDevices: Type.Boolean({ default: true }),
   /** Path of udevadm. */
   udevadm: Type.String({ minLength: 1, default: 'udevadm' }),
-  /** Prefix for mount/umount, e.g. ['sudo', '-n'] (docs/usb.md, what mounting needs). */
+  /**
+   * The root-run mount helper's socket (purser-mount.service, e.g. /run/purser/mount.sock): drives are
+   * mounted through it, so the controller needs no privilege to mount. Unset: the controller mounts
+   * itself (it must then be root: tests, the demo). docs/usb.md, "The mount helper".
+   */
+  mountHelperSocket: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+  /** Prefix for mount/umount when mounting in-process (a wrapper; not sudo, which NoNewPrivileges forbids). */
   mountCommandPrefix: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
 });
 

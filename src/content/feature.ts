@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NEVER, throwError, type Observable } from 'rxjs';
 import type { DeviceEvent } from '../../hardware/usb/block-event.js';
+import { MountHelperClient } from '../../hardware/usb/mount-helper/client.js';
 import { Mounter } from '../../hardware/usb/mounter.js';
 import { UdevMonitor, type MonitorState } from '../../hardware/usb/udev-monitor.js';
 import type { SeatSnapshot } from '../cabin/seat-record.js';
@@ -154,7 +155,10 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       const monitor = config.enabled
         ? new UdevMonitor({ log, udevadm: config.udevadm, subsystems: config.watchUsbDevices ? ['block', 'usb'] : ['block'] })
         : undefined;
-      const mounter = new Mounter({ mountRoot: config.mountRoot ?? join(ctx.config.stateDir, 'media'), log, commandPrefix: config.mountCommandPrefix });
+      // Unprivileged on the aircraft: the root-run helper mounts (its root is its own, set in its unit).
+      const mounter = config.mountHelperSocket
+        ? new MountHelperClient({ socketPath: config.mountHelperSocket })
+        : new Mounter({ mountRoot: config.mountRoot ?? join(ctx.config.stateDir, 'media'), log, commandPrefix: config.mountCommandPrefix });
       const drives = new DriveManager({
         events$: monitor?.events$ ?? NEVER,
         classify: { allowedFilesystems: config.allowedFilesystems, requireUsb: config.requireUsb, allowLoopDevices: config.allowLoopDevices },

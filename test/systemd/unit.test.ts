@@ -7,15 +7,18 @@ import { run, SYSTEMD_DIR, tempDir } from './helpers.js';
 
 const UNIT = join(SYSTEMD_DIR, 'purser.service');
 
-/** The unit in a temp dir, with ExecStart pointing at an executable that exists (verify checks it). */
-async function unitCopy(dir: string, edit: (text: string) => string = (t) => t): Promise<string> {
+
+/** A unit in a temp dir, with ExecStart pointing at an executable that exists (verify checks it), and the mount helper's socket unit beside it (both name it). */
+async function unitCopy(dir: string, edit: (text: string) => string = (t) => t, name = 'purser.service'): Promise<string> {
   const fakeNode = join(dir, 'node');
   await writeFile(fakeNode, '#!/bin/sh\nexit 0\n');
   await chmod(fakeNode, 0o755);
-  const text = (await readFile(UNIT, 'utf8')).replace(/^ExecStart=\S+/m, `ExecStart=${fakeNode}`);
-  const path = join(dir, 'purser.service');
-  await writeFile(path, edit(text));
-  return path;
+  await copyFile(join(SYSTEMD_DIR, 'purser-mount.socket'), join(dir, 'purser-mount.socket'));
+  for (const unit of ['purser.service', 'purser-mount.service']) {
+    const text = (await readFile(join(SYSTEMD_DIR, unit), 'utf8')).replace(/^ExecStart=\S+/m, `ExecStart=${fakeNode}`);
+    await writeFile(join(dir, unit), unit === name ? edit(text) : text);
+  }
+  return join(dir, name);
 }
 
 function assignments(text: string): Map<string, string[]> {
@@ -27,37 +30,64 @@ function assignments(text: string): Map<string, string[]> {
   return out;
 }
 
-test('systemd-analyze verify accepts the unit without a single warning', async (t) => {
-  const { dir, remove } = await tempDir('purser-unit-');
-  t.after(remove);
-  const unit = await unitCopy(dir);
-  const r = await run('systemd-analyze', ['verify', '--man=no', unit]);
-  assert.equal(r.code, 0, r.stderr);
-  // verify exits 0 on unknown keys and bad values, it only warns: stderr must be empty.
-  assert.equal(r.stderr, '');
+for (const name of ['purser.service', 'purser-mount.service']) {
+  test(`systemd-analyze verify accepts ${name} without a single warning`, async (t) => {
+    const { dir, remove } = await tempDir('purser-unit-');
+    t.after(remove);
+    const unit = await unitCopy(dir, undefined, name);
+    const r = await run('systemd-analyze', ['verify', '--man=no', unit, join(dir, 'purser-mount.socket')]);
+    assert.equal(r.code, 0, r.stderr);
+    // verify exits 0 on unknown keys and bad values, it only warns: stderr must be empty.
+    assert.equal(r.stderr, '');
 
-  // The check can fail: a misspelt key is reported.
-  const bad = await unitCopy(dir, (t) => t.replace('NoNewPrivileges=yes', 'NoNewPrivilege=yes'));
-  const r2 = await run('systemd-analyze', ['verify', '--man=no', bad]);
-  assert.match(r2.stderr, /Unknown key 'NoNewPrivilege'/);
-});
+    // The check can fail: a misspelt key is reported.
+    const bad = await unitCopy(dir, (t) => t.replace('NoNewPrivileges=yes', 'NoNewPrivilege=yes'), name);
+    const r2 = await run('systemd-analyze', ['verify', '--man=no', bad]);
+    assert.match(r2.stderr, /Unknown key 'NoNewPrivilege'/);
+  });
 
-test('systemd-analyze security rates the unit 3.0 or lower (OK)', async (t) => {
-  const { dir, remove } = await tempDir('purser-unit-');
-  t.after(remove);
-  const unit = await unitCopy(dir);
-  const r = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', unit]);
-  const m = /Overall exposure level for purser\.service: (\d+\.\d+) (\w+)/.exec(r.stdout);
-  assert.ok(m, `no exposure line in: ${r.stdout.slice(-400)} ${r.stderr}`);
-  const exposure = Number(m[1]);
-  assert.ok(exposure <= 3.0, `exposure ${exposure} ${m[2]}`);
-  assert.equal(m[2], 'OK');
+  test(`systemd-analyze security rates ${name} 3.0 or lower (OK)`, async (t) => {
+    const { dir, remove } = await tempDir('purser-unit-');
+    t.after(remove);
+    const unit = await unitCopy(dir, undefined, name);
+    const line = new RegExp(`Overall exposure level for ${name.replace('.', '\\.')}: (\\d+\\.\\d+) (\\w+)`);
+    const r = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', unit]);
+    const m = line.exec(r.stdout);
+    assert.ok(m, `no exposure line in: ${r.stdout.slice(-400)} ${r.stderr}`);
+    const exposure = Number(m[1]);
+    assert.ok(exposure <= 3.0, `exposure ${exposure} ${m[2]}`);
+    assert.equal(m[2], 'OK');
 
-  // The measurement is real: dropping the sandbox makes it worse.
-  const loose = await unitCopy(dir, (t) => t.replace(/^(ProtectSystem|ProtectHome|PrivateTmp|SystemCallFilter)=.*$/gm, ''));
-  const r2 = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', loose]);
-  const m2 = /Overall exposure level for purser\.service: (\d+\.\d+)/.exec(r2.stdout);
-  assert.ok(m2 && Number(m2[1]) > exposure, `loose unit scored ${m2?.[1]}`);
+    // The measurement is real: dropping the sandbox makes it worse.
+    const loose = await unitCopy(dir, (t) => t.replace(/^(ProtectSystem|ProtectHome|PrivateTmp|SystemCallFilter|CapabilityBoundingSet)=.*$/gm, ''), name);
+    const r2 = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', loose]);
+    const m2 = line.exec(r2.stdout);
+    assert.ok(m2 && Number(m2[1]) > exposure, `loose unit scored ${m2?.[1]}`);
+  });
+}
+
+test('the mount helper unit: root with CAP_SYS_ADMIN alone, no network, no mount namespace, exfat-fuse daemons outlive a restart', async () => {
+  const a = assignments(await readFile(join(SYSTEMD_DIR, 'purser-mount.service'), 'utf8'));
+  const one = (k: string): string | undefined => a.get(k)?.at(-1);
+  assert.deepEqual((one('CapabilityBoundingSet') ?? '').split(/\s+/), ['CAP_SYS_ADMIN']);
+  assert.equal(a.get('AmbientCapabilities'), undefined);
+  assert.equal(one('NoNewPrivileges'), 'yes');
+  assert.equal(one('RestrictAddressFamilies'), 'AF_UNIX');
+  assert.equal(one('PrivateNetwork'), 'yes');
+  assert.equal(one('KillMode'), 'process');
+  assert.equal(one('Restart'), 'always');
+  assert.match(one('ExecStart') ?? '', / --jitless .* mount-helper --root \/run\/purser\/media /);
+  assert.ok((a.get('SystemCallFilter') ?? []).includes('@system-service @mount'));
+  // Any of these gives the unit a mount namespace of its own, and its mounts would never reach the controller.
+  assert.equal(one('PrivateMounts'), 'no');
+  for (const k of ['ProtectSystem', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'ProtectKernelTunables', 'ProtectKernelModules', 'ProtectKernelLogs', 'ProtectControlGroups', 'ProtectProc', 'ProcSubset', 'PrivateIPC', 'ReadWritePaths', 'ReadOnlyPaths', 'InaccessiblePaths', 'MountFlags']) {
+    assert.equal(a.get(k), undefined, `${k} would cut mount propagation to the host`);
+  }
+  const sock = assignments(await readFile(join(SYSTEMD_DIR, 'purser-mount.socket'), 'utf8'));
+  assert.deepEqual(
+    ['ListenStream', 'SocketUser', 'SocketGroup', 'SocketMode'].map((k) => sock.get(k)?.at(-1)),
+    ['/run/purser/mount.sock', 'root', 'purser', '0660'],
+  );
 });
 
 test('the unit is a notify service with a watchdog, start limits and only the capabilities it needs', async () => {
@@ -72,13 +102,19 @@ test('the unit is a notify service with a watchdog, start limits and only the ca
   assert.equal(one('UMask'), '0077');
   assert.equal(one('DevicePolicy'), 'closed');
   const caps = (one('CapabilityBoundingSet') ?? '').split(/\s+/).sort();
-  assert.deepEqual(caps, ['CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SYS_ADMIN']);
+  // No CAP_SYS_ADMIN: mount(8) refuses a non-root uid anyway; purser-mount.service mounts.
+  assert.deepEqual(caps, ['CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_SETGID', 'CAP_SETUID']);
+  assert.ok(!(a.get('SystemCallFilter') ?? []).some((f) => /(^| )@mount/.test(f)), 'no mount syscalls');
+  assert.equal(one('PrivateMounts'), 'yes');
+  assert.equal(one('SupplementaryGroups'), 'purser-vlc');
+  assert.match(one('Wants') ?? '', /purser-mount\.socket/);
   assert.deepEqual((one('AmbientCapabilities') ?? '').split(/\s+/).sort(), caps);
   const rw = (one('ReadWritePaths') ?? '').split(/\s+/);
-  for (const p of ['/var/lib/purser', '/run/purser/media']) assert.ok(rw.includes(p), p);
+  assert.ok(rw.includes('/var/lib/purser'));
+  assert.ok(!rw.includes('/run/purser/media'), 'the controller never writes the mount root');
   const devices = a.get('DeviceAllow') ?? [];
   assert.ok(devices.some((d) => d.startsWith('char-ttyUSB')));
-  assert.ok(devices.some((d) => d.startsWith('block-sd')));
+  assert.ok(!devices.some((d) => d.startsWith('block-')), 'the controller never opens a drive');
 });
 
 test('systemd-sysusers creates the purser and purser-vlc users in a root', async (t) => {
@@ -132,7 +168,7 @@ test('systemd-tmpfiles creates the state dir 0700, the mount root and VLC home w
   const expect: Array<[string, number, string, string]> = [
     ['/var/lib/purser', 0o700, 'purser', 'purser'],
     ['/var/lib/purser-vlc', 0o700, 'purser-vlc', 'purser-vlc'],
-    ['/run/purser/media', 0o750, 'purser', 'purser-vlc'],
+    ['/run/purser/media', 0o750, 'root', 'purser-vlc'],
     ['/etc/purser', 0o750, 'root', 'purser'],
   ];
   for (const [path, mode, user, grp] of expect) {
