@@ -1,8 +1,9 @@
-import { chmod, chown, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, realpath, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { silentLog, type LogSink } from '../../../core/log.js';
 import type { Mounter } from '../mounter.js';
+import { readMountinfo } from '../mountinfo.js';
 import { LineSplitter, parseRequest, type MountHelperRequest, type MountHelperResponse } from './protocol.js';
 
 /**
@@ -27,6 +28,11 @@ export interface MountHelperServerOptions {
   requestTimeoutMs?: number;
   /** Lines queued on one connection beyond this close it: a client waits for each answer. */
   maxQueued?: number;
+  /** Mount only a device whose sysfs path runs through a USB bus (on the aircraft; loop devices in tests are not). */
+  requireUsb?: boolean;
+  /** For tests: where the mounts and sysfs are read. */
+  mountinfoPath?: string;
+  sysDevBlock?: string;
 }
 
 export interface MountHelperStats {
@@ -117,6 +123,19 @@ export class MountHelperServer {
       if (!req.devname.startsWith('/dev/') || req.devname.includes('..')) return `${JSON.stringify(req.devname)} is not a device under /dev`;
       const st = await stat(req.devname).catch(() => undefined);
       if (!st?.isBlockDevice()) return `${req.devname} is not a block device`;
+      // A client that is not the controller it claims to be must not get the head-end's own disks
+      // mounted where it can read them: nothing mounted already (the system's partitions are), and,
+      // on the aircraft, only what hangs off a USB bus.
+      const majorMinor = `${deviceMajor(st.rdev)}:${deviceMinor(st.rdev)}`;
+      const mounted = await readMountinfo(this.#o.mountinfoPath).then(
+        (list) => list.find((e) => e.majorMinor === majorMinor),
+        () => undefined,
+      );
+      if (mounted) return `${req.devname} is already mounted at ${mounted.mountPoint}: only a drive nothing uses is mounted`;
+      if (this.#o.requireUsb) {
+        const sys = await realpath(`${this.#o.sysDevBlock ?? '/sys/dev/block'}/${majorMinor}`).catch(() => '');
+        if (!/\/usb\d*\//.test(sys)) return `${req.devname} is not on a USB bus (${sys || 'no sysfs entry'})`;
+      }
     }
     if (req.op === 'unmount') {
       const target = resolve(req.mountPoint);
@@ -191,4 +210,12 @@ export class MountHelperServer {
     });
     return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
+}
+
+/** Linux's dev_t encoding (glibc's major()/minor()). */
+function deviceMajor(rdev: number): number {
+  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+}
+function deviceMinor(rdev: number): number {
+  return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
 }

@@ -23,7 +23,7 @@ function systemdSocket(): number | undefined {
 export const command: CliCommand = {
   name: 'mount-helper',
   summary: 'run the root-side content-drive mount helper (systemd: purser-mount.service)',
-  help: `Usage: purser mount-helper --root DIR [--socket PATH] [--group NAME] [--fs ext4,exfat] [--timeout MS]
+  help: `Usage: purser mount-helper --root DIR [--socket PATH] [--group NAME] [--fs ext4,exfat] [--timeout MS] [--require-usb]
 
 Mounts content drives read-only (ro,nosuid,nodev,noexec) under DIR for an
 unprivileged controller that asks over a unix socket (content.mountHelperSocket).
@@ -33,7 +33,9 @@ Runs as root; the client chooses only the device and the filesystem.
   --socket PATH   listen here (mode 0660); without it, the socket systemd passes
   --group NAME    group of the socket file (the controller's), default: root's
   --fs LIST       filesystems allowed, default ext4,exfat
-  --timeout MS    answer each request within this, default 60000`,
+  --timeout MS    answer each request within this, default 60000
+  --require-usb   mount only a device on a USB bus (on the aircraft; a loop
+                  device is not). A device already mounted is never mounted.`,
   async run(args) {
     const { values } = parseOptions(args, {
       root: { type: 'string' },
@@ -41,6 +43,7 @@ Runs as root; the client chooses only the device and the filesystem.
       group: { type: 'string' },
       fs: { type: 'string' },
       timeout: { type: 'string' },
+      'require-usb': { type: 'boolean' },
     });
     if (!values.root) throw new UsageError('--root is required');
     const fd = systemdSocket();
@@ -53,6 +56,7 @@ Runs as root; the client chooses only the device and the filesystem.
       allowedFilesystems: allowed,
       log,
       requestTimeoutMs: intOption(values.timeout, 'timeout', 1000, 600_000) ?? 60_000,
+      requireUsb: values['require-usb'] === true,
     });
     const gid = values.group !== undefined ? await groupId(values.group) : undefined;
     await server.listen(values.socket ? { path: values.socket, ...(gid !== undefined ? { gid } : {}) } : { fd: fd! });

@@ -258,6 +258,28 @@ describe('mount helper on real block devices', { skip: skip && `skipped: ${skip}
     }
   });
 
+  it("never mounts a device already mounted (the head-end's own disks), and with requireUsb only a device on a USB bus", async () => {
+    const client = new MountHelperClient({ socketPath: sock });
+    const drive = await client.mount({ devname, fsType: 'ext4', name: 'ONCE' });
+    try {
+      await assert.rejects(client.mount({ devname, fsType: 'ext4', name: 'TWICE' }), /is already mounted at .*ONCE: only a drive nothing uses is mounted/);
+    } finally {
+      await client.unmount(drive.mountPoint);
+    }
+    // The disk this machine runs from: whichever block device holds /.
+    const rootDev = (await readMountinfo()).find((m) => m.mountPoint === '/' && m.source.startsWith('/dev/'))?.source;
+    if (rootDev) await assert.rejects(client.mount({ devname: rootDev, fsType: 'ext4' }), /is already mounted at \/:/);
+    const strict = new MountHelperServer({ mounter: new Mounter({ mountRoot: root }), allowedFilesystems: ['ext4'], requireUsb: true });
+    const strictSock = join(sockDir, 'strict.sock');
+    await strict.listen({ path: strictSock });
+    try {
+      await assert.rejects(new MountHelperClient({ socketPath: strictSock }).mount({ devname, fsType: 'ext4' }), /is not on a USB bus \(\/sys\/devices\/virtual\/block\/loop/);
+    } finally {
+      await strict.close();
+    }
+    assert.equal((await readMountinfo()).filter((m) => m.source === devname).length, 0);
+  });
+
   it('a uid outside the socket group is turned away by the socket file', async () => {
     const r = await runAs(NOBODY, 12345, [process.execPath, '--import', 'tsx', CHILD, sock, devname, 'movie.txt']);
     assert.match(r.stdout, /cannot mount: the mount helper does not answer \(EACCES/);
