@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isTempName } from '../../../core/durable-fs.js';
 import { pack } from '../../../src/content/pack.js';
 import { ContentWorkers } from '../../../src/content/workers.js';
 import { ensureUdevd, LoopLab, loopSkipReason, type Plugged } from '../../hardware/usb/loop-device.js';
+import { checkLibrary, type LibraryHistory } from './library-check.js';
 
 /**
  * The content drive of the power-cut torture: real ext4 images on loop
@@ -61,10 +61,9 @@ export const contentSkipReason = (): string | undefined => loopSkipReason();
 
 export class ContentDriveRig {
   readonly figures: ContentFigures;
+  readonly #history: LibraryHistory;
   #plugged: Plugged | undefined;
   #drive = 0;
-  /** createdAt of each version `current` has named. */
-  readonly #seen = new Map<string, string>();
 
   private constructor(
     private readonly lab: LoopLab,
@@ -75,10 +74,12 @@ export class ContentDriveRig {
     filesPerDrive: number,
     bytesPerDrive: number,
   ) {
+    this.#history = { switches: [], createdAt: new Map() };
     this.figures = {
       filesPerDrive, bytesPerDrive, objectsVerified: 0, bytesVerified: 0, progress: [], tempFilesSeen: 0, switches: [],
       completedAtCycle: Object.fromEntries(drives.map((d) => [d.catalogVersion, null])), ingestsCompleted: 0, completed: false,
     };
+    this.figures.switches = this.#history.switches;
   }
 
   static async create(o: ContentDriveOptions = {}): Promise<ContentDriveRig> {
@@ -151,55 +152,12 @@ export class ContentDriveRig {
     await this.#plug(this.#drive + 1);
   }
 
-  /**
-   * Checked with the controller down, from the disk alone: every file in objects/ hashes to its name
-   * (temp names allowed: the next start removes them); `current` names a stored version whose every
-   * object is there; `current` never goes back to a version older than one it named.
-   */
+  /** After a cut, the controller down: the library checks (library-check.ts), the figures, and the next drive once this one's catalog is current. */
   async check(libDir: string, cycle: number, opts: { last?: boolean } = {}): Promise<string[]> {
-    const problems: string[] = [];
-    const verified = new Set<string>();
-    let bytes = 0;
-    for (const name of await readdir(join(libDir, 'objects')).catch(() => [] as string[])) {
-      if (isTempName(name)) {
-        this.figures.tempFilesSeen++;
-        continue;
-      }
-      if (!/^[0-9a-f]{64}$/.test(name)) {
-        problems.push(`content: objects/${name} is neither an object nor a temp file`);
-        continue;
-      }
-      const b = await readFile(join(libDir, 'objects', name));
-      const got = sha256(b);
-      if (got !== name) problems.push(`content: objects/${name} holds ${b.length} bytes hashing to ${got}`);
-      else {
-        verified.add(name);
-        bytes += b.length;
-      }
-    }
+    const { problems, verified, bytes, temps, current } = await checkLibrary(libDir, this.#history);
     this.figures.objectsVerified = verified.size;
     this.figures.bytesVerified = bytes;
-    const text = await readFile(join(libDir, 'current'), 'utf8').catch(() => undefined);
-    let current: string | null = null;
-    if (text === undefined) {
-      if (this.figures.switches.length > 0) problems.push(`content: current is gone (it named ${this.figures.switches.at(-1)})`);
-    } else {
-      try {
-        current = (JSON.parse(text) as { catalogVersion: string }).catalogVersion;
-        const version = JSON.parse(await readFile(join(libDir, 'versions', `${current}.json`), 'utf8')) as { createdAt: string; files: { path: string; sha256: string }[] };
-        const missing = version.files.filter((f) => !verified.has(f.sha256));
-        if (missing.length) problems.push(`content: current ${current} lists ${missing.length} files whose objects are missing or do not verify (${missing[0]!.path})`);
-        const last = this.figures.switches.at(-1);
-        if (current !== last) {
-          const newest = [...this.#seen.values()].sort().at(-1);
-          if (this.#seen.has(current) || (newest !== undefined && version.createdAt < newest)) problems.push(`content: current switched back to ${current} after ${last}`);
-          this.#seen.set(current, version.createdAt);
-          this.figures.switches.push(current);
-        }
-      } catch (e) {
-        problems.push(`content: current or its version cannot be read: ${(e as Error).message}`);
-      }
-    }
+    this.figures.tempFilesSeen += temps;
     const drive = this.drives[this.#drive]!;
     this.figures.progress.push({ cycle, drive: drive.catalogVersion, objects: [...drive.objects].filter((o) => verified.has(o)).length, current });
     if (current === drive.catalogVersion && missingNone(drive, verified)) {
