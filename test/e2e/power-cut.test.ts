@@ -39,6 +39,7 @@ describe('power cuts', () => {
         const c = r.content!;
         assert.equal(c.progress.length, 5);
         assert.ok(c.objectsVerified > 0, `objects were ingested between cuts: ${JSON.stringify(c.progress)}`);
+        t.diagnostic(`content: ${c.progress.map((p) => `${p.drive} ${p.objects}/${c.filesPerDrive}`).join(', ')}; switches ${c.switches.join(' > ') || 'none'}; ${c.replugs} replugs; ${c.tempFilesSeen} temp files seen`);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

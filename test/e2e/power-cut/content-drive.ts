@@ -24,6 +24,8 @@ export interface ContentDriveOptions {
   fileBytes?: number;
   /** content.copyBytesPerSecond (at least 1 MB/s): slow enough that an ingest spans several cuts. */
   copyBytesPerSecond?: number;
+  /** Share of the cuts after which the drive is pulled and plugged again while the controller is down (default 0.3): it may come back as another loop device. */
+  replugShare?: number;
 }
 
 export interface ContentFigures {
@@ -36,6 +38,8 @@ export interface ContentFigures {
   progress: { cycle: number; drive: string; objects: number; current: string | null }[];
   /** Temp names seen in the library after cuts (allowed: the next start removes them). */
   tempFilesSeen: number;
+  /** Times the drive was pulled and plugged again between cuts. */
+  replugs: number;
   /** Catalog versions `current` named, in the order it switched to them. */
   switches: string[];
   /** The cycle after which each drive's catalog was first current. */
@@ -71,13 +75,14 @@ export class ContentDriveRig {
     private readonly publicKey: string,
     private readonly drives: Drive[],
     private readonly copyBytesPerSecond: number,
+    private readonly replugShare: number,
     filesPerDrive: number,
     bytesPerDrive: number,
   ) {
     this.#history = { switches: [], createdAt: new Map() };
     this.figures = {
       filesPerDrive, bytesPerDrive, objectsVerified: 0, bytesVerified: 0, progress: [], tempFilesSeen: 0, switches: [],
-      completedAtCycle: Object.fromEntries(drives.map((d) => [d.catalogVersion, null])), ingestsCompleted: 0, completed: false,
+      completedAtCycle: Object.fromEntries(drives.map((d) => [d.catalogVersion, null])), ingestsCompleted: 0, completed: false, replugs: 0,
     };
     this.figures.switches = this.#history.switches;
   }
@@ -112,7 +117,7 @@ export class ContentDriveRig {
           await rm(staging, { recursive: true, force: true });
         }
       }
-      const rig = new ContentDriveRig(lab, udevd, publicKey, drives, o.copyBytesPerSecond ?? 1_000_000, n, n * size);
+      const rig = new ContentDriveRig(lab, udevd, publicKey, drives, o.copyBytesPerSecond ?? 1_000_000, o.replugShare ?? 0.3, n, n * size);
       await rig.#plug(0);
       return rig;
     } catch (e) {
@@ -143,17 +148,17 @@ export class ContentDriveRig {
     await this.lab.probed(this.#plugged);
   }
 
-  /** With the controller down: a SIGKILL leaves the drive mounted; unmount it and pull it, then plug the next. */
-  async #swap(): Promise<void> {
+  /** With the controller down: a SIGKILL leaves the drive mounted; unmount it and pull it, then plug drive `next`. */
+  async #swap(next: number): Promise<void> {
     const media = join(this.lab.dir, 'media') + '/';
     const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m && m.startsWith(media));
     for (const m of mounts.reverse()) spawnSync('umount', [m]);
     if (this.#plugged) await this.lab.unplug(this.#plugged);
-    await this.#plug(this.#drive + 1);
+    await this.#plug(next);
   }
 
   /** After a cut, the controller down: the library checks (library-check.ts), the figures, and the next drive once this one's catalog is current. */
-  async check(libDir: string, cycle: number, opts: { last?: boolean } = {}): Promise<string[]> {
+  async check(libDir: string, cycle: number, opts: { last?: boolean; random?: () => number } = {}): Promise<string[]> {
     const { problems, verified, bytes, temps, current } = await checkLibrary(libDir, this.#history);
     this.figures.objectsVerified = verified.size;
     this.figures.bytesVerified = bytes;
@@ -166,8 +171,12 @@ export class ContentDriveRig {
         this.figures.ingestsCompleted++;
       }
       if (this.#drive + 1 < this.drives.length) {
-        if (!opts.last) await this.#swap();
+        if (!opts.last) return (await this.#swap(this.#drive + 1), problems);
       } else this.figures.completed = true;
+    }
+    if (!opts.last && (opts.random ?? Math.random)() < this.replugShare) {
+      await this.#swap(this.#drive);
+      this.figures.replugs++;
     }
     return problems;
   }

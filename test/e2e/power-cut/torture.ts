@@ -133,6 +133,8 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   const rnd = seededRandom(o.seed ?? 20);
   const stateDir = join(o.dir, 'state');
   const contentSkipped = o.content ? contentSkipReason() : undefined;
+  // Its own sequence: the replugs leave the cuts' timing as the seed gives it without content.
+  const replugRnd = seededRandom((o.seed ?? 20) + 1);
   // Made before the first start: the drive is already plugged when the controller first looks.
   const rig = o.content && !contentSkipped ? await ContentDriveRig.create(o.content === true ? {} : o.content) : undefined;
   const { cfgPath, url } = await tortureConfig(stateDir, rig ? { content: rig.config() } : {}).catch(async (e: unknown) => {
@@ -242,7 +244,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
         historyRows = check.historyRows;
         result.commandsInLog = check.commandsInLog;
       }
-      if (rig) report.problems.push(...(await rig.check(join(stateDir, 'content'), cycle, { last: cycle === o.kills })));
+      if (rig) report.problems.push(...(await rig.check(join(stateDir, 'content'), cycle, { last: cycle === o.kills, random: replugRnd })));
       result.problems.push(...report.problems.map((p) => `cycle ${cycle}: ${p}`));
       result.cycles.push(report);
       const progress = rig?.figures.progress.at(-1);
