@@ -25,7 +25,7 @@ if (files.length === 0) {
 }
 // Files that start and stop the machine's one systemd-udevd and use loop devices: run one at a
 // time, before the rest, so one file never stops the udevd another is listening through.
-const ONE_AT_A_TIME = ['test/hardware/usb/', 'test/content/drive-e2e.test.ts'];
+const ONE_AT_A_TIME = ['test/hardware/usb/', 'test/content/drive-e2e.test.ts', 'test/e2e/power-cut.test.ts'];
 const alone = files.filter((f) => ONE_AT_A_TIME.some((p) => f.includes(p)));
 // The longest files (Chromium, VLC, the soaks) start first, so none of them is left running alone at the end.
 const LONG_FIRST = [/\.browser\.test\.ts$/, /sse-backpressure|e2e\/|channels\/feature|cli\/demo|cli\/moves|cli\/firmware-import|pin-hash-cli|seat-poll-fuzz|cli\/cli\.test/];

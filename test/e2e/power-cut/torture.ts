@@ -11,6 +11,7 @@ import { TEST_SECRET } from '../../helpers/controller.js';
 import { TEST_TOKEN, randomPort } from '../../helpers/commands.js';
 import { pollBody, postPoll } from '../../helpers/poll.js';
 import { spawnPurser, writeConfig, type PurserChild } from '../purser-child.js';
+import { ContentDriveRig, contentSkipReason, type ContentDriveOptions, type ContentFigures } from './content-drive.js';
 
 /**
  * The power-cut torture: a real `purser run` in its own process group, seats
@@ -19,6 +20,8 @@ import { spawnPurser, writeConfig, type PurserChild } from '../purser-child.js';
  * started each cycle; then SIGKILL to the whole group at a random moment,
  * some of them while the controller is still starting. While it is down the
  * database is opened read-only and checked; then it is started again.
+ * With `content`, a signed content drive on a loop device is ingested across
+ * the cuts too, and the library is checked after each (content-drive.ts).
  */
 export interface TortureOptions {
   dir: string;
@@ -35,6 +38,11 @@ export interface TortureOptions {
   /** Run the compiled tree (dist/), as installed. */
   built?: boolean;
   log?: (line: string) => void;
+  /**
+   * Ingest a real content drive (ext4 on a loop device) across the cuts. Needs root and loop devices:
+   * without them the run goes on without it and says why in `contentSkipped`.
+   */
+  content?: boolean | ContentDriveOptions;
 }
 
 export interface CycleReport {
@@ -61,6 +69,10 @@ export interface TortureResult {
   pollsAnswered: { spawnToPollMs: number[]; startToPollMs: number[] };
   problems: string[];
   cycles: CycleReport[];
+  /** The content drive's figures, when `content` ran. */
+  content?: ContentFigures;
+  /** Why `content` was asked for and did not run. */
+  contentSkipped?: string;
 }
 
 async function freeTcpPort(): Promise<number> {
@@ -80,7 +92,7 @@ async function freeUdpPort(): Promise<number> {
 }
 
 /** The config a torture (or the strace check) runs with: fixed ports, so seats find the controller after each restart. */
-export async function tortureConfig(stateDir: string): Promise<{ cfgPath: string; url: string; commandsPort: number }> {
+export async function tortureConfig(stateDir: string, extra: Record<string, unknown> = {}): Promise<{ cfgPath: string; url: string; commandsPort: number }> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const httpPort = await freeTcpPort();
   const commandsPort = randomPort();
@@ -93,6 +105,7 @@ export async function tortureConfig(stateDir: string): Promise<{ cfgPath: string
     commands: { port: commandsPort, group: '239.255.30.1' },
     multicast: { interface: '127.0.0.1', ttl: 1 },
     pa: { enabled: false },
+    ...extra,
   });
   return { cfgPath, url: `http://127.0.0.1:${httpPort}`, commandsPort };
 }
@@ -119,12 +132,21 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
   const log = o.log ?? (() => undefined);
   const rnd = seededRandom(o.seed ?? 20);
   const stateDir = join(o.dir, 'state');
-  const { cfgPath, url } = await tortureConfig(stateDir);
+  const contentSkipped = o.content ? contentSkipReason() : undefined;
+  // Its own sequence: the replugs leave the cuts' timing as the seed gives it without content.
+  const replugRnd = seededRandom((o.seed ?? 20) + 1);
+  // Made before the first start: the drive is already plugged when the controller first looks.
+  const rig = o.content && !contentSkipped ? await ContentDriveRig.create(o.content === true ? {} : o.content) : undefined;
+  const { cfgPath, url } = await tortureConfig(stateDir, rig ? { content: rig.config() } : {}).catch(async (e: unknown) => {
+    await rig?.cleanup();
+    throw e;
+  });
   const dbPath = join(stateDir, 'purser.db');
   const acked: Acked = { commands: new Map(), images: new Map() };
   const result: TortureResult = {
     kills: 0, corrupt: 0, lost: 0, duplicateSeqs: 0, badImages: 0, commandsAcked: 0, commandsInLog: 0, importsAcked: 0, rolloutsStarted: 0,
     pollsAnswered: { spawnToPollMs: [], startToPollMs: [] }, problems: [], cycles: [],
+    ...(contentSkipped ? { contentSkipped } : {}),
   };
   const sim = new Simulator({ controller: url, secret: Buffer.from(TEST_SECRET, 'hex'), seats: o.seats ?? 60, pollIntervalMs: 500, requestTimeoutMs: 2000 });
   sim.start();
@@ -188,7 +210,8 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       if (duringStart) {
         await sleep(Math.floor(rnd() * lastStartup));
       } else {
-        polledAt = await Promise.race([answered, sleep(60_000).then(() => null)]);
+        // Unref'd: a pending 60 s timer would keep the test process alive for a minute after the last cut.
+        polledAt = await Promise.race([answered, sleep(60_000, null, { ref: false })]);
         const [lo, hi] = o.upMs ?? [800, 2500];
         await sleep(lo + Math.floor(rnd() * (hi - lo)));
       }
@@ -221,14 +244,21 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
         historyRows = check.historyRows;
         result.commandsInLog = check.commandsInLog;
       }
+      if (rig) report.problems.push(...(await rig.check(join(stateDir, 'content'), cycle, { last: cycle === o.kills, random: replugRnd })));
       result.problems.push(...report.problems.map((p) => `cycle ${cycle}: ${p}`));
       result.cycles.push(report);
-      log(`cut ${cycle}/${o.kills} while ${cutWhile}: polls answered ${spawnToPollMs ?? '-'} ms after spawn (${startToPollMs ?? '-'} after start); integrity ${report.integrity}; ${acked.commands.size} commands acked; ${report.problems.length} problems`);
+      const progress = rig?.figures.progress.at(-1);
+      const contentLine = progress ? `; content ${progress.drive} ${progress.objects}/${rig!.figures.filesPerDrive} objects, current ${progress.current ?? '-'}` : '';
+      log(`cut ${cycle}/${o.kills} while ${cutWhile}: polls answered ${spawnToPollMs ?? '-'} ms after spawn (${startToPollMs ?? '-'} after start); integrity ${report.integrity}; ${acked.commands.size} commands acked${contentLine}; ${report.problems.length} problems`);
     }
   } finally {
     child?.cut();
+    await child?.exited;
     await sim.stop();
+    // The group is gone: nothing holds the drive's mount any more.
+    await rig?.cleanup();
   }
+  if (rig) result.content = rig.figures;
   result.commandsAcked = acked.commands.size;
   result.duplicateSeqs = [...acked.commands.values()].filter((n) => n > 1).length;
   result.importsAcked = acked.images.size;
