@@ -24,8 +24,8 @@ export interface FullLibrary {
   /** The content key's raw public half (base64), for `content.publicKey`. */
   contentPublicKey: string;
   catalogVersion: string;
-  /** One content file, for a seat to fetch: its catalog path and bytes' SHA-256. */
-  sample: { path: string; sha256: string };
+  /** Every content file: its catalog path and its bytes' SHA-256 (the object's name). */
+  files: { path: string; sha256: string }[];
   /** The firmware images, as a seat asks TFTP for them. */
   images: { model: string; version: string; sha256: string }[];
 }
@@ -85,5 +85,5 @@ export async function makeFullLibrary(stateDir: string, o: FullLibraryOptions): 
       db.close();
     }
   }
-  return { contentPublicKey, catalogVersion, sample: { path: files[0]!.path, sha256: files[0]!.sha256 }, images };
+  return { contentPublicKey, catalogVersion, files: files.map(({ path, sha256 }) => ({ path, sha256 })), images };
 }
