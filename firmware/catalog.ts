@@ -54,6 +54,13 @@ export class FirmwareCatalog {
   readonly #keys: FirmwareKeys;
   readonly #log: Logger;
   readonly #now: () => number;
+  /**
+   * Images whose bytes this process has hashed (imported here, or passed
+   * verifyAll), by `model/version`: only these are served. After a restart
+   * a ready row's file may have been damaged by the cut, so until the
+   * background check reaches it, it is not handed to a seat.
+   */
+  readonly #verified = new Set<string>();
   /** Serialises every change to rows and published files. */
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -98,10 +105,15 @@ export class FirmwareCatalog {
     return this.#table.get(model, version)?.state === 'ready';
   }
 
+  /** Its bytes were hashed by this process and matched (import or verifyAll). */
+  isVerified(model: string, version: string): boolean {
+    return this.#verified.has(`${model}/${version}`);
+  }
+
   /** For the TFTP server's resolve hook: `firmware/<model>/<version>.img|.json` of a ready image, else null. */
   resolveForServing(relativePath: string): string | null {
     const [, model = '', version = '', ext] = SERVED_PATH.exec(relativePath) ?? [];
-    if (!isName(model) || !isName(version) || !this.isServable(model, version)) return null;
+    if (!isName(model) || !isName(version) || !this.isServable(model, version) || !this.isVerified(model, version)) return null;
     return join(this.#store.firmwareDir, model, `${version}.${ext}`);
   }
 
@@ -145,7 +157,10 @@ export class FirmwareCatalog {
           return;
         }
         report.checked++;
-        if (reason !== undefined && (await this.#quarantine(record, reason))) {
+        if (reason === undefined) {
+          // Still the same import (not quarantined or replaced while it was hashed): its bytes are the ones checked.
+          if (this.#table.get(model, version)?.importedAt === record.importedAt) this.#verified.add(`${model}/${version}`);
+        } else if (await this.#quarantine(record, reason)) {
           report.quarantined.push({ model, version, reason });
         }
       }),
@@ -203,6 +218,7 @@ export class FirmwareCatalog {
     // Only now, with the image complete and durable, may it be listed and served.
     const importedAt = this.#now();
     this.#table.putReady(manifest, importedAt);
+    this.#verified.add(`${model}/${version}`);
     this.#log.info({ model, version, size, sha256, restored: existing !== undefined }, 'firmware image imported');
     return { ...manifest, state: 'ready', importedAt };
   }
@@ -232,6 +248,7 @@ export class FirmwareCatalog {
       // Already handled, or re-imported since it was hashed: that verdict no longer applies.
       if (current?.state !== 'ready' || current.importedAt !== record.importedAt) return false;
       this.#table.quarantine(model, version, reason);
+      this.#verified.delete(`${model}/${version}`);
       await this.#store.quarantine(`${model}/${version}.img`);
       await this.#store.quarantine(`${model}/${version}.json`);
       this.#log.warn({ model, version, reason }, 'firmware image quarantined');

@@ -125,7 +125,8 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       const log = ctx.log.child({ service: 'content' });
       const commands = ctx.need('commands');
       const workers = new ContentWorkers({ maxThreads: 2 });
-      const library = await ContentLibrary.open({ dir: config.libraryDir ?? join(ctx.config.stateDir, 'content'), workers, log });
+      // Read in the service's start, after seats are answered: its check grows with the library (routes answer 503 STARTING until then).
+      const library = ContentLibrary.unopened({ dir: config.libraryDir ?? join(ctx.config.stateDir, 'content'), workers, log });
       let keyText: string | undefined;
       let keyError: string | undefined;
       try {
@@ -181,7 +182,6 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
         log,
         catalogUrl: () => `${base}${CATALOG_PATH}`,
       });
-      resync.planner.setCurrent(library.currentVersion ?? null);
 
       let lastSync: ContentStatus['lastSync'] = null;
       const publishSync = (cat: ContentCatalog) => {
@@ -238,12 +238,15 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       const subs: { unsubscribe(): void }[] = [];
       let gcTimer: NodeJS.Timeout | undefined;
       let entityTimer: NodeJS.Timeout | undefined;
-      let last: string | undefined = library.currentVersion;
+      let last: string | undefined;
 
       const service: Service = {
         name: 'content',
         health$: health.health$,
         async start() {
+          await library.load();
+          last = library.currentVersion;
+          resync.planner.setCurrent(library.currentVersion ?? null);
           subs.push(drives.changes$.subscribe((d) => entities.set(driveEntity(d))));
           subs.push(
             drives.notices$.subscribe((n) => {

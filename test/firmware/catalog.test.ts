@@ -210,6 +210,29 @@ test('a flipped byte on disk: verifyAll quarantines the image, it is no longer s
   assert.ok((await readFile(f.catalog.resolveForServing('firmware/gp3/2.5.0.img')!)).equals(bytes));
 });
 
+test('after a restart an image is served only once this process has hashed it: a damaged one never, a sound one after verifyAll', async () => {
+  const f = await setup();
+  const bytes = randomBytes(1 << 20);
+  await f.catalog.import(await f.source('a.img', bytes), { model: 'gp3', version: '3.0' });
+  const sound = randomBytes(5000);
+  await f.catalog.import(await f.source('b.img', sound), { model: 'gp3', version: '3.1' });
+  assert.ok(f.catalog.resolveForServing('firmware/gp3/3.0.img'), 'hashed by its import: served at once');
+  // The cut's damage: same size, so the start-up check (names and sizes) passes it.
+  const fh = await open(join(f.root, 'firmware/gp3/3.0.img'), 'r+');
+  await fh.write(Buffer.from([bytes[4242]! ^ 0x01]), 0, 1, 4242);
+  await fh.close();
+
+  const catalog = f.restart();
+  await catalog.startupCheck();
+  assert.ok(catalog.isServable('gp3', '3.0'), 'its row is still ready: only a hash can tell');
+  assert.equal(catalog.resolveForServing('firmware/gp3/3.0.img'), null, 'not served before the background check hashed it');
+  assert.equal(catalog.resolveForServing('firmware/gp3/3.1.json'), null);
+  const report = await catalog.verifyAll();
+  assert.deepEqual(report.quarantined.map((q) => q.version), ['3.0']);
+  assert.equal(catalog.resolveForServing('firmware/gp3/3.0.img'), null);
+  assert.ok((await readFile(catalog.resolveForServing('firmware/gp3/3.1.img')!)).equals(sound));
+});
+
 test('verifyAll quarantines images the current firmware key does not vouch for', async () => {
   const f = await setup();
   await f.catalog.import(await f.source('a.img', randomBytes(1000)), { model: 'gp3', version: '1.0' });
