@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node:test under tsx. Node 20's runner has no glob
 // support, so we find the files ourselves. Pass file or folder paths to run a subset.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -39,26 +39,50 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const times = process.env.TEST_FILE_TIMES;
 const timesArgs = (phase) =>
   times ? ['--test-reporter-destination=stdout', `--test-reporter=${join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'file-times-reporter.mjs')}`, `--test-reporter-destination=${times}.${phase}`] : [];
-const run = (list, n, phase) =>
+const args = (list, n, phase) => ['--import', 'tsx', '--test', `--test-concurrency=${n}`, '--test-reporter=spec', ...timesArgs(phase), ...list];
+const env = { ...process.env, NODE_ENV: 'test' };
+/** One phase in a child; its output is kept (when `keep`) so two phases' lines do not interleave. */
+const runPhase = (list, n, phase, keep) =>
   list.length === 0
-    ? 0
-    : (spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${n}`, '--test-reporter=spec', ...timesArgs(phase), ...list], {
-        stdio: 'inherit',
-        env: { ...process.env, NODE_ENV: 'test' },
-      }).status ?? 1);
-let tscOut = '';
-const tsc = typecheck
-  ? new Promise((resolve) => {
-      const child = spawn(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.on('data', (b) => (tscOut += b));
-      child.stderr.on('data', (b) => (tscOut += b));
-      child.on('error', (e) => ((tscOut += String(e)), resolve(1)));
-      child.on('exit', (code) => resolve(code ?? 1));
-    })
-  : Promise.resolve(0);
-const first = run(alone, 1, 'alone');
+    ? Promise.resolve({ code: 0, out: '' })
+    : new Promise((resolve) => {
+        const child = spawn(process.execPath, args(list, n, phase), { stdio: ['ignore', keep ? 'pipe' : 'inherit', keep ? 'pipe' : 'inherit'], env });
+        let out = '';
+        if (keep) {
+          child.stdout.on('data', (b) => (out += b));
+          child.stderr.on('data', (b) => (out += b));
+        }
+        child.on('error', (e) => resolve({ code: 1, out: out + String(e) }));
+        child.on('exit', (code) => resolve({ code: code ?? 1, out }));
+      });
+const typeCheck = () =>
+  typecheck
+    ? new Promise((resolve) => {
+        let out = '';
+        const child = spawn(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.on('data', (b) => (out += b));
+        child.stderr.on('data', (b) => (out += b));
+        child.on('error', (e) => resolve({ code: 1, out: out + String(e) }));
+        child.on('exit', (code) => resolve({ code: code ?? 1, out }));
+      })
+    : Promise.resolve({ code: 0, out: '' });
+
+// TEST_PHASES=beside (the default): the udev files run one at a time BESIDE the rest (they wait on
+// devices far more than they compute; only they share udevd and loop devices), and tsc beside both.
+// TEST_PHASES=serial: the udev files first, then the rest, as before.
+const beside = (process.env.TEST_PHASES ?? 'beside') !== 'serial';
+const tsc = typeCheck();
+let first, second;
+if (beside) {
+  const alonePhase = runPhase(alone, 1, 'alone', true);
+  second = await runPhase(together, concurrency, 'together', false);
+  first = await alonePhase;
+  console.log(`\n--- the files run one at a time beside the rest (udevd, loop devices): ${alone.length} files ---`);
+  process.stdout.write(first.out);
+} else {
+  first = await runPhase(alone, 1, 'alone', false);
+  second = await runPhase(together, concurrency, 'together', false);
+}
 const typed = await tsc;
-if (typecheck) console.log(typed === 0 ? 'typecheck: no errors' : `typecheck FAILED:\n${tscOut}`);
-const second = run(together, concurrency, 'together');
-if (typed !== 0) console.log(`typecheck FAILED (above, after the first phase):\n${tscOut}`);
-process.exit(first || second || typed);
+console.log(typed.code === 0 ? (typecheck ? 'typecheck: no errors' : '') : `typecheck FAILED:\n${typed.out}`);
+process.exit(first.code || second.code || typed.code);
