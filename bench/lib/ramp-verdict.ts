@@ -46,7 +46,7 @@ export function judgeStep(w: StepFigures, limits: RampLimits): Verdict {
   const serverLag = w.serverLoopLag?.p99Ms ?? 0;
   if (serverLag > limits.p99Ms) {
     const cpu = w.serverCpuPercent === undefined ? '' : ` at ${w.serverCpuPercent} % of a core`;
-    return { ok: false, by: 'controller', why: `${fault}; the server's own event loop lagged ${serverLag} ms (p99)${cpu}: it is saturated` };
+    return { ok: false, by: 'controller', why: `${fault}; the server's own event loop lagged ${serverLag} ms (p99)${cpu}: the polls waited on the server itself` };
   }
   const lag = w.generatorLoopLag.p99Ms ?? 0;
   if (lag > limits.generatorLagMs) {

@@ -42,7 +42,7 @@ test("a server whose own loop lagged past the limit fell short itself, whatever 
   // The 4,000-seat step of a real run: the controller at 96 % of a core, its loop 236 ms behind.
   const v = judgeStep({ ...good, p99Ms: 361, generatorLoopLag: { p99Ms: 7.35 }, serverLoopLag: { p99Ms: 236 }, serverCpuPercent: 96 }, limits);
   assert.ok(!v.ok && v.by === 'controller');
-  assert.match(v.why, /own event loop lagged 236 ms \(p99\) at 96 % of a core: it is saturated/);
+  assert.match(v.why, /own event loop lagged 236 ms \(p99\) at 96 % of a core: the polls waited on the server itself/);
   // A server loop within the limit leaves the generator's lag deciding, and a bare peer reports none.
   assert.ok(!judgeStep({ ...good, p99Ms: 50, generatorLoopLag: { p99Ms: 7 }, serverLoopLag: { p99Ms: 12 } }, limits).ok);
   assert.equal((judgeStep({ ...good, p99Ms: 50, generatorLoopLag: { p99Ms: 7 }, serverLoopLag: { p99Ms: null } }, limits) as { by: string }).by, 'generator');
