@@ -15,21 +15,12 @@ import { MountHelperServer } from '../../../hardware/usb/mount-helper/server.js'
 import { Mounter } from '../../../hardware/usb/mounter.js';
 import { parseMountinfo, readMountinfo } from '../../../hardware/usb/mountinfo.js';
 import { LoopLab, loopSkipReason } from './loop-device.js';
+import { run } from '../../systemd/helpers.js';
 
 const NOBODY = 65534;
 const CHILD = new URL('./mount-helper-child.ts', import.meta.url).pathname;
 
-function runAs(uid: number, gid: number, cmd: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runAs = (uid: number, gid: number, cmd: string[]) => run('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', ...cmd], { timeoutMs: 60_000 });
 
 /** Sends raw lines on one connection and collects one answer per line. */
 function exchange(path: string, payload: string, answers: number): Promise<Record<string, unknown>[]> {
