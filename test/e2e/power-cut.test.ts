@@ -18,8 +18,10 @@ describe('power cuts', () => {
     const dir = await mkdtemp(join(tmpdir(), 'purser-power-cut-'));
     try {
       const r = await runTorture({
-        dir, kills: 5, seats: 30, seed: 6, duringStart: 0.34, upMs: [2500, 4000], imageBytes: 64 * 1024,
+        dir, kills: 5, seats: 30, seed: 6, duringStart: 0.34, upMs: [2500, 4000], imageBytes: 64 * 1024, untilOneImport: true,
         content: noContent ? false : { files: 200, fileBytes: 18 * 1024, copyBytesPerSecond: 1_000_000 },
+        // Each cut's line goes to the report, so a failure on CI says what the cuts saw.
+        log: (line) => t.diagnostic(line),
       });
       if (noContent) t.diagnostic(`content drive ingest skipped: ${noContent}`);
       assert.equal(r.kills, 5);

@@ -39,6 +39,12 @@ export interface TortureOptions {
   built?: boolean;
   log?: (line: string) => void;
   /**
+   * Until one image import has been acknowledged, a cut while running waits (up to 60 s) for this cycle's
+   * import to be answered before its up span begins. On a loaded machine the firmware routes can stay
+   * 503 STARTING for longer than the whole up span, and then no cycle would ever import.
+   */
+  untilOneImport?: boolean;
+  /**
    * Ingest a real content drive (ext4 on a loop device) across the cuts. Needs root and loop devices:
    * without them the run goes on without it and says why in `contentSkipped`.
    */
@@ -172,6 +178,36 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
         }
         return null;
       })();
+      let importOutcome = 'not tried';
+      let importAnswered!: () => void;
+      const importSettled = new Promise<void>((resolve) => (importAnswered = resolve));
+      const importAndRollOut = async (): Promise<void> => {
+        await answered;
+        if (!up) return;
+        const version = `9.${cycle}.0`;
+        const bytes = randomBytes(o.imageBytes ?? 256 * 1024);
+        // Firmware routes answer 503 STARTING until the feature's services (the TFTP thread) are up, after seats are
+        // answered: try again, sooner than Retry-After says, so an import fits in the short spans between cuts.
+        let res: Response | undefined;
+        const triedAt = performance.now();
+        let unavailable = 0;
+        for (;;) {
+          res = await fetch(`${url}/api/v1/firmware/gp3/${version}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes), signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+          if (res?.status !== 503 || !up) break;
+          unavailable++;
+          await sleep(100);
+        }
+        importOutcome = `${res?.status ?? 'no answer'} after ${unavailable} x 503 in ${Math.round(performance.now() - triedAt)} ms`;
+        if (res?.status === 201) acked.images.set(`gp3/${version}`, createHash('sha256').update(bytes).digest('hex'));
+        if (res?.status !== 201 || !up) return;
+        const ro = await fetch(`${url}/api/v1/rollouts`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gp3', version, target: { all: true }, onGround: true, canary: 2, batchSize: 10, seatTimeoutMs: 10_000 }),
+          signal: AbortSignal.timeout(5000),
+        }).catch(() => undefined);
+        if (ro?.status === 201) result.rolloutsStarted++;
+      };
       const workers = [
         (async () => {
           while (up) {
@@ -181,27 +217,11 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
           }
         })(),
         (async () => {
-          await answered;
-          if (!up) return;
-          const version = `9.${cycle}.0`;
-          const bytes = randomBytes(o.imageBytes ?? 256 * 1024);
-          // Firmware routes answer 503 STARTING until the feature's services (the TFTP thread) are up, after seats are
-          // answered: try again, sooner than Retry-After says, so an import fits in the short spans between cuts.
-          let res: Response | undefined;
-          for (;;) {
-            res = await fetch(`${url}/api/v1/firmware/gp3/${version}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes), signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
-            if (res?.status !== 503 || !up) break;
-            await sleep(100);
+          try {
+            await importAndRollOut();
+          } finally {
+            importAnswered();
           }
-          if (res?.status === 201) acked.images.set(`gp3/${version}`, createHash('sha256').update(bytes).digest('hex'));
-          if (res?.status !== 201 || !up) return;
-          const ro = await fetch(`${url}/api/v1/rollouts`, {
-            method: 'POST',
-            headers: { ...auth, 'content-type': 'application/json' },
-            body: JSON.stringify({ model: 'gp3', version, target: { all: true }, onGround: true, canary: 2, batchSize: 10, seatTimeoutMs: 10_000 }),
-            signal: AbortSignal.timeout(5000),
-          }).catch(() => undefined);
-          if (ro?.status === 201) result.rolloutsStarted++;
         })(),
       ];
       // Where the cut lands: while starting (somewhere in the last start-up's span) or while running.
@@ -212,6 +232,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       } else {
         // Unref'd: a pending 60 s timer would keep the test process alive for a minute after the last cut.
         polledAt = await Promise.race([answered, sleep(60_000, null, { ref: false })]);
+        if (o.untilOneImport && acked.images.size === 0) await Promise.race([importSettled, sleep(60_000, null, { ref: false })]);
         const [lo, hi] = o.upMs ?? [800, 2500];
         await sleep(lo + Math.floor(rnd() * (hi - lo)));
       }
@@ -249,7 +270,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       result.cycles.push(report);
       const progress = rig?.figures.progress.at(-1);
       const contentLine = progress ? `; content ${progress.drive} ${progress.objects}/${rig!.figures.filesPerDrive} objects, current ${progress.current ?? '-'}` : '';
-      log(`cut ${cycle}/${o.kills} while ${cutWhile}: polls answered ${spawnToPollMs ?? '-'} ms after spawn (${startToPollMs ?? '-'} after start); integrity ${report.integrity}; ${acked.commands.size} commands acked${contentLine}; ${report.problems.length} problems`);
+      log(`cut ${cycle}/${o.kills} while ${cutWhile}: polls answered ${spawnToPollMs ?? '-'} ms after spawn (${startToPollMs ?? '-'} after start); integrity ${report.integrity}; ${acked.commands.size} commands acked; import ${importOutcome}${contentLine}; ${report.problems.length} problems`);
     }
   } finally {
     child?.cut();
