@@ -107,6 +107,11 @@ export class Controller {
     return this.#http?.seatUrl ?? '';
   }
 
+  /** Resolves, after start, with the route schemas that failed their background compile (none, for a sound build). */
+  get schemasCompiled(): Promise<Error[]> {
+    return this.#http?.warmed ?? Promise.resolve([]);
+  }
+
   /** The starting listener's URL, once it listens (before the store opens). */
   get earlyUrl(): string {
     return this.#early?.url ?? '';

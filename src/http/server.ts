@@ -6,6 +6,7 @@ import { HealthCell, type Service } from '../core/service.js';
 import { installAccessPolicy } from './access.js';
 import { installErrorHandlers, sendError } from './errors.js';
 import { installIdempotency } from './idempotency.js';
+import { LazySchemas } from './lazy-schemas.js';
 import { IdempotencyStore } from '../store/idempotency-store.js';
 import { entitiesApiRoutes } from './routes/entities-api.js';
 import { eventsSseRoutes } from './routes/events-sse.js';
@@ -32,6 +33,10 @@ export class HttpService implements Service {
   readonly #health = new HealthCell();
   readonly health$ = this.#health.health$;
   readonly app: FastifyInstance;
+  /** Route schemas compile on first use, or in warm() once seats are answered (the start's longest part otherwise). */
+  readonly schemas = new LazySchemas();
+  /** Resolves with the schemas that failed to compile once the background compile after start() is done. */
+  warmed: Promise<Error[]> = Promise.resolve([]);
   readonly #tls: boolean;
   /** The plain listener when TLS is on (seats); fastify's own server is then the HTTPS one. */
   #seatServer: Server | undefined;
@@ -77,6 +82,7 @@ export class HttpService implements Service {
       // Seats keep connections open; on stop, idle ones close and in-flight polls are answered.
       forceCloseConnections: 'idle',
       ajv: { customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: false } },
+      schemaController: this.schemas.controller,
       // Ours (installAccessPolicy) answers in our error shape; fastify's would not.
       return503OnClosing: false,
       clientErrorHandler: onClientError,
@@ -146,6 +152,11 @@ export class HttpService implements Service {
       attributes: { url: this.#url, seatUrl: this.#seatUrl, ...(this.#material ? { sha256: this.#material.fingerprint256, certificate: this.#material.certPath, validTo: this.#material.validTo } : {}) },
     });
     this.#health.set('ok');
+    // Seats are answered now; the schemas no request has needed yet compile in the background, one a turn.
+    this.warmed = this.schemas.warm(() => this.#closing).then((errors) => {
+      for (const e of errors) this.ctx.log.error({ err: e.message }, 'a route schema does not compile: its requests will fail');
+      return errors;
+    });
   }
 
   async #listen(listen: () => Promise<unknown>, key: string, host: string, port: number): Promise<void> {
