@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeResults } from './lib/results.js';
 import { percentile, runTorture } from '../test/e2e/power-cut/torture.js';
+import { measureLoopLag } from './lib/loop-lag.js';
 import { straceOrdering } from '../test/e2e/power-cut/strace-order.js';
 import { contentSkipReason } from '../test/e2e/power-cut/content-drive.js';
 
@@ -55,6 +56,8 @@ try {
     const path = await writeResults('power-cut-strace', { ...r, seconds: Math.round((performance.now() - t0) / 1000) });
     console.log(`wrote ${path}`);
   } else {
+    const harnessLagMeter = measureLoopLag();
+    const summary = (v: number[]) => ({ n: v.length, p50: percentile(v, 50), p99: percentile(v, 99), max: percentile(v, 100) });
     const r = await runTorture({
       dir,
       kills: Number(values.kills),
@@ -67,6 +70,10 @@ try {
       log: (l) => console.log(`${Math.round((performance.now() - t0) / 1000)} s  ${l}`),
     });
     const s = r.pollsAnswered;
+    const harnessLag = harnessLagMeter.stop();
+    // The controller's own clock: start() to seats answered. The torture's figure above adds the hand-over
+    // and this process's own latency (its loop runs the 60 seats, the probe, the drive copy and the checks).
+    const seatsAnswered = r.cycles.flatMap((c) => (c.startupMs?.seatsAnswered !== undefined ? [c.startupMs.seatsAnswered] : []));
     const figures = {
       tree: !values.source ? 'dist (compiled)' : 'src under tsx',
       killsAsked: Number(values.kills),
@@ -81,6 +88,9 @@ try {
       rolloutsStarted: r.rolloutsStarted,
       cutWhileStarting: r.cycles.filter((c) => c.cutWhile === 'starting').length,
       startToPollMs: { n: s.startToPollMs.length, p50: percentile(s.startToPollMs, 50), p99: percentile(s.startToPollMs, 99), max: percentile(s.startToPollMs, 100) },
+      seatsAnsweredMs: summary(seatsAnswered),
+      firstSeatPollMs: summary(r.cycles.flatMap((c) => (c.startupMs?.firstSeatPoll !== undefined ? [c.startupMs.firstSeatPoll] : []))),
+      harnessLoopLagMs: { p99: Math.round(harnessLag.p99Ms), max: Math.round(harnessLag.maxMs) },
       spawnToPollMs: { n: s.spawnToPollMs.length, p50: percentile(s.spawnToPollMs, 50), p99: percentile(s.spawnToPollMs, 99), max: percentile(s.spawnToPollMs, 100) },
       content: r.content ? { ...r.content, progress: undefined } : { skipped: values.content === 'off' ? '--content off' : noContent },
       contentProgress: r.content?.progress,

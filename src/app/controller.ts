@@ -282,6 +282,10 @@ export class Controller {
     this.startupTimings.total = Math.round(performance.now() - t0);
     /** From start() to seats answered: the figure of "polls answered within 1 s of start". */
     this.startupTimings.seatsAnswered = Math.round(performance.now() - startAt);
+    void http.firstSeatAnswered.then((at) => {
+      this.startupTimings.firstSeatPoll = Math.round(at - startAt);
+      log.info({ ms: this.startupTimings.firstSeatPoll }, 'first seat poll answered');
+    });
     this.#checking = [];
     log.info({ url: http.url, seats: layout.seats.length, stateDir: config.stateDir, startupMs: this.startupTimings, starting: this.#background.starting }, 'purser controller started');
   }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { ControllerContext, RoutePlugin } from '../contract/feature.js';
+import { POLL_PATH } from '../../protocols/seat-poll/types.js';
 import { HealthCell, type Service } from '../core/service.js';
 import { installAccessPolicy } from './access.js';
 import { installErrorHandlers, sendError } from './errors.js';
@@ -35,6 +36,9 @@ export class HttpService implements Service {
   readonly app: FastifyInstance;
   /** Route schemas compile on first use, or in warm() once seats are answered (the start's longest part otherwise). */
   readonly schemas = new LazySchemas();
+  #firstSeatAnswered!: (at: number) => void;
+  /** performance.now() when the first seat poll was answered 200. */
+  readonly firstSeatAnswered = new Promise<number>((resolve) => (this.#firstSeatAnswered = resolve));
   /** Resolves with the schemas that failed to compile once the background compile after start() is done. */
   warmed: Promise<Error[]> = Promise.resolve([]);
   readonly #tls: boolean;
@@ -95,6 +99,15 @@ export class HttpService implements Service {
       },
     });
     installErrorHandlers(this.app, onError);
+    // When the first seat got its answer, by this process's clock: what "answered within 1 s of start" means to a seat.
+    let answered = false;
+    this.app.addHook('onResponse', (req, reply, done) => {
+      if (!answered && reply.statusCode === 200 && req.routeOptions.url === POLL_PATH) {
+        answered = true;
+        this.#firstSeatAnswered(performance.now());
+      }
+      done();
+    });
     // Before any plugin, so its onRoute hook sees every route that opts in with config.idempotent.
     installIdempotency(this.app, new IdempotencyStore(ctx.db), { log: ctx.log.child({ service: 'idempotency' }), count: (outcome) => ctx.metrics.idempotency.inc({ outcome }) });
     const readAccess = http.readAccess ?? (isLoopbackHost(http.host) ? 'open' : 'session');

@@ -58,6 +58,8 @@ export interface CycleReport {
   spawnToPollMs: number | null;
   /** The process's first sign of life ("starting on", config loaded) to the first poll answered. */
   startToPollMs: number | null;
+  /** The controller's own startupMs (store, setup:..., httpReady, seatsAnswered...) when it got that far. */
+  startupMs?: Record<string, number>;
   integrity: string;
   problems: string[];
 }
@@ -165,7 +167,8 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
     const t0 = performance.now();
     for (let cycle = 1; cycle <= o.kills; cycle++) {
       if (o.maxSeconds !== undefined && performance.now() - t0 > o.maxSeconds * 1000) break;
-      const c = (child = spawnPurser(cfgPath, { built: o.built ?? false }));
+      // At info, for the 'purser controller started' line and its startupMs (where a slow start went).
+      const c = (child = spawnPurser(cfgPath, { built: o.built ?? false, env: { PURSER_LOG_LEVEL: 'info' } }));
       let up = true;
       let startedAt: number | null = null;
       void c.starting.then((s) => (startedAt = s.t), () => undefined);
@@ -253,7 +256,8 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       if (startToPollMs !== null) result.pollsAnswered.startToPollMs.push(startToPollMs);
 
       // The controller is down: check what a power cut left on disk.
-      const report: CycleReport = { cycle, cutWhile, spawnToPollMs, startToPollMs, integrity: 'no database yet', problems: [] };
+      const startupMs = startupTimingsOf(c.stdout());
+      const report: CycleReport = { cycle, cutWhile, spawnToPollMs, startToPollMs, ...(startupMs ? { startupMs } : {}), integrity: 'no database yet', problems: [] };
       const check = await checkState(dbPath, join(stateDir, 'tftp', 'firmware'), acked, knownSerials, historyRows, o.dir);
       if (check) {
         report.integrity = check.integrity;
@@ -270,7 +274,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       result.cycles.push(report);
       const progress = rig?.figures.progress.at(-1);
       const contentLine = progress ? `; content ${progress.drive} ${progress.objects}/${rig!.figures.filesPerDrive} objects, current ${progress.current ?? '-'}` : '';
-      log(`cut ${cycle}/${o.kills} while ${cutWhile}: polls answered ${spawnToPollMs ?? '-'} ms after spawn (${startToPollMs ?? '-'} after start); integrity ${report.integrity}; ${acked.commands.size} commands acked; import ${importOutcome}${contentLine}; ${report.problems.length} problems`);
+      log(`cut ${cycle}/${o.kills} while ${cutWhile}: polls answered ${spawnToPollMs ?? '-'} ms after spawn (${startToPollMs ?? '-'} after start${startupMs ? `; store ${startupMs.store} ms, httpReady ${startupMs.httpReady} ms, seatsAnswered ${startupMs.seatsAnswered} ms, first seat poll ${startupMs.firstSeatPoll ?? '-'} ms` : ''}); integrity ${report.integrity}; ${acked.commands.size} commands acked; import ${importOutcome}${contentLine}; ${report.problems.length} problems`);
     }
   } finally {
     child?.cut();
@@ -368,4 +372,20 @@ export function percentile(xs: readonly number[], p: number): number | null {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** startupMs of the 'purser controller started' log line in a child's output, with firstSeatPoll from its own line. */
+function startupTimingsOf(out: string): Record<string, number> | undefined {
+  let timings: Record<string, number> | undefined;
+  for (const line of out.split('\n')) {
+    if (!line.includes('purser controller started') && !line.includes('first seat poll answered')) continue;
+    try {
+      const o = JSON.parse(line) as { startupMs?: Record<string, number>; ms?: number };
+      if (o.startupMs) timings = { ...o.startupMs, ...timings };
+      else if (typeof o.ms === 'number') timings = { ...timings, firstSeatPoll: o.ms };
+    } catch {
+      // a line cut short by the SIGKILL
+    }
+  }
+  return timings;
 }
