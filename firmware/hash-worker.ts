@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../core/thread-priority.js';
+
+// Polls before bulk work: copying and hashing yield the cores to the event loop when both are busy.
+lowerThisThreadPriority();
 
 export interface HashTask {
   src: string;

@@ -3,8 +3,12 @@ import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readli
 import { join, sep } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { FirmwareKeys } from '../../firmware/keys.js';
+import { lowerThisThreadPriority } from '../../core/thread-priority.js';
 import { ContentError, isDriveGone, type ContentErrorData } from './errors.js';
 import { MANIFEST_NAME, parseContentManifest, signedBytes, type ContentManifest, type ManifestLimits } from './manifest.js';
+
+// Polls before bulk work: copying and hashing yield the cores to the event loop when both are busy.
+lowerThisThreadPriority();
 
 /**
  * Runs in a piscina worker thread: everything that touches a drive's bytes.

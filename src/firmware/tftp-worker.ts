@@ -1,25 +1,13 @@
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../../core/thread-priority.js';
 import { TftpServer } from '../../protocols/tftp/server.js';
 import type { FromWorker, TftpThreadOptions, ToWorker } from './tftp-thread.js';
 
 // The worker side of TftpThread: a TftpServer whose paths are resolved, and whose
 // events and logs are handled, by the main thread.
 
-/**
- * Polls before downloads: when the cores are busy, the scheduler should run the
- * main loop (seat polls, commands) first. A seat repeats a late TFTP block
- * within a second unharmed; a late poll is a cabin that lags. Linux gives each
- * thread its own nice value; elsewhere this thread keeps the process's.
- */
-const NICE_INCREMENT = 10;
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  setPriority(tid, Math.min(19, getPriority(tid) + NICE_INCREMENT));
-} catch {
-  // not Linux
-}
+// Polls before downloads: a seat repeats a late TFTP block within a second unharmed; a late poll is a cabin that lags.
+lowerThisThreadPriority();
 const port = parentPort!;
 const post = (m: FromWorker): void => port.postMessage(m);
 const waiting = new Map<number, (file: string | null) => void>();
