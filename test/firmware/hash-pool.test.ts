@@ -52,6 +52,9 @@ test('the compiled build (.js, no tsx) finds and runs its worker', async () => {
   await build({
     entryPoints: [join(repo, 'firmware/hash-pool.ts'), join(repo, 'firmware/hash-worker.ts')],
     outdir: out,
+    // Each entry with the repo's own modules it imports (core/...), npm packages left to node_modules: the worker must load from the output alone.
+    bundle: true,
+    packages: 'external',
     format: 'esm',
     platform: 'node',
     logLevel: 'silent',
