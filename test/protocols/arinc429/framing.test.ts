@@ -59,18 +59,40 @@ describe('binary sync framing (A5 + 4 bytes LE + XOR)', () => {
     assert.deepEqual(words(new BinarySyncFramer().push(concat(torn, inner))), [0xdeadbeef]);
   });
 
-  it('any garbage, any chunking: never throws, never loses the valid frames after it, holds at most one frame', () => {
+  it('any chunking gives exactly what one push gives, and holds at most one frame', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), fc.array(arbWord, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (garbage, ws, cuts) => {
-        const framer = new BinarySyncFramer();
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.array(arbWord, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (garbage, ws, cuts) => {
         const stream = concat(garbage, ...ws.map(encodeBinaryFrame));
-        const got = words(feed(framer, chunked(stream, cuts)));
-        // The valid frames are the tail of what came out: garbage may hold lucky frames of its own, never fewer.
-        assert.deepEqual(got.slice(got.length - ws.length), ws);
+        const whole = new BinarySyncFramer().push(stream);
+        const framer = new BinarySyncFramer();
+        const pieces = feed(framer, chunked(stream, cuts));
+        assert.deepEqual(words(pieces), words(whole));
+        assert.equal(errors(pieces, 'bad-checksum'), errors(whole, 'bad-checksum'));
         assert.ok(framer.pending < 6);
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('garbage without a sync byte, any chunking: never loses a valid frame after it', () => {
+    const noSync = fc.uint8Array({ maxLength: 64 }).map((g) => g.map((b) => (b === 0xa5 ? 0 : b)));
+    fc.assert(
+      fc.property(noSync, fc.array(arbWord, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (garbage, ws, cuts) => {
+        const framer = new BinarySyncFramer();
+        const items = feed(framer, chunked(concat(garbage, ...ws.map(encodeBinaryFrame)), cuts));
+        assert.deepEqual(words(items), ws);
+        const garbageBytes = items.reduce((n, i) => n + (i.kind === 'error' && i.error.reason === 'garbage' ? i.error.bytes : 0), 0);
+        assert.equal(garbageBytes, garbage.length, 'every byte before the first sync is counted, once');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a lucky frame in the garbage can swallow the first real frame (a one-byte XOR), and sync holds from the next', () => {
+    // Found by the fuzzer: A5 A4 FF, then the frame of 186538407 (A5 A7 6E 1E 0B ..): "A5 A4 FF A5 A7 6E" checks.
+    const items = new BinarySyncFramer().push(concat(Uint8Array.from([0xa5, 0xa4, 0xff]), encodeBinaryFrame(186538407), encodeBinaryFrame(0)));
+    assert.deepEqual(words(items), [0xa7a5ffa4, 0]);
+    assert.equal(errors(items, 'garbage'), 1, 'the rest of the swallowed frame is counted');
   });
 
   it('pure noise yields only counted errors and lucky frames, and no unbounded buffer', () => {
