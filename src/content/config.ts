@@ -28,6 +28,11 @@ export const contentSection = Section({
    * content fetches and the state store's fsyncs. Unset: as fast as the drive reads.
    */
   copyBytesPerSecond: Type.Optional(Type.Integer({ minimum: 1_000_000 })),
+  /**
+   * At most this many file transfers to seats at once; the rest wait (in order, up to 2 s) and are then
+   * told 503 BUSY with Retry-After. Fewer streams, same bytes a second, shorter event-loop turns for polls.
+   */
+  maxTransfers: Type.Integer({ minimum: 1, maximum: 10_000, default: 32 }),
   /** Accept a drive older than the current catalog. */
   allowOlder: Type.Boolean({ default: false }),
   /** How far a seat's X-Seat-Time may be from the controller's clock (docs/protocol.md, section 6). */

@@ -18,7 +18,8 @@ import { contentVerifier } from './keys.js';
 import { DEFAULT_LIMITS } from './manifest.js';
 import { ContentLibrary, type ContentCatalog } from './library.js';
 import { ContentResync, type ResyncStats } from './resync-runner.js';
-import { CATALOG_PATH, contentSeatRoutes } from './seat-routes.js';
+import { CATALOG_PATH, contentSeatRoutes, type TransferFigures } from './seat-routes.js';
+import { TransferSlots } from './transfer-slots.js';
 import { ContentWorkers } from './workers.js';
 
 /** What the feature offers later features (and tests): the library, the drives, and a way to publish. */
@@ -41,6 +42,8 @@ export interface ContentStatus {
   lastSync: { catalogVersion: string; url: string; seq: number | null; at: number; error?: string; delivery?: unknown } | null;
   /** content.sync sent again to seats that lag the current catalog. */
   resync: ResyncStats;
+  /** File transfers to seats: at once, waiting for a slot, the cap, and how many were told 503 BUSY. */
+  transfers: TransferFigures;
   drives: DriveStatus[];
   seats: { seat: string; status: string; serial: string | null; content: SeatSnapshot['content'] }[];
 }
@@ -126,6 +129,8 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       const commands = ctx.need('commands');
       const workers = new ContentWorkers({ maxThreads: 2 });
       // Read in the service's start, after seats are answered: its check grows with the library (routes answer 503 STARTING until then).
+      const slots = new TransferSlots(config.maxTransfers);
+      const transferFigures = { busy: 0 };
       const library = ContentLibrary.unopened({ dir: config.libraryDir ?? join(ctx.config.stateDir, 'content'), workers, log });
       let keyText: string | undefined;
       let keyError: string | undefined;
@@ -323,6 +328,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
             versions: library.versions(),
             lastSync: lastSync ? { ...lastSync, ...(st ? { delivery: { state: st.state, targeted: st.targeted, acked: st.acked, pending: st.pending.length, offline: st.offline.length } } : {}) } : null,
             resync: { ...resync.stats, watching: resync.planner.watching },
+            transfers: { active: slots.active, queued: slots.queued, max: slots.max, busy: transferFigures.busy },
             drives: drives.drives,
             seats: ctx.registry.all().map((s) => ({ seat: s.seat, status: s.status, serial: s.lru?.serial ?? null, content: s.content ?? null })),
           };
@@ -332,7 +338,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       return {
         services: [service],
         routes: [
-          contentSeatRoutes(library, { windowMs: config.authWindowMs, ...(options.verifyWaitMs !== undefined ? { verifyWaitMs: options.verifyWaitMs } : {}) }),
+          contentSeatRoutes(library, { windowMs: config.authWindowMs, slots, figures: transferFigures, ...(options.verifyWaitMs !== undefined ? { verifyWaitMs: options.verifyWaitMs } : {}) }),
           async (a) => {
             a.get('/api/v1/content', async () => content.status());
           },

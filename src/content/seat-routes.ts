@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deriveLruKey } from '../../protocols/seat-poll/hmac.js';
 import type { ControllerContext } from '../contract/feature.js';
 import { decideRange, etagMatches } from './http-range.js';
 import type { ContentCatalog, ContentLibrary } from './library.js';
 import { verifyContentRequest } from './seat-auth.js';
+import { ChunkBuffers, sendFileRange } from './send-file-range.js';
+import type { TransferSlots } from './transfer-slots.js';
 
 export const CATALOG_PATH = '/content/v1/catalog';
 export const FILES_PREFIX = '/content/v1/files/';
 
-/** Bigger reads than the 64 KiB default: fewer trips through the thread pool per file served. */
-const STREAM_CHUNK = 256 * 1024;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function fail(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
@@ -44,14 +43,29 @@ class InstalledUnits {
  * GET /content/v1/catalog and GET /content/v1/files/<path> (docs/protocol.md,
  * section 6): per-LRU signed requests, strong ETags (the sha256 of the bytes),
  * single-range 206, 416, If-Range and If-None-Match. Files are streamed from
- * the library (never read whole); the poll shares the event loop with them,
- * which only ever hands chunks from the thread pool to the socket.
+ * the library (never read whole), at most `slots.max` at once, through
+ * reused buffers; the poll shares the event loop with them.
  */
 /** How long a request for a file found at start-up, not yet re-hashed, waits for its hash before a 503. */
 export const VERIFY_WAIT_MS = 2000;
 
-export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: number; verifyWaitMs?: number }) {
+/** How long a file request waits for a transfer slot before a 503 BUSY (well inside a seat's 10 s timeout). */
+export const TRANSFER_WAIT_MS = 2000;
+
+export interface TransferFigures {
+  /** File bodies being sent now, and requests waiting for a slot. */
+  active: number;
+  queued: number;
+  max: number;
+  /** Requests answered 503 BUSY since start. */
+  busy: number;
+}
+
+export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: number; verifyWaitMs?: number; slots: TransferSlots; transferWaitMs?: number; figures?: { busy: number } }) {
   const verifyWaitMs = opts.verifyWaitMs ?? VERIFY_WAIT_MS;
+  const transferWaitMs = opts.transferWaitMs ?? TRANSFER_WAIT_MS;
+  const figures = opts.figures ?? { busy: 0 };
+  const buffers = new ChunkBuffers();
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
     const keys = new Map<string, Buffer>();
     const keyFor = (serial: string) => {
@@ -131,11 +145,31 @@ export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: num
       const start = range.kind === 'partial' ? range.start : 0;
       const end = range.kind === 'partial' ? range.end : f.size - 1;
       const length = f.size === 0 ? 0 : end - start + 1;
+      let release: (() => void) | undefined;
+      if (req.method !== 'HEAD' && length > 0) {
+        release = await opts.slots.acquire(transferWaitMs);
+        if (!release) {
+          figures.busy++;
+          ctx.metrics.errors.inc({ code: 'BUSY' });
+          // Spread the retries: 300 seats told "2" would come back in one burst.
+          reply.removeHeader('etag').removeHeader('accept-ranges').header('retry-after', String(1 + Math.floor(Math.random() * 3)));
+          return fail(reply, 503, 'BUSY', `the controller is sending ${opts.slots.max} files to seats already; try again shortly`);
+        }
+        // The slot is held until the body is sent or the seat goes away, whichever comes first.
+        reply.raw.once('close', release);
+        if (reply.raw.destroyed || req.raw.destroyed) {
+          release();
+          return reply;
+        }
+      }
       reply.type(f.kind === 'movie' || f.kind === 'show' ? 'video/mp4' : 'application/octet-stream').header('content-length', length);
       if (range.kind === 'partial') reply.code(206).header('content-range', `bytes ${start}-${end}/${f.size}`);
       if (req.method === 'HEAD' || length === 0) return reply.send('');
-      const stream = createReadStream(f.file, { start, end, highWaterMark: STREAM_CHUNK });
-      return reply.send(stream);
+      // The body leaves through reused buffers (send-file-range.ts), past fastify's serializer.
+      reply.hijack();
+      reply.raw.writeHead(reply.statusCode, reply.getHeaders() as import('node:http').OutgoingHttpHeaders);
+      void sendFileRange(f.file, start, end, reply.raw, buffers).finally(() => release?.());
+      return reply;
     });
   };
 }

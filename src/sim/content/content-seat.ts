@@ -51,6 +51,15 @@ interface Partial {
 
 class Disconnect extends Error {}
 class Fatal extends Error {}
+/** 503 with Retry-After (BUSY, VERIFYING): the controller asks to be asked again later; not a failed attempt. */
+class Later extends Error {
+  constructor(
+    message: string,
+    readonly afterMs: number,
+  ) {
+    super(message);
+  }
+}
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -146,7 +155,7 @@ export class ContentSeat {
       const { res } = await signedGet(this.ctx.agent, url, this.#auth());
       this.ctx.stats.requests++;
       const body = await readAll(res);
-      if (res.statusCode !== 200) throw fatalFor(res.statusCode ?? 0, body);
+      if (res.statusCode !== 200) throw fatalFor(res.statusCode ?? 0, body, res.headers['retry-after']);
       return JSON.parse(body.toString('utf8')) as { catalogVersion: string; files: CatalogFile[] };
     });
     if (catalog.catalogVersion !== target) throw new Error(`asked for catalog ${target}, got ${catalog.catalogVersion}`);
@@ -187,6 +196,11 @@ export class ContentSeat {
       try {
         return await fn();
       } catch (err) {
+        if (err instanceof Later) {
+          attempt--;
+          await sleep(err.afterMs + Math.random() * 500, undefined, { signal }).catch(() => undefined);
+          continue;
+        }
         if (err instanceof Fatal || attempt + 1 >= this.ctx.maxAttempts) throw err;
         if (!(err instanceof Disconnect)) await sleep(backoffDelay(attempt, { initialMs: 100, maxMs: 3000 }, Math.random), undefined, { signal }).catch(() => undefined);
       }
@@ -235,7 +249,7 @@ export class ContentSeat {
         const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
         if (!m || Number(m[1]) !== p.bytes) throw new Error(`unexpected Content-Range ${res.headers['content-range']}`);
       } else if (res.statusCode !== 200) {
-        throw fatalFor(res.statusCode ?? 0, await readAll(res, 64 * 1024));
+        throw fatalFor(res.statusCode ?? 0, await readAll(res, 64 * 1024), res.headers['retry-after']);
       }
       for await (const chunk of res) {
         let c = chunk as Buffer;
@@ -270,7 +284,7 @@ export class ContentSeat {
       this.ctx.stats.objectsVerified++;
       this.ctx.stats.bytesVerified += f.size;
     } catch (err) {
-      if (err instanceof Fatal || err instanceof Disconnect) throw err;
+      if (err instanceof Fatal || err instanceof Disconnect || err instanceof Later) throw err;
       // A socket error mid-body is a disconnect too: resume from what was kept.
       throw new Disconnect((err as Error).message);
     } finally {
@@ -289,7 +303,7 @@ export class ContentSeat {
   }
 }
 
-function fatalFor(status: number, body: Buffer): Error {
+function fatalFor(status: number, body: Buffer, retryAfter?: string): Error {
   let msg = `HTTP ${status}`;
   try {
     const e = (JSON.parse(body.toString('utf8')) as { error?: { code?: string; message?: string } }).error;
@@ -297,6 +311,9 @@ function fatalFor(status: number, body: Buffer): Error {
   } catch {
     /* not JSON */
   }
+  // Retry-After in whole seconds (RFC 9110 10.2.3); a date or nonsense is an ordinary 5xx.
+  const after = retryAfter !== undefined && /^\d{1,4}$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+  if (status === 503 && after !== undefined) return new Later(msg, Math.min(after, 60_000));
   // Refusals do not get better by asking again; a 5xx might.
   return status >= 400 && status < 500 ? new Fatal(msg) : new Error(msg);
 }
