@@ -12,7 +12,7 @@ export type ToWorker =
    * Gives every seat of the share a content library (src/sim/content/), so it answers content.sync by fetching
    * over HTTP Range; each seat's next sync is cut `disconnects` times. Seats added later get none.
    */
-  | { type: 'content'; disconnects: number }
+  | { type: 'content'; disconnects: number; /** If set, a content.sync for any other catalog version is rejected. */ only?: string }
   /** Starts a measurement window. */
   | { type: 'reset' }
   /** Ends the window and reports it. */

@@ -104,7 +104,9 @@ async function handle(m: ToWorker): Promise<void> {
       };
       const libs = new Map<object, ContentSeat>();
       for (const p of players) libs.set(p.model, new ContentSeat(p.model, seatCtx));
-      commandHandlers.set('content.sync', (seat, args) => libs.get(seat)?.sync(args) ?? 'rejected');
+      // A bench measures one catalog change: an older catalog's sync, resent once the seats take content, is refused.
+      const wanted = (args: Record<string, unknown>) => m.only === undefined || args.catalogVersion === m.only;
+      commandHandlers.set('content.sync', (seat, args) => (wanted(args) ? libs.get(seat)?.sync(args) : undefined) ?? 'rejected');
       content = { stats, seats: [...libs.values()], agent: contentAgent, stopping };
       return send({ type: 'content-on' });
     }

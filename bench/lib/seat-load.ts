@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { percentiles } from './percentile.js';
 import { cpuPercent, sampleProc, type ProcSample } from './proc.js';
 import type { ContentStats } from '../../src/sim/content/content-seat.js';
@@ -12,11 +13,22 @@ export interface SeatLoadOptions {
   seatIds: readonly string[];
   /** Seat processes (default 4). */
   shares?: number;
+  /**
+   * The cabin index of seatIds[0] (default 0): a seat's LRU serial, playback and poll phase follow its index,
+   * so a second load in the same cabin must start past the first, or its seats claim the first load's units.
+   */
+  firstIndex?: number;
   /** Poll v1 on every seat (no nonce even when the controller hands one out). Default false: v1.1 when offered. */
   legacyPoll?: boolean;
   /** Each seat polls over a raw TCP connection of its own (bench/lib/raw-poll-client.ts) rather than node:http's agent: the lean load (answers must carry a Content-Length, as fastify's do). Default false. */
   rawConnections?: boolean;
   requestTimeoutMs?: number;
+  /**
+   * The seat processes' nice value (default: this process's). On the aircraft every seat is a computer of
+   * its own: a bench whose seats do heavy work (hashing downloads) lowers them so that what it measures of
+   * the controller is not the seats' share of the same cores.
+   */
+  nice?: number;
 }
 
 /** One measurement window of the whole load. */
@@ -62,18 +74,22 @@ export class SeatLoad {
   #seats = 0;
   #stopped = false;
 
-  private constructor(shares: Share[], ids: readonly string[]) {
+  readonly #firstIndex: number;
+
+  private constructor(shares: Share[], ids: readonly string[], firstIndex: number) {
     this.#shares = shares;
     this.#ids = ids;
+    this.#firstIndex = firstIndex;
   }
 
   static async start(opts: SeatLoadOptions): Promise<SeatLoad> {
     const n = opts.shares ?? 4;
     if (!Number.isInteger(n) || n < 1 || n > 200) throw new RangeError(`${n} seat processes: must be 1..200`);
     const shares: Share[] = [];
-    const load = new SeatLoad(shares, opts.seatIds);
+    const load = new SeatLoad(shares, opts.seatIds, opts.firstIndex ?? 0);
     try {
       for (let k = 0; k < n; k++) shares.push(spawnShare());
+      if (opts.nice !== undefined) for (const sh of shares) setPriority(sh.child.pid!, opts.nice);
       await load.#all((k) => ({
         type: 'init',
         controller: opts.controller,
@@ -107,7 +123,7 @@ export class SeatLoad {
     }
     const n = this.#shares.length;
     const batches = this.#shares.map(() => [] as { id: string; index: number }[]);
-    for (let i = from; i < from + count; i++) batches[i % n]!.push({ id: this.#ids[i]!, index: i });
+    for (let i = from; i < from + count; i++) batches[i % n]!.push({ id: this.#ids[i]!, index: this.#firstIndex + i });
     await this.#all((k) => ({ type: 'add', seats: batches[k]! }));
     this.#seats = from + count;
   }
@@ -132,9 +148,9 @@ export class SeatLoad {
     };
   }
 
-  /** Gives every seat so far a content library (each seat's next sync cut `disconnects` times); see LoadWindow.content. */
-  async enableContent(disconnects: number): Promise<void> {
-    await this.#all(() => ({ type: 'content', disconnects }));
+  /** Gives every seat so far a content library (each seat's next sync cut `disconnects` times; only catalog `only` if given); see LoadWindow.content. */
+  async enableContent(disconnects: number, only?: string): Promise<void> {
+    await this.#all(() => ({ type: 'content', disconnects, ...(only !== undefined ? { only } : {}) }));
   }
 
   /** Stops every seat and every seat process (killed if it does not end in 5 s). */
