@@ -60,6 +60,8 @@ export interface CycleReport {
   startToPollMs: number | null;
   /** The controller's own startupMs (store, setup:..., httpReady, seatsAnswered...) when it got that far. */
   startupMs?: Record<string, number>;
+  /** What the probe's polls met before the first 200: answers by status, failures by error code. */
+  probeBefore200?: Record<string, number>;
   integrity: string;
   problems: string[];
 }
@@ -172,11 +174,18 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       let up = true;
       let startedAt: number | null = null;
       void c.starting.then((s) => (startedAt = s.t), () => undefined);
-      // The probe: a poll every 25 ms from spawn until one is answered.
+      // The probe: a poll every 25 ms from spawn until one is answered; what it met before is tallied.
+      const probeBefore200: Record<string, number> = {};
       const answered = (async () => {
         while (up) {
-          const r = await postPoll(url, pollBody('50F', { seq: probeSeq++, uptimeMs: probeSeq * 25 })).catch(() => undefined);
+          const r = await postPoll(url, pollBody('50F', { seq: probeSeq++, uptimeMs: probeSeq * 25 })).catch((e: unknown) => {
+            const err = e as { cause?: { code?: string }; code?: string; name?: string };
+            const key = err.cause?.code ?? err.code ?? err.name ?? 'error';
+            probeBefore200[key] = (probeBefore200[key] ?? 0) + 1;
+            return undefined;
+          });
           if (r?.status === 200) return performance.now();
+          if (r) probeBefore200[String(r.status)] = (probeBefore200[String(r.status)] ?? 0) + 1;
           await sleep(25);
         }
         return null;
@@ -257,7 +266,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
 
       // The controller is down: check what a power cut left on disk.
       const startupMs = startupTimingsOf(c.stdout());
-      const report: CycleReport = { cycle, cutWhile, spawnToPollMs, startToPollMs, ...(startupMs ? { startupMs } : {}), integrity: 'no database yet', problems: [] };
+      const report: CycleReport = { cycle, cutWhile, spawnToPollMs, startToPollMs, ...(startupMs ? { startupMs } : {}), probeBefore200, integrity: 'no database yet', problems: [] };
       const check = await checkState(dbPath, join(stateDir, 'tftp', 'firmware'), acked, knownSerials, historyRows, o.dir);
       if (check) {
         report.integrity = check.integrity;
@@ -274,7 +283,7 @@ export async function runTorture(o: TortureOptions): Promise<TortureResult> {
       result.cycles.push(report);
       const progress = rig?.figures.progress.at(-1);
       const contentLine = progress ? `; content ${progress.drive} ${progress.objects}/${rig!.figures.filesPerDrive} objects, current ${progress.current ?? '-'}` : '';
-      log(`cut ${cycle}/${o.kills} while ${cutWhile}: polls answered ${spawnToPollMs ?? '-'} ms after spawn (${startToPollMs ?? '-'} after start${startupMs ? `; store ${startupMs.store} ms, httpReady ${startupMs.httpReady} ms, seatsAnswered ${startupMs.seatsAnswered} ms, first seat poll ${startupMs.firstSeatPoll ?? '-'} ms` : ''}); integrity ${report.integrity}; ${acked.commands.size} commands acked; import ${importOutcome}${contentLine}; ${report.problems.length} problems`);
+      log(`cut ${cycle}/${o.kills} while ${cutWhile}: polls answered ${spawnToPollMs ?? '-'} ms after spawn (${startToPollMs ?? '-'} after start${startupMs ? `; store ${startupMs.store} ms, httpReady ${startupMs.httpReady} ms, seatsAnswered ${startupMs.seatsAnswered} ms, first seat poll ${startupMs.firstSeatPoll ?? '-'} ms` : ''}; probe before its 200: ${JSON.stringify(probeBefore200)}); integrity ${report.integrity}; ${acked.commands.size} commands acked; import ${importOutcome}${contentLine}; ${report.problems.length} problems`);
     }
   } finally {
     child?.cut();
