@@ -128,9 +128,9 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       const log = ctx.log.child({ service: 'content' });
       const commands = ctx.need('commands');
       const workers = new ContentWorkers({ maxThreads: 2 });
-      // Read in the service's start, after seats are answered: its check grows with the library (routes answer 503 STARTING until then).
       const slots = new TransferSlots(config.maxTransfers);
       const transferFigures = { busy: 0 };
+      // Read in the service's start, after seats are answered: its check grows with the library (routes answer 503 STARTING until then).
       const library = ContentLibrary.unopened({ dir: config.libraryDir ?? join(ctx.config.stateDir, 'content'), workers, log });
       let keyText: string | undefined;
       let keyError: string | undefined;

@@ -59,8 +59,15 @@ export async function sendFileRange(file: string, start: number, end: number, re
       if (!ok) gone = true;
     }
     if (gone) return false;
-    await new Promise<void>((resolve) => res.end(resolve));
-    return true;
+    // A seat that goes away during the end would leave end's callback uncalled: 'close' settles it too.
+    return await new Promise<boolean>((resolve) => {
+      const closed = () => resolve(false);
+      res.once('close', closed);
+      res.end(() => {
+        res.off('close', closed);
+        resolve(true);
+      });
+    });
   } catch {
     res.destroy();
     return false;
