@@ -129,7 +129,6 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       const commands = ctx.need('commands');
       const workers = new ContentWorkers({ maxThreads: 2 });
       const slots = new TransferSlots(config.maxTransfers);
-      const transferFigures = { busy: 0 };
       // Read in the service's start, after seats are answered: its check grows with the library (routes answer 503 STARTING until then).
       const library = ContentLibrary.unopened({ dir: config.libraryDir ?? join(ctx.config.stateDir, 'content'), workers, log });
       let keyText: string | undefined;
@@ -328,7 +327,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
             versions: library.versions(),
             lastSync: lastSync ? { ...lastSync, ...(st ? { delivery: { state: st.state, targeted: st.targeted, acked: st.acked, pending: st.pending.length, offline: st.offline.length } } : {}) } : null,
             resync: { ...resync.stats, watching: resync.planner.watching },
-            transfers: { active: slots.active, queued: slots.queued, max: slots.max, busy: transferFigures.busy },
+            transfers: { active: slots.active, queued: slots.queued, max: slots.max, busy: slots.timedOut },
             drives: drives.drives,
             seats: ctx.registry.all().map((s) => ({ seat: s.seat, status: s.status, serial: s.lru?.serial ?? null, content: s.content ?? null })),
           };
@@ -338,7 +337,7 @@ export function contentFeature(options: ContentFeatureOptions = {}): Feature {
       return {
         services: [service],
         routes: [
-          contentSeatRoutes(library, { windowMs: config.authWindowMs, slots, figures: transferFigures, ...(options.verifyWaitMs !== undefined ? { verifyWaitMs: options.verifyWaitMs } : {}) }),
+          contentSeatRoutes(library, { windowMs: config.authWindowMs, slots, ...(options.verifyWaitMs !== undefined ? { verifyWaitMs: options.verifyWaitMs } : {}) }),
           async (a) => {
             a.get('/api/v1/content', async () => content.status());
           },

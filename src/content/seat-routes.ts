@@ -61,10 +61,9 @@ export interface TransferFigures {
   busy: number;
 }
 
-export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: number; verifyWaitMs?: number; slots: TransferSlots; transferWaitMs?: number; figures?: { busy: number } }) {
+export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: number; verifyWaitMs?: number; slots: TransferSlots; transferWaitMs?: number }) {
   const verifyWaitMs = opts.verifyWaitMs ?? VERIFY_WAIT_MS;
   const transferWaitMs = opts.transferWaitMs ?? TRANSFER_WAIT_MS;
-  const figures = opts.figures ?? { busy: 0 };
   const buffers = new ChunkBuffers();
   return async (app: FastifyInstance, ctx: ControllerContext): Promise<void> => {
     const keys = new Map<string, Buffer>();
@@ -149,7 +148,6 @@ export function contentSeatRoutes(library: ContentLibrary, opts: { windowMs: num
       if (req.method !== 'HEAD' && length > 0) {
         release = await opts.slots.acquire(transferWaitMs);
         if (!release) {
-          figures.busy++;
           ctx.metrics.errors.inc({ code: 'BUSY' });
           // Spread the retries: 300 seats told "2" would come back in one burst.
           reply.removeHeader('etag').removeHeader('accept-ranges').header('retry-after', String(1 + Math.floor(Math.random() * 3)));

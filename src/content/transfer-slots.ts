@@ -9,6 +9,7 @@
  */
 export class TransferSlots {
   #active = 0;
+  #timedOut = 0;
   readonly #waiting: { grant: () => void }[] = [];
 
   constructor(readonly max: number) {
@@ -20,6 +21,10 @@ export class TransferSlots {
   }
   get queued(): number {
     return this.#waiting.length;
+  }
+  /** Requests that waited past their deadline and got no slot (each one a 503 BUSY). */
+  get timedOut(): number {
+    return this.#timedOut;
   }
 
   /**
@@ -38,6 +43,7 @@ export class TransferSlots {
       const timer = setTimeout(() => {
         const i = this.#waiting.indexOf(entry);
         if (i >= 0) this.#waiting.splice(i, 1);
+        this.#timedOut++;
         resolve(undefined);
       }, waitMs);
       this.#waiting.push(entry);

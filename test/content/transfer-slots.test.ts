@@ -27,6 +27,7 @@ describe('transfer slots', () => {
     const c = slots.acquire(1000).then((r) => (order.push('c'), r));
     const late = await slots.acquire(20);
     assert.equal(late, undefined, 'a request that waits past its deadline gets no slot');
+    assert.equal(slots.timedOut, 1, 'and is counted');
     assert.equal(slots.queued, 2, 'and leaves the queue');
     first();
     first();
